@@ -100,7 +100,10 @@ final class LiveEvents extends WebSocketAdapter {
         LiveSocket socket = conn.getAttachment();
         open.add(socket);
         LOG.debug("websocket open from {}", socket.connection.peer);
-        send(socket, Map.of("accept", true, "user", 1));
+        Map<String, Object> accept = new LinkedHashMap<>(); // AWX's key order, for clients that compare text
+        accept.put("accept", true);
+        accept.put("user", 1);
+        send(socket, accept);
     }
 
     @Override
