@@ -202,12 +202,21 @@ public final class Diagnosis {
         var e = new LinkedHashMap<String, String>();
         e.put("host sent", echo.hostSent());
         e.put("host reaching Tower", String.valueOf(echo.header("host")));
-        if (echo.hostPreserved()) {
+        if (echo.csrfStatus() != 0) {
+            e.put("same-origin POST", echo.csrfStatus()
+                    + (echo.csrfAnswer() == null || echo.csrfAnswer().isBlank() ? "" : " " + echo.csrfAnswer().strip()));
+        }
+        if (echo.hostPreserved() && !echo.csrfRefused()) {
             return Check.pass(CheckIds.HOST_HEADER, title, "Tower sees the Host the browser sent.", e);
         }
+        if (echo.hostPreserved()) {
+            return Check.finding(CheckIds.HOST_HEADER, title, CheckStatus.FAIL, Cause.HANDSHAKE_FORBIDDEN,
+                    "Host reaches Tower unchanged, but its CSRF check refused a same-origin POST.", e);
+        }
         return Check.finding(CheckIds.HOST_HEADER, title, CheckStatus.FAIL, Cause.HOST_REWRITTEN,
-                "The proxy rewrites Host to " + echo.header("host") + "; Tower's CSRF check will refuse logins,"
-                        + " POSTs and Origin-checked WebSockets.", e);
+                "The proxy rewrites Host to " + echo.header("host") + "; Tower's CSRF check "
+                        + (echo.csrfRefused() ? "refused" : "will refuse") + " a same-origin POST from "
+                        + "the page, so logins, job launches and Origin-checked WebSockets fail.", e);
     }
 
     static Check clientAddress(EchoEvidence echo, SettingsEvidence settings) {

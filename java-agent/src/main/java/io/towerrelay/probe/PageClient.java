@@ -135,11 +135,37 @@ final class PageClient implements Closeable {
                     return EchoEvidence.unavailable(response.getCode(), hostSent);
                 }
                 Map<String, String> seen = EchoParser.headers(body);
-                return seen == null ? EchoEvidence.unavailable(response.getCode(), hostSent)
-                        : new EchoEvidence(200, hostSent, seen);
+                if (seen == null) {
+                    return EchoEvidence.unavailable(response.getCode(), hostSent);
+                }
+                int[] csrf = new int[1];
+                String answer = csrfPost(base, csrf);
+                return new EchoEvidence(200, hostSent, seen, csrf[0], answer);
             });
         } catch (IOException e) {
             return EchoEvidence.unavailable(0, hostSent);
+        }
+    }
+
+    /**
+     * A same-origin POST as the UI makes it (Origin, X-CSRFToken, cookies): Tower's CSRF check refuses it
+     * with 403 when the proxy rewrote Host. Only sent to the echo endpoint, which changes nothing.
+     */
+    private String csrfPost(URI base, int[] status) {
+        HttpPost post = new HttpPost(base.resolve(TowerProtocol.ECHO_PATH));
+        post.setHeader("Origin", BrowserHeaders.origin(base));
+        post.setHeader(HttpHeaders.REFERER, base.toString());
+        String token = cookie(TowerProtocol.CSRF_COOKIE);
+        if (token != null) {
+            post.setHeader("X-CSRFToken", token);
+        }
+        try {
+            return client.execute(post, response -> {
+                status[0] = response.getCode();
+                return snippet(response);
+            });
+        } catch (IOException e) {
+            return null;
         }
     }
 
