@@ -56,14 +56,14 @@ public final class AccessLog {
     }
 
     /** A closed (or refused) WebSocket tunnel: one line, like a request, with its duration and bytes each way. */
-    public void logTunnel(Instant start, String remote, String target, String host, int status, long bytesToUpstream,
-            long bytesToClient, long durationNanos, String userAgent, String note) {
+    void logTunnel(Instant start, String remote, String target, int status, long bytesToUpstream,
+            long bytesToClient, long durationNanos, String note) {
         if (format == AccessLogFormat.OFF) {
             return;
         }
         if (format == AccessLogFormat.COMBINED) {
             write(remote + " - - [" + CLF_TIME.format(start) + "] \"" + clf("GET " + target + " HTTP/1.1") + "\" " + status
-                    + " " + bytesToClient + " \"-\" \"" + clf(orDash(userAgent)) + "\"");
+                    + " " + bytesToClient + " \"-\" \"-\"");
             return;
         }
         Map<String, Object> line = new LinkedHashMap<>();
@@ -71,12 +71,10 @@ public final class AccessLog {
         line.put("type", "websocket");
         line.put("remote", remote);
         line.put("target", target);
-        line.put("host", host);
         line.put("status", status);
-        line.put("bytes_to_upstream", bytesToUpstream);
-        line.put("bytes_to_client", bytesToClient);
+        line.put("bytes_in", bytesToUpstream);
+        line.put("bytes_out", bytesToClient);
         line.put("duration_ms", durationNanos / 1_000_000.0);
-        line.put("user_agent", userAgent);
         if (note != null) {
             line.put("note", note);
         }
@@ -113,9 +111,5 @@ public final class AccessLog {
             }
         }
         return b.toString();
-    }
-
-    static String now() {
-        return Instant.now().toString();
     }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
@@ -14,6 +13,7 @@ import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.ResponseChannel;
 import org.apache.hc.core5.http.protocol.HttpContext;
+import io.towerrelay.tunnel.WebSocketTunnels;
 
 /**
  * The handler HttpCore5 creates per request. It looks at the request head once and hands the request and every
@@ -23,11 +23,13 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 final class RelayDispatcher implements AsyncServerExchangeHandler {
     private final ProxyServices services;
     private final RequestScreen screen;
+    private final WebSocketTunnels tunnels;
     private volatile AsyncServerExchangeHandler delegate;
 
-    RelayDispatcher(ProxyServices services, RequestScreen screen) {
+    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels) {
         this.services = services;
         this.screen = screen;
+        this.tunnels = tunnels;
     }
 
     @Override
@@ -39,22 +41,17 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
             delegate.handleRequest(request, entityDetails, responseChannel, context);
             return;
         }
-        if (isWebSocketUpgrade(request)) {
-            // The tunnel (package io.towerrelay.tunnel) is not wired into this build yet.
-            delegate = new FixedResponseHandler(services, new Refusal(501,
-                    "WebSocket tunnelling is not available in this build of tower-relay", true));
-            delegate.handleRequest(request, entityDetails, responseChannel, context);
+        HttpRequest outgoing = services.requests().create(request, context);
+        if (WebSocketTunnels.isWebSocketUpgrade(request)) {
+            // Same upstream head as plain proxying (Upgrade/Connection stripped); the tunnel adds them back.
+            delegate = tunnels.newHandshakeHandler();
+            delegate.handleRequest(outgoing, entityDetails, responseChannel, context);
             return;
         }
+        // Any other upgrade (h2c ...) is proxied as plain HTTP: Upgrade is hop-by-hop and already stripped.
         ProxyExchange exchange = new ProxyExchange(services);
         delegate = exchange;
-        exchange.handleRequest(request, entityDetails, responseChannel, context);
-    }
-
-    /** Connection tokens include "upgrade" and Upgrade names websocket (any case), as the design defines it. */
-    private static boolean isWebSocketUpgrade(HttpRequest request) {
-        Set<String> connection = HopByHopHeaders.connectionTokens(request);
-        return connection.contains("upgrade") && HopByHopHeaders.tokens(request, "Upgrade").contains("websocket");
+        exchange.handleRequest(request, outgoing, entityDetails, responseChannel, context);
     }
 
     @Override

@@ -27,6 +27,8 @@ import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.reactor.ListenerEndpoint;
 import org.apache.hc.core5.util.TimeValue;
+import io.towerrelay.tunnel.TunnelSettings;
+import io.towerrelay.tunnel.WebSocketTunnels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +43,15 @@ public final class RelayServer implements AutoCloseable {
     private final RelayConfig config;
     private final HttpAsyncServer server;
     private final UpstreamClient upstream;
+    private final WebSocketTunnels tunnels;
     private final AdminServer admin;
     private final InetSocketAddress listenAddress;
     private final RelayMetrics metrics;
     private boolean closed;
 
-    private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, AdminServer admin,
-            InetSocketAddress listenAddress, RelayMetrics metrics) {
+    private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, WebSocketTunnels tunnels,
+            AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics) {
+        this.tunnels = tunnels;
         this.config = config;
         this.server = server;
         this.upstream = upstream;
@@ -80,6 +84,11 @@ public final class RelayServer implements AutoCloseable {
                 new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
                 metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
+        WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
+                config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
+                config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
+                new TunnelObserver(metrics, services.accessLog()));
+        tunnels.start();
 
         AsyncServerBootstrap bootstrap = AsyncServerBootstrap.bootstrap()
                 .setIOReactorConfig(IOReactorConfig.custom()
@@ -100,8 +109,8 @@ public final class RelayServer implements AutoCloseable {
                         .add(new ResponseConnControl())
                         .build())
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
-                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen))
-                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), null))
+                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels))
+                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), tunnels.sessionListener()))
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
             bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));
@@ -115,6 +124,7 @@ public final class RelayServer implements AutoCloseable {
             bound = (InetSocketAddress) endpoint.getAddress();
         } catch (ExecutionException | InterruptedException e) {
             server.close(CloseMode.IMMEDIATE);
+            tunnels.close(CloseMode.IMMEDIATE);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
@@ -127,13 +137,14 @@ public final class RelayServer implements AutoCloseable {
                 admin = AdminServer.start(config.admin().address(), metrics, probe(upstream, config), startNanos);
             } catch (IOException e) {
                 server.close(CloseMode.IMMEDIATE);
+                tunnels.close(CloseMode.IMMEDIATE);
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
             }
         }
         LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, server, upstream, admin, bound, metrics);
+        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics);
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -196,6 +207,7 @@ public final class RelayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.close(CloseMode.IMMEDIATE);
+        tunnels.close(CloseMode.GRACEFUL);
         if (admin != null) {
             admin.close();
         }
