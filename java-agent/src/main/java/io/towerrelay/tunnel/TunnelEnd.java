@@ -54,6 +54,7 @@ final class TunnelEnd implements IOEventHandler {
     @Override
     public void inputReady(IOSession ignored, ByteBuffer src) throws IOException {
         if (!inbound.fill(src)) {
+            tunnel.cause(name);
             LOG.debug("tunnel {}: {} sent end of stream", tunnel.info().id(), name);
         }
     }
