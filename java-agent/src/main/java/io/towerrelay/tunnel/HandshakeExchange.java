@@ -34,6 +34,7 @@ import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.reactor.ssl.SSLIOSession;
 import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -214,7 +215,8 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         IOSession transport = client.transport();
         // The HTTP/1.1 handler being replaced: told of the disconnect when the tunnel closes, so it releases
         // this exchange (and whatever wraps it) exactly when the connection really ends.
-        IOEventHandler httpHandler = transport.getHandler();
+        // Without the session decorator a TLS listener gives only the TLS layer, whose handler is TLS's own.
+        IOEventHandler httpHandler = transport instanceof SSLIOSession ? null : transport.getHandler();
         Tunnel tunnel = new Tunnel(info, owner.listener(), owner.pool(), owner::finished, client.protocol(), upstream,
                 () -> {
                     if (httpHandler != null) {

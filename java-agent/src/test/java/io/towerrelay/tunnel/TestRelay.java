@@ -67,6 +67,7 @@ final class TestRelay implements AutoCloseable {
                 .setIOReactorConfig(IOReactorConfig.custom().setSoTimeout(Timeout.ofSeconds(30))
                         .setIoThreadCount(2).build())
                 .setIOSessionListener(tunnels.sessionListener())
+                .setIOSessionDecorator(tunnels.sessionDecorator())
                 .setRequestRouter((request, context) -> WebSocketTunnels.isWebSocketUpgrade(request)
                         ? () -> new Transforming(tunnels.newHandshakeHandler())
                         : PlainAnswer::new);
