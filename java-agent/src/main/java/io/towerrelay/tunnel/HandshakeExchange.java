@@ -59,6 +59,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private volatile SessionRegistry.ClientSession client;
     private volatile IOSession upstream;
     private volatile AsyncDataProducer body;
+    private volatile Tunnel tunnel;
 
     HandshakeExchange(WebSocketTunnels owner) {
         this.owner = owner;
@@ -224,6 +225,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
                         httpHandler.disconnected(transport);
                     }
                 });
+        this.tunnel = tunnel;
         owner.opened(tunnel);
         tunnel.start(first, transport, upstream, settings.idleTimeout());
         return true;
@@ -260,6 +262,11 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     @Override
     public void failed(Exception cause) {
         // The client connection failed or closed before an answer; after a tunnel this is its normal end.
+        Tunnel open = tunnel;
+        if (open != null) {
+            open.clientSessionClosed(); // no-op unless the client closed while the tunnel was being switched in
+            return;
+        }
         if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED) || phase.compareAndSet(Phase.NEW, Phase.ABORTED)) {
             LOG.info("tunnel {} abandoned by client: {} -> {} {}: {}", info == null ? "?" : info.id(),
                     info == null ? "?" : info.peer(), settings.upstreamAuthority(), info == null ? "" : info.path(), cause.toString());

@@ -71,6 +71,15 @@ final class Tunnel {
         clientTransport.setSocketTimeout(idleTimeout);
         upstreamToClient.armWriter();
         client.setEvent(SelectionKey.OP_READ);
+        if (!client.isOpen()) {
+            // Closed while the upstream was answering: its disconnect may have gone to the HTTP handler.
+            clientSessionClosed();
+        }
+    }
+
+    /** The client session is known to be closed (its HTTP handler was told): end that side if not done yet. */
+    void clientSessionClosed() {
+        ended(clientEnd);
     }
 
     /** Once per side, from that side's thread, when its session is closed. */
@@ -78,8 +87,14 @@ final class Tunnel {
         boolean finished;
         synchronized (this) {
             if (end == clientEnd) {
+                if (clientGone) {
+                    return;
+                }
                 clientGone = true;
             } else {
+                if (upstreamGone) {
+                    return;
+                }
                 upstreamGone = true;
             }
             if (closedBy == null) {
