@@ -218,7 +218,9 @@ upstream_forwarded_for:
   type: str
   sample: 192.0.2.10
 upstream_headers:
-  description: All request headers as they reached Tower (echo endpoint, names lower case); empty when not known.
+  description:
+    - All request headers as they reached Tower (echo endpoint, names lower case); empty when not known.
+    - C(Cookie) and C(Authorization) values are replaced by C((redacted)).
   returned: always
   type: dict
   sample: {host: tower.example.com, x-forwarded-for: 192.0.2.10, x-forwarded-proto: https}
@@ -655,7 +657,9 @@ class LiveEventsProbe(object):
         headers = echoed_headers(echoed)
         if not headers:
             return
-        self.result["upstream_headers"] = headers
+        # Credentials Tower saw are not facts anyone needs in a log.
+        self.result["upstream_headers"] = dict(
+            (name, "(redacted)" if name in ("cookie", "authorization") else value) for name, value in headers.items())
         self.result["upstream_host"] = headers.get("host")
         self.result["upstream_forwarded_for"] = headers.get("x-forwarded-for")
         sent_host = self.target.netloc.lower()
