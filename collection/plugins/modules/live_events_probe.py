@@ -180,7 +180,7 @@ paths:
       description: HTTP status of the handshake, 0 if none came.
       type: int
     accepted:
-      description: Whether Tower accepted the socket (C({"accept": true})).
+      description: Whether Tower accepted the socket (its first message has C(accept) true).
       type: bool
     subscribed:
       description: Whether Tower confirmed the subscription (C(groups_current)).
@@ -250,7 +250,13 @@ MAX_HEAD_BYTES = 65536
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 USER_AGENT = "towerrelay.proxy.live_events_probe"
 
-OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+# RFC 6455 opcodes.
+OP_CONTINUATION = 0x0
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+OP_CLOSE = 0x8
+OP_PING = 0x9
+OP_PONG = 0xA
 
 
 class ProbeFailure(Exception):
