@@ -74,6 +74,7 @@ class DiagnosisTest {
         Check check = HandshakeDiagnosis.diagnose(silent, null, false);
         assertThat(check.cause()).isEqualTo(Cause.HANDSHAKE_TIMED_OUT);
         assertThat(check.evidence()).containsEntry("after", "10.0 s");
+        assertThat(HandshakeDiagnosis.evidence(Evidence.answered("/websocket/", 400, "")).containsKey("after")).isFalse();
     }
 
     @Test
@@ -130,7 +131,7 @@ class DiagnosisTest {
         EchoEvidence echo = Evidence.echo(Map.of("host", "tower.example.com", "x-forwarded-for", "10.1.2.3"));
         Check check = HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 403, "access denied"), echo, false);
         assertThat(check.cause()).isEqualTo(Cause.COOKIES_NOT_PASSED);
-        assertThat(check.evidence()).containsEntry("cookie reaching Tower", "null");
+        assertThat(check.evidence()).containsEntry("cookie reaching Tower", "(none)");
         assertThat(check.advice().nginx()).contains("proxy_set_header Cookie");
         assertThat(check.advice().apache()).contains("RequestHeader unset Cookie");
     }
