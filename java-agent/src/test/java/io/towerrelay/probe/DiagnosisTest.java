@@ -41,7 +41,7 @@ class DiagnosisTest {
         assertThat(check.advice().nginx()).contains("proxy_http_version 1.1;", "proxy_set_header Upgrade $http_upgrade;",
                 "proxy_set_header Connection $connection_upgrade;");
         assertThat(check.advice().apache()).contains("upgrade=websocket", "ProxyPreserveHost On");
-        assertThat(check.advice().relay()).contains("/api/websocket/");
+        assertThat(check.advice().relay()).contains("blocked-paths", "/api/websocket/");
         assertThat(report.check(CheckIds.SUBSCRIPTION).status()).isEqualTo(CheckStatus.SKIP);
         assertThat(report.exitCode()).isEqualTo(1);
     }
