@@ -79,6 +79,12 @@ public final class Diagnosis {
         if (page.tls() == null) {
             return Check.skip(CheckIds.TLS, title, "No TLS session was established.");
         }
+        if (!page.tls().verified()) {
+            return new Check(CheckIds.TLS, title, CheckStatus.WARN, null, "TLS works, but the certificate was not"
+                    + " verified (--insecure); browsers will verify it.", page.evidence(), Advice.words(
+                    "Run again with --ca FILE (the CA that signed the proxy's certificate) to check what browsers"
+                            + " will check."));
+        }
         return Check.pass(CheckIds.TLS, title, "The certificate is valid for " + page.url().getHost() + ".",
                 page.evidence());
     }

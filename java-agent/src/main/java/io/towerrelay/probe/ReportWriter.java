@@ -65,7 +65,9 @@ public final class ReportWriter {
                             .append(e.getValue().replace("\n", "\n          ")).append('\n');
                 }
                 Advice a = c.advice();
-                if (a != null) {
+                if (a != null && c.cause() == null) {
+                    out.append("      Fix: ").append(a.fix()).append('\n');
+                } else if (a != null) {
                     out.append("      Cause: ").append(c.cause().code()).append('\n');
                     if (!explained.add(c.cause())) {
                         out.append("      Fix: as above.\n\n");

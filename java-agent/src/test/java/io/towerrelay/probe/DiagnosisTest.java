@@ -298,6 +298,17 @@ class DiagnosisTest {
     }
 
     @Test
+    void insecureTlsIsAWarningNotAPass() {
+        PageEvidence page = new PageEvidence(URI.create("https://127.0.0.1:8443/"), 200, "nginx", Set.of(), "",
+                new TlsSession("TLSv1.3, CN=x, issued by CN=x", false), null);
+        Check tls = Diagnosis.tls(page);
+        assertThat(tls.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(tls.evidence().get("tls")).contains("NOT verified");
+        assertThat(ReportWriter.human(new ProbeReport("https://127.0.0.1:8443/", java.util.List.of(tls))))
+                .contains("Fix: Run again with --ca FILE");
+    }
+
+    @Test
     void refusedConnectionIsUnreachable() {
         PageEvidence page = new PageEvidence(URI.create("http://127.0.0.1:1/"), 0, null, Set.of(), "", null,
                 new TransportError(TransportError.Kind.REFUSED, "Connection refused"));

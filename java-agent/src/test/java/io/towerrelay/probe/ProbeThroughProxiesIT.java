@@ -258,6 +258,70 @@ class ProbeThroughProxiesIT {
     }
 
     @Test
+    void nginxClosingTheUpgradeWithoutAnswerIsClosedBeforeEstablished() throws Exception {
+        // "return 444" makes NGINX close the connection without any response, as some filters and WAFs do.
+        String closing = nginxServer("proxy_set_header Host $http_host;").replace("    location / {",
+                "    location ~ ^/(api/)?websocket/ { return 444; }\n    location / {");
+        try (NginxServer nginx = NginxServer.start(closing)) {
+            ProbeReport report = probe(page(nginx));
+
+            for (String path : TowerProtocol.WEBSOCKET_PATHS) {
+                Check handshake = report.check(CheckIds.handshake(path));
+                assertThat(handshake.cause()).as(explain(report, nginx.errorLog()))
+                        .isEqualTo(Cause.CLOSED_BEFORE_ESTABLISHED);
+                assertThat(handshake.evidence()).doesNotContainKey("answer");
+            }
+            assertThat(report.exitCode()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void nginxGivingUpOnAStuckUpstreamAnswers504() throws Exception {
+        // An upstream that takes the handshake and never answers (a hung or overloaded Tower web tier).
+        try (StuckUpstream stuck = new StuckUpstream()) {
+            String stuckWebSockets = nginxServer("proxy_set_header Host $http_host;").replace("    location / {", """
+                        location ~ ^/(api/)?websocket/ {
+                            proxy_pass http://127.0.0.1:%d;
+                            proxy_http_version 1.1;
+                            proxy_set_header Upgrade $http_upgrade;
+                            proxy_set_header Connection $connection_upgrade;
+                            proxy_read_timeout 2s;
+                        }
+                        location / {""".formatted(stuck.port()));
+            try (NginxServer nginx = NginxServer.start(stuckWebSockets)) {
+                ProbeReport report = probe(page(nginx));
+
+                Check handshake = report.check(CheckIds.handshake("/websocket/"));
+                assertThat(handshake.cause()).as(explain(report, nginx.errorLog()))
+                        .isEqualTo(Cause.HANDSHAKE_TIMED_OUT);
+                assertThat(handshake.evidence().get("answer")).contains("504");
+                assertThat(handshake.summary()).contains("Unexpected response code: 504");
+            }
+        }
+    }
+
+    @Test
+    void wssWithInsecureWorksButSaysTheCertificateWasNotChecked() throws Exception {
+        SelfSignedPem pem = SelfSignedPem.forLoopback();
+        String tls = nginxServer("""
+                listen 127.0.0.1:{{PORT}} ssl;
+                ssl_certificate {{PREFIX}}/cert.pem;
+                ssl_certificate_key {{PREFIX}}/key.pem;""", "proxy_set_header Host $http_host;");
+        try (NginxServer nginx = NginxServer.start(tls, Map.of(
+                "cert.pem", pem.certificate().getBytes(StandardCharsets.US_ASCII),
+                "key.pem", pem.privateKey().getBytes(StandardCharsets.US_ASCII)))) {
+            URI https = URI.create("https://127.0.0.1:" + nginx.port() + "/");
+            ProbeOptions insecure = new ProbeOptions(https, Duration.ofSeconds(10), Duration.ZERO, null, true, null,
+                    null, 3, "1");
+
+            ProbeReport report = probe(insecure);
+
+            assertThat(report.liveEventsWork()).as(explain(report, nginx.errorLog())).isTrue();
+            assertThat(report.check(CheckIds.TLS).status()).isEqualTo(CheckStatus.WARN);
+        }
+    }
+
+    @Test
     void apacheSetUpForWebSocketsPasses() throws Exception {
         try (ApacheServer apache = ApacheServer.start("""
                 ProxyPreserveHost On
