@@ -67,6 +67,17 @@ class ProbeThroughProxiesIT {
         return nginxServer("listen 127.0.0.1:{{PORT}};", extra);
     }
 
+    /** NGINX set up right, serving TLS with {@code pem} (made at test time). */
+    private static NginxServer startTlsNginx(SelfSignedPem pem) throws Exception {
+        String tls = nginxServer("""
+                listen 127.0.0.1:{{PORT}} ssl;
+                ssl_certificate {{PREFIX}}/cert.pem;
+                ssl_certificate_key {{PREFIX}}/key.pem;""", "proxy_set_header Host $http_host;");
+        return NginxServer.start(tls, Map.of(
+                "cert.pem", pem.certificate().getBytes(StandardCharsets.US_ASCII),
+                "key.pem", pem.privateKey().getBytes(StandardCharsets.US_ASCII)));
+    }
+
     private static ProbeReport probe(URI url) throws InterruptedException {
         return probe(ProbeOptions.of(url));
     }
@@ -227,13 +238,7 @@ class ProbeThroughProxiesIT {
     @Test
     void wssWithASelfSignedCertificateNeedsTheCa(@TempDir Path dir) throws Exception {
         SelfSignedPem pem = SelfSignedPem.forLoopback();
-        String tls = nginxServer("""
-                listen 127.0.0.1:{{PORT}} ssl;
-                ssl_certificate {{PREFIX}}/cert.pem;
-                ssl_certificate_key {{PREFIX}}/key.pem;""", "proxy_set_header Host $http_host;");
-        try (NginxServer nginx = NginxServer.start(tls, Map.of(
-                "cert.pem", pem.certificate().getBytes(StandardCharsets.US_ASCII),
-                "key.pem", pem.privateKey().getBytes(StandardCharsets.US_ASCII)))) {
+        try (NginxServer nginx = startTlsNginx(pem)) {
             URI https = URI.create("https://127.0.0.1:" + nginx.port() + "/");
 
             ProbeReport untrusted = probe(https);
@@ -303,13 +308,7 @@ class ProbeThroughProxiesIT {
     @Test
     void wssWithInsecureWorksButSaysTheCertificateWasNotChecked() throws Exception {
         SelfSignedPem pem = SelfSignedPem.forLoopback();
-        String tls = nginxServer("""
-                listen 127.0.0.1:{{PORT}} ssl;
-                ssl_certificate {{PREFIX}}/cert.pem;
-                ssl_certificate_key {{PREFIX}}/key.pem;""", "proxy_set_header Host $http_host;");
-        try (NginxServer nginx = NginxServer.start(tls, Map.of(
-                "cert.pem", pem.certificate().getBytes(StandardCharsets.US_ASCII),
-                "key.pem", pem.privateKey().getBytes(StandardCharsets.US_ASCII)))) {
+        try (NginxServer nginx = startTlsNginx(pem)) {
             URI https = URI.create("https://127.0.0.1:" + nginx.port() + "/");
             ProbeOptions insecure = new ProbeOptions(https, Duration.ofSeconds(10), Duration.ZERO, null, true, null,
                     null, 3, "1");
