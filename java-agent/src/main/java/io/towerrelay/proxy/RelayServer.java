@@ -95,6 +95,10 @@ public final class RelayServer implements AutoCloseable {
                         .setSoTimeout(config.limits().clientIdleTimeout())
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
+                        // HttpCore5's default (0) leaves the JDK's listen backlog of 50: a burst of reconnecting
+                        // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
+                        // this at net.core.somaxconn.
+                        .setBacklogSize(4096)
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
                         .build())
                 .setHttp1Config(Http1Config.custom()
