@@ -49,6 +49,7 @@ public final class Bench {
     private Process backend;
     private int backendPort;
     private final Map<String, RunningProxy> running = new LinkedHashMap<>();
+    private final Map<String, Integer> starts = new LinkedHashMap<>();
 
     Bench(BenchOptions options) throws IOException {
         this.options = options;
@@ -197,7 +198,22 @@ public final class Bench {
             ProcessTree.Memory before = proxy.memory();
             try (WsLoad load = new WsLoad(2)) {
                 long t0 = System.nanoTime();
-                load.open(proxy.address(), "/websocket/?mode=idle", n, Duration.ofSeconds(180));
+                try {
+                    load.open(proxy.address(), "/websocket/?mode=idle", n, Duration.ofSeconds(180));
+                } catch (IOException e) {
+                    // A proxy that cannot hold them all is a result, not the end of the run.
+                    ProcessTree.Memory at = proxy.memory();
+                    long opened = load.openSockets();
+                    results.add("idle", n + "-sockets", name, "failed_after_sockets", opened);
+                    results.add("idle", n + "-sockets", name, "rss_before_kib", before.rssKib());
+                    results.add("idle", n + "-sockets", name, "rss_at_failure_kib", at.rssKib());
+                    results.note("idle " + name, "gave out after " + opened + " sockets: " + e.getMessage()
+                            + lastLines(proxy.log(), 3));
+                    log(String.format("  %-8s FAILED after %d sockets (RSS %,d KiB): %s", name, opened, at.rssKib(), e.getMessage()));
+                    running.remove(name).close();
+                    start(name);
+                    continue;
+                }
                 load.subscribeAll();
                 double openSeconds = (System.nanoTime() - t0) / 1e9;
                 Thread.sleep(2000);
@@ -214,6 +230,17 @@ public final class Bench {
                         held.processes(), openSeconds, lost));
             }
             // The proxy keeps running for the start-up phase; its closed sockets drain meanwhile.
+        }
+    }
+
+    private static String lastLines(Path log, int count) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream()
+                    .filter(l -> !l.contains(" opened: ") && !l.contains(" closed: ")).toList();
+            return lines.isEmpty() ? "" : "; the proxy said: "
+                    + String.join(" / ", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 
@@ -238,7 +265,8 @@ public final class Bench {
                 throw new IOException(name + " is not installed (apt-get install -y nginx apache2 haproxy wrk; "
                         + "the relay jar: mvn -B -ntp -q package -DskipTests)");
             }
-            proxy = RunningProxy.start(setup, Files.createDirectories(work.resolve(name)), backendPort);
+            int n = starts.merge(name, 1, Integer::sum); // each start its own directory: logs survive restarts
+            proxy = RunningProxy.start(setup, Files.createDirectories(work.resolve(name + "-" + n)), backendPort);
             results.add("startup", "start", name, "accept_ms", proxy.acceptMillis());
             results.add("startup", "start", name, "first_response_ms", proxy.firstResponseMillis());
             log(String.format("  started %-8s on %s: accepting after %.0f ms, first proxied answer after %.0f ms",

@@ -33,6 +33,13 @@ final class Goals {
             String test = o.idleSockets() + "-sockets";
             double before = r.median("idle", test, "relay", "rss_before_kib");
             double rss = r.median("idle", test, "relay", "rss_kib");
+            double failedAfter = r.median("idle", test, "relay", "failed_after_sockets");
+            if (!Double.isNaN(failedAfter)) {
+                line(b, "10,000 idle WebSockets in < 256 MiB RSS", String.format(Locale.ROOT,
+                        "gave out after %,.0f sockets (RSS %.0f MiB then)", failedAfter,
+                        r.median("idle", test, "relay", "rss_at_failure_kib") / 1024), false);
+                return b.append('\n').toString();
+            }
             double at10k = before + (rss - before) / o.idleSockets() * 10_000;
             line(b, "10,000 idle WebSockets in < 256 MiB RSS", String.format(Locale.ROOT,
                     "%.0f MiB at %,d sockets, %.0f MiB extrapolated to 10,000", rss / 1024, o.idleSockets(), at10k / 1024),

@@ -99,6 +99,13 @@ public final class MarkdownReport {
             for (String p : proxies) {
                 double before = r.median("idle", test, p, "rss_before_kib");
                 double rss = r.median("idle", test, p, "rss_kib");
+                double failedAfter = r.median("idle", test, p, "failed_after_sockets");
+                if (!Double.isNaN(failedAfter)) {
+                    b.append("| ").append(p).append(" | | ").append(mib(before)).append(" | **gave out after ")
+                            .append(String.format(Locale.ROOT, "%,.0f", failedAfter)).append(" sockets** (RSS then ")
+                            .append(mib(r.median("idle", test, p, "rss_at_failure_kib"))).append(") | | | |\n");
+                    continue;
+                }
                 if (Double.isNaN(rss)) {
                     continue;
                 }
@@ -110,6 +117,11 @@ public final class MarkdownReport {
                         .append(String.format(Locale.ROOT, "%.1f KiB", perSocket)).append(" | ").append(mib(at10k))
                         .append(" |\n");
             }
+            r.notes().forEach((k, v) -> {
+                if (k.startsWith("idle ")) {
+                    b.append("\n").append(k.substring(5)).append(": ").append(v.replace("|", "/")).append('\n');
+                }
+            });
             b.append("\nRSS is summed over the proxy's processes (NGINX and Apache run workers, which share pages: PSS "
                     + "counts shared pages once). Each tunnel costs two file descriptors and the container's hard limit "
                     + "is 20,000 per process (no CAP_SYS_RESOURCE to raise it), so ").append(String.format(Locale.ROOT, "%,d", n))
