@@ -50,7 +50,7 @@ final class PageClient implements Closeable {
     private final ProbeOptions options;
     private final BasicCookieStore cookies = new BasicCookieStore();
     private final CloseableHttpClient client;
-    private final AtomicReference<String> lastTls = new AtomicReference<>();
+    private final AtomicReference<TlsSession> lastTls = new AtomicReference<>();
 
     PageClient(ProbeOptions options) {
         this.options = options;
@@ -71,7 +71,7 @@ final class PageClient implements Closeable {
                 .addResponseInterceptorLast((response, entity, context) -> {
                     SSLSession session = HttpCoreContext.cast(context).getSSLSession();
                     if (session != null) {
-                        lastTls.set(describe(session));
+                        lastTls.set(new TlsSession(describe(session), !options.insecure()));
                     }
                 })
                 .disableAutomaticRetries()

@@ -45,6 +45,8 @@ class ProbeCommandTest {
         assertThat(run("probe", "http://127.0.0.1:1/", "--ca", "/nonexistent.pem").err())
                 .contains("--ca /nonexistent.pem: file not found");
         assertThat(run("probe", "https://127.0.0.1:1/", "--ca", "/etc/hostname", "--insecure").code()).isEqualTo(2);
+        assertThat(run("probe", "http://127.0.0.1:1/", "--job", "last").err()).contains("--job last: must be a job id");
+        assertThat(run("probe", "http://127.0.0.1:1/", "--idle", "-5").err()).contains("--idle -5");
         assertThat(run("probe").code()).isEqualTo(2);
     }
 
