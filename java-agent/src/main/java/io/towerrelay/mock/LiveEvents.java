@@ -54,6 +54,14 @@ final class LiveEvents extends WebSocketAdapter {
 
     /** The checks AWX (23.8+) and RFC 6455 make before a socket is accepted. */
     Handshake check(HttpRequest request) {
+        if (request.isWebSocketUpgrade() && request.version().equals("HTTP/1.0")) {
+            // RFC 7230 6.7: a server ignores Upgrade in an HTTP/1.0 request, so this is a plain GET too.
+            // NGINX sends HTTP/1.0 upstream unless told proxy_http_version 1.1.
+            return new Refused(HttpResponse.text(400,
+                    "mock-tower: " + request.path() + " only speaks WebSocket, and this upgrade arrived as HTTP/1.0,"
+                            + " where Upgrade is ignored (the proxy in between must speak HTTP/1.1 upstream, e.g."
+                            + " NGINX proxy_http_version 1.1)"));
+        }
         if (!request.isWebSocketUpgrade()) {
             // What a proxy that drops Upgrade/Connection delivers: a plain GET on a WebSocket-only path.
             return new Refused(HttpResponse.text(400,

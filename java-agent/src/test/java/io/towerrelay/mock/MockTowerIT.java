@@ -237,6 +237,16 @@ class MockTowerIT {
         assertThat(plain.body()).contains("without 'Upgrade: websocket'");
     }
 
+    @Test
+    void upgradeOverHttp10IsAPlainGetAsRfc7230Says() throws Exception {
+        client.login();
+        RawHttp.Response refused = RawHttp.exchange(tower.address(), handshake("/websocket/",
+                "Cookie: awx_sessionid=" + client.cookie("awx_sessionid") + "\r\n").replace("HTTP/1.1", "HTTP/1.0"));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body()).contains("arrived as HTTP/1.0", "proxy_http_version 1.1");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/websocket/", "/api/websocket/"})
     void openSocketIsGreetedWithAcceptOnBothPaths(String path) throws Exception {
