@@ -67,6 +67,14 @@ public final class MockTower implements AutoCloseable {
         }
     }
 
+    /**
+     * WebSockets open right now. Tests use it to see that a proxy closed the upstream side when the
+     * browser went away (and that nothing leaks).
+     */
+    public int openWebSockets() {
+        return loop.openWebSockets();
+    }
+
     /** The current {@code REMOTE_HOST_HEADERS}, {@code PROXY_IP_ALLOWED_LIST} and {@code CSRF_TRUSTED_ORIGINS}. */
     public Map<String, List<String>> systemSettings() {
         return settings.snapshot();

@@ -359,6 +359,41 @@ class MockTowerIT {
     }
 
     @Test
+    void twoSocketsOfOneSessionEachGetEveryEventInOrder() throws Exception {
+        LiveEventsTestSocket first = loggedInSocket();
+        first.send(client.subscription(client.cookie("csrftoken"), List.of("1")));
+        first.nextWhere(m -> m.path("counter").asInt() == 3);
+        LiveEventsTestSocket second = openSocket("/websocket/", client.cookieHeader());
+        second.next();
+        second.send(client.subscription(client.cookie("csrftoken"), List.of("1")));
+
+        int start = second.nextWhere(m -> m.has("counter")).get("counter").asInt();
+        for (int expected = start + 1; expected < start + 20; expected++) {
+            assertThat(second.nextWhere(m -> m.has("counter")).get("counter").asInt()).isEqualTo(expected);
+        }
+        int previous = 3;
+        for (int i = 0; i < 20; i++) {
+            int counter = first.nextWhere(m -> m.has("counter")).get("counter").asInt();
+            assertThat(counter).isEqualTo(previous + 1);
+            previous = counter;
+        }
+        assertThat(start).as("the second socket starts where the session got to").isGreaterThan(3);
+    }
+
+    @Test
+    void closedSocketsAreForgotten() throws Exception {
+        LiveEventsTestSocket first = loggedInSocket();
+        LiveEventsTestSocket second = openSocket("/api/websocket/", client.cookieHeader());
+        second.next();
+        assertThat(tower.openWebSockets()).isEqualTo(2);
+
+        first.closeBlocking();
+        second.getSocket().close(); // a tab that goes away without a close handshake
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> tower.openWebSockets() == 0);
+    }
+
+    @Test
     void pingFollowsSilence() throws Exception {
         tower.close();
         tower = MockTower.start(MockTowerOptions.ephemeral().withPingInterval(Duration.ofMillis(200)));
