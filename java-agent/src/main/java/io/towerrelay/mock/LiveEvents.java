@@ -1,0 +1,305 @@
+package io.towerrelay.mock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketAdapter;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.drafts.Draft;
+import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.framing.Framedata;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.Handshakedata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * AWX's live-events WebSocket (Django Channels' EventConsumer behind Daphne): handshake checks, the
+ * {@code xrftoken} + {@code groups} subscription, and the job events and status messages it streams.
+ * Java-WebSocket does all framing; this class is its listener and runs on the server's I/O thread.
+ */
+final class LiveEvents extends WebSocketAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveEvents.class);
+    static final Set<String> PATHS = Set.of("/websocket/", "/api/websocket/");
+    /** A client that has this many frames unread gets no further events until it catches up. */
+    private static final int MAX_QUEUED_FRAMES = 256;
+
+    private final Sessions sessions;
+    private final Consumer<ClientConnection> writeDemand;
+    private final Set<LiveSocket> open = new LinkedHashSet<>();
+
+    LiveEvents(Sessions sessions, Consumer<ClientConnection> writeDemand) {
+        this.sessions = sessions;
+        this.writeDemand = writeDemand;
+    }
+
+    /** What to do with a request for a live-events path. */
+    sealed interface Handshake permits Refused, Accepted {}
+
+    record Refused(HttpResponse response) implements Handshake {}
+
+    record Accepted(Sessions.Session session) implements Handshake {}
+
+    /** The checks AWX (23.8+) and RFC 6455 make before a socket is accepted. */
+    Handshake check(HttpRequest request) {
+        if (!request.isWebSocketUpgrade()) {
+            // What a proxy that drops Upgrade/Connection delivers: a plain GET on a WebSocket-only path.
+            return new Refused(HttpResponse.text(400,
+                    "mock-tower: " + request.path() + " only speaks WebSocket, but this request arrived without"
+                            + " 'Upgrade: websocket' and 'Connection: upgrade' (a proxy in between dropped them?)"));
+        }
+        if (!request.methodUpperCase().equals("GET")) {
+            return new Refused(HttpResponse.text(405, "mock-tower: a WebSocket handshake must be a GET")
+                    .withHeader("Allow", "GET"));
+        }
+        if (!request.header("Sec-WebSocket-Version").orElse("").equals("13")) {
+            return new Refused(HttpResponse.text(426, "mock-tower: unsupported Sec-WebSocket-Version")
+                    .withHeader("Sec-WebSocket-Version", "13"));
+        }
+        if (request.header("Sec-WebSocket-Key").orElse("").isEmpty()) {
+            return new Refused(HttpResponse.text(400, "mock-tower: missing Sec-WebSocket-Key"));
+        }
+        Optional<Sessions.Session> session = sessions.find(request.cookie("awx_sessionid").orElse(null));
+        if (session.isEmpty()) {
+            return new Refused(HttpResponse.text(403,
+                    "mock-tower: access denied: no valid awx_sessionid cookie on the WebSocket handshake"));
+        }
+        return new Accepted(session.get());
+    }
+
+    /** Hands an accepted connection to Java-WebSocket, which answers the handshake from {@code rawHandshake}. */
+    LiveSocket open(ClientConnection connection, Sessions.Session session, java.nio.ByteBuffer rawHandshake) {
+        WebSocketImpl webSocket = new WebSocketImpl(this, List.<Draft>of(new Draft_6455()));
+        LiveSocket socket = new LiveSocket(connection, webSocket, session);
+        webSocket.setAttachment(socket);
+        connection.live = socket;
+        webSocket.decode(rawHandshake);
+        return socket;
+    }
+
+    int openSockets() {
+        return open.size();
+    }
+
+    // ---- Java-WebSocket callbacks (I/O thread) ----
+
+    @Override
+    public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
+        LiveSocket socket = conn.getAttachment();
+        open.add(socket);
+        LOG.debug("websocket open from {}", socket.connection.peer);
+        Map<String, Object> accept = new LinkedHashMap<>(); // AWX's key order, for clients that compare text
+        accept.put("accept", true);
+        accept.put("user", 1);
+        send(socket, accept);
+    }
+
+    @Override
+    public void onWebsocketMessage(WebSocket conn, String text) {
+        LiveSocket socket = conn.getAttachment();
+        socket.lastActivityNanos = System.nanoTime();
+        JsonNode message;
+        try {
+            message = Json.read(text);
+        } catch (IOException e) {
+            send(socket, Map.of("error", "invalid JSON"));
+            return;
+        }
+        if (message == null || !message.isObject()) {
+            send(socket, Map.of("error", "invalid JSON"));
+            return;
+        }
+        JsonNode token = message.get("xrftoken");
+        if (token == null || !token.isTextual() || !token.asText().equals(socket.session.csrfToken)) {
+            send(socket, Map.of("error", "access denied to channel"));
+            return;
+        }
+        JsonNode groups = message.get("groups");
+        if (groups != null) {
+            subscribe(socket, groups);
+        }
+    }
+
+    @Override
+    public void onWebsocketMessage(WebSocket conn, java.nio.ByteBuffer bytes) {
+        LiveSocket socket = conn.getAttachment();
+        socket.lastActivityNanos = System.nanoTime();
+        send(socket, Map.of("error", "binary messages are not supported"));
+    }
+
+    @Override
+    public void onWebsocketPing(WebSocket conn, Framedata frame) {
+        ((LiveSocket) conn.getAttachment()).lastActivityNanos = System.nanoTime();
+        super.onWebsocketPing(conn, frame);
+    }
+
+    @Override
+    public void onWebsocketPong(WebSocket conn, Framedata frame) {
+        ((LiveSocket) conn.getAttachment()).lastActivityNanos = System.nanoTime();
+    }
+
+    @Override
+    public void onWebsocketClose(WebSocket conn, int code, String reason, boolean remote) {
+        LiveSocket socket = conn.getAttachment();
+        open.remove(socket);
+        LOG.debug("websocket from {} closed: {} {}", socket.connection.peer, code, reason);
+        socket.connection.closeChannel();
+    }
+
+    @Override
+    public void onWebsocketClosing(WebSocket conn, int code, String reason, boolean remote) {}
+
+    @Override
+    public void onWebsocketCloseInitiated(WebSocket conn, int code, String reason) {}
+
+    @Override
+    public void onWebsocketError(WebSocket conn, Exception ex) {
+        LiveSocket socket = conn.getAttachment();
+        LOG.debug("websocket from {}: {}", socket == null ? "?" : socket.connection.peer, ex.toString());
+    }
+
+    @Override
+    public void onWriteDemand(WebSocket conn) {
+        LiveSocket socket = conn.getAttachment();
+        writeDemand.accept(socket.connection);
+    }
+
+    @Override
+    public InetSocketAddress getLocalSocketAddress(WebSocket conn) {
+        return ((LiveSocket) conn.getAttachment()).connection.local;
+    }
+
+    @Override
+    public InetSocketAddress getRemoteSocketAddress(WebSocket conn) {
+        return ((LiveSocket) conn.getAttachment()).connection.peer;
+    }
+
+    // ---- subscription and streaming ----
+
+    /** A {@code groups} message replaces the whole subscription, as AWX's consumer does. */
+    private void subscribe(LiveSocket socket, JsonNode groups) {
+        if (!groups.isObject()) {
+            send(socket, Map.of("error", "groups must be an object of group name to list"));
+            return;
+        }
+        Set<String> wanted = new TreeSet<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = groups.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> entry = it.next();
+            if (!entry.getValue().isArray()) {
+                send(socket, Map.of("error", "groups must be an object of group name to list"));
+                return;
+            }
+            for (JsonNode value : entry.getValue()) {
+                wanted.add(entry.getKey() + "-" + value.asText());
+            }
+        }
+        Set<String> left = new TreeSet<>(socket.groups);
+        left.removeAll(wanted);
+        Set<String> joined = new TreeSet<>(wanted);
+        joined.removeAll(socket.groups);
+        socket.groups = wanted;
+        Map<String, Object> reply = new LinkedHashMap<>();
+        reply.put("groups_current", List.copyOf(wanted));
+        reply.put("groups_left", List.copyOf(left));
+        reply.put("groups_joined", List.copyOf(joined));
+        send(socket, reply);
+        if (joined.contains("jobs-status_changed")) {
+            // The job is already running when a viewer arrives: tell it the current status.
+            for (int jobId : subscribedJobs(socket)) {
+                send(socket, statusChanged(jobId, "running"));
+            }
+            if (subscribedJobs(socket).isEmpty()) {
+                send(socket, statusChanged(1, "running"));
+            }
+        }
+    }
+
+    /**
+     * One step of every watched job: each session's run of a job produces its next event, sent to
+     * every socket of that session subscribed to {@code job_events-<id>}.
+     */
+    void tick() {
+        Map<JobRun, List<LiveSocket>> watchers = new LinkedHashMap<>();
+        for (LiveSocket socket : open) {
+            if (!socket.webSocket.isOpen()) {
+                continue;
+            }
+            for (int jobId : subscribedJobs(socket)) {
+                watchers.computeIfAbsent(socket.session.jobRun(jobId), k -> new ArrayList<>()).add(socket);
+            }
+        }
+        for (Map.Entry<JobRun, List<LiveSocket>> entry : watchers.entrySet()) {
+            boolean anyBehind = entry.getValue().stream().anyMatch(s -> s.queuedFrames() >= MAX_QUEUED_FRAMES);
+            if (anyBehind) {
+                continue;
+            }
+            String event = Json.write(entry.getKey().next());
+            for (LiveSocket socket : entry.getValue()) {
+                sendText(socket, event);
+            }
+        }
+    }
+
+    /** Daphne's keep-alive: a ping frame on any socket silent for the ping interval. */
+    void pingIdle(long nowNanos, long pingIntervalNanos) {
+        for (LiveSocket socket : open) {
+            if (socket.webSocket.isOpen() && nowNanos - socket.lastActivityNanos >= pingIntervalNanos) {
+                socket.webSocket.sendPing();
+                socket.lastActivityNanos = nowNanos;
+            }
+        }
+    }
+
+    /** Closes every socket with 1001 (going away), as a server that shuts down does. */
+    void goingAway() {
+        for (LiveSocket socket : new ArrayList<>(open)) {
+            socket.webSocket.close(1001, "mock-tower is shutting down");
+        }
+    }
+
+    private static List<Integer> subscribedJobs(LiveSocket socket) {
+        List<Integer> jobs = new ArrayList<>();
+        for (String group : socket.groups) {
+            if (group.startsWith("job_events-")) {
+                try {
+                    jobs.add(Integer.parseInt(group.substring("job_events-".length())));
+                } catch (NumberFormatException e) {
+                    // AWX would never produce events for a group that names no job; neither do we.
+                }
+            }
+        }
+        return jobs;
+    }
+
+    private static Map<String, Object> statusChanged(int jobId, String status) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("group_name", "jobs");
+        message.put("unified_job_id", jobId);
+        message.put("status", status);
+        message.put("type", "job");
+        return message;
+    }
+
+    private void send(LiveSocket socket, Object message) {
+        sendText(socket, Json.write(message));
+    }
+
+    private void sendText(LiveSocket socket, String text) {
+        if (socket.webSocket.isOpen()) {
+            socket.webSocket.send(text);
+            socket.lastActivityNanos = System.nanoTime();
+        }
+    }
+}

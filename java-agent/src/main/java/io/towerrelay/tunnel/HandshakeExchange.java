@@ -1,0 +1,318 @@
+package io.towerrelay.tunnel;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLParameters;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.EndpointDetails;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.http.impl.BasicEntityDetails;
+import org.apache.hc.core5.http.message.BasicHttpResponse;
+import org.apache.hc.core5.http.nio.AsyncDataProducer;
+import org.apache.hc.core5.http.nio.AsyncEntityProducer;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.ResponseChannel;
+import org.apache.hc.core5.http.nio.entity.AsyncEntityProducers;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.protocol.HttpCoreContext;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.reactor.ssl.SSLIOSession;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Handles one WebSocket upgrade exchange on the client connection: checks it, opens a fresh upstream session,
+ * and ends in exactly one of: our own refusal (400/403/502/504), the upstream's non-101 answer relayed as a
+ * normal response (the client connection stays HTTP), or a {@link Tunnel}.
+ */
+final class HandshakeExchange implements AsyncServerExchangeHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HandshakeExchange.class);
+
+    private enum Phase { NEW, CONNECTING, ANSWERED, TUNNELLED, ABORTED }
+
+    private final WebSocketTunnels owner;
+    private final TunnelSettings settings;
+    private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.NEW);
+    private volatile ResponseChannel responseChannel;
+    private volatile HttpContext context;
+    private volatile TunnelInfo info;
+    private volatile SessionRegistry.ClientSession client;
+    private volatile IOSession upstream;
+    private volatile AsyncDataProducer body;
+    private volatile Tunnel tunnel;
+
+    HandshakeExchange(WebSocketTunnels owner) {
+        this.owner = owner;
+        this.settings = owner.settings();
+    }
+
+    @Override
+    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel channel,
+                              HttpContext httpContext) throws HttpException, IOException {
+        this.responseChannel = channel;
+        this.context = httpContext;
+        HttpCoreContext coreContext = HttpCoreContext.cast(httpContext);
+        EndpointDetails endpoint = coreContext.getEndpointDetails();
+        String path = request.getRequestUri();
+        this.info = new TunnelInfo(owner.nextId(), endpoint == null ? "?" : String.valueOf(endpoint.getRemoteAddress()),
+                settings.upstreamAuthority(), path, Instant.now());
+        ProtocolVersion version = coreContext.getProtocolVersion();
+        if (version != null && version.getMajor() != 1) {
+            refuse(400, "WebSocket upgrades need HTTP/1.1");
+            return;
+        }
+        // The JDK's client sends "Content-Length: 0"; any actual body would be lost in the tunnel.
+        if (entityDetails != null && entityDetails.getContentLength() != 0) {
+            refuse(400, "a WebSocket handshake carries no body");
+            return;
+        }
+        if (settings.pathBlocked(path)) {
+            refuse(403, "this path is not open to WebSockets at the edge");
+            return;
+        }
+        Header origin = request.getFirstHeader("Origin");
+        if (!settings.originAllowed(origin == null ? null : origin.getValue())) {
+            refuse(403, "Origin " + (origin == null ? "(none)" : origin.getValue()) + " is not allowed");
+            return;
+        }
+        client = owner.registry().lookup(endpoint);
+        if (client == null) {
+            refuse(500, "WebSocket tunnelling is not wired to this listener");
+            LOG.error("tunnel {}: no session for {}: is WebSocketTunnels.sessionListener() set on the server?",
+                    info.id(), endpoint);
+            return;
+        }
+        ByteBuffer head = MessageHeads.requestHead(request);
+        phase.set(Phase.CONNECTING);
+        HttpHost target = new HttpHost("http", settings.upstream().getHost(), settings.upstreamPort());
+        owner.requester().requestSession(target, settings.connectTimeout(), null, new FutureCallback<>() {
+            @Override
+            public void completed(IOSession session) {
+                upstreamConnected(session, head);
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                if (ex instanceof SocketTimeoutException) {
+                    upstreamFailed(504, "upstream did not accept the connection within " + settings.connectTimeout());
+                } else if (ex instanceof ConnectException) {
+                    upstreamFailed(502, "upstream refused the connection");
+                } else {
+                    upstreamFailed(502, "upstream unreachable: " + ex);
+                }
+            }
+
+            @Override
+            public void cancelled() {
+                upstreamFailed(502, "upstream connection cancelled");
+            }
+        });
+    }
+
+    /** Upstream I/O thread, before its {@code connected} event: take the session over. */
+    private void upstreamConnected(IOSession session, ByteBuffer head) {
+        if (phase.get() != Phase.CONNECTING) {
+            session.close(CloseMode.IMMEDIATE);
+            return;
+        }
+        upstream = session;
+        UpstreamHandshake handshake = new UpstreamHandshake(this, session, head, settings.handshakeTimeout());
+        session.upgrade(handshake);
+        if (settings.upstreamSecure()) {
+            // requestSession does not start TLS; the handshake starts once TLS is up.
+            HttpHost endpoint = new HttpHost("https", settings.upstream().getHost(), settings.upstreamPort());
+            ((ProtocolIOSession) session).startTls(settings.upstreamSslContext(), endpoint, SSLBufferMode.STATIC,
+                    (named, engine) -> {
+                        SSLParameters parameters = engine.getSSLParameters();
+                        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                        engine.setSSLParameters(parameters);
+                    }, null, settings.handshakeTimeout(), new FutureCallback<TransportSecurityLayer>() {
+                        @Override
+                        public void completed(TransportSecurityLayer result) {
+                            try {
+                                handshake.begin();
+                            } catch (IOException ex) {
+                                upstreamFailed(502, "upstream failed during the WebSocket handshake: " + ex);
+                                session.close(CloseMode.IMMEDIATE);
+                            }
+                        }
+
+                        @Override
+                        public void failed(Exception ex) {
+                            upstreamFailed(502, "TLS to upstream failed: " + ex.getMessage());
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            upstreamFailed(502, "TLS to upstream cancelled");
+                        }
+                    });
+        }
+    }
+
+    /** Upstream failed before answering: our own 502/504. */
+    void upstreamFailed(int status, String reason) {
+        refuse(status, reason);
+    }
+
+    private void refuse(int status, String reason) {
+        if (!answer()) {
+            return;
+        }
+        LOG.info("tunnel {} refused: {} -> {} {}: {} {}", info.id(), info.peer(), info.upstream(), info.path(), status, reason);
+        owner.listener().refused(info, status, reason);
+        AsyncEntityProducer entity = AsyncEntityProducers.create(reason + "\n", ContentType.TEXT_PLAIN);
+        body = entity;
+        send(new BasicHttpResponse(status), entity);
+    }
+
+    /** Upstream thread: the upstream answered, but not 101. Its answer goes back as a normal response. */
+    void relay(HttpResponse upstreamHead, long length, RelayedBody relayed) {
+        if (!answer()) {
+            return;
+        }
+        int status = upstreamHead.getCode();
+        LOG.info("tunnel {} refused by upstream: {} -> {} {}: {}", info.id(), info.peer(), info.upstream(), info.path(), status);
+        owner.listener().refused(info, status, "upstream answered " + status + " to the WebSocket handshake");
+        body = relayed;
+        Header contentType = upstreamHead.getFirstHeader("Content-Type");
+        EntityDetails details = relayed == null ? null : new BasicEntityDetails(length,
+                contentType == null ? null : ContentType.parseLenient(contentType.getValue()));
+        send(MessageHeads.relayedHead(upstreamHead), details);
+    }
+
+    /**
+     * Upstream thread: the upstream answered 101 with {@code Upgrade: websocket}.
+     *
+     * @param afterHead bytes that arrived behind the 101 head (read mode); they go to the client first thing
+     * @return false when the client is gone meanwhile
+     */
+    boolean tunnel(HttpResponse upstreamHead, ByteBuffer afterHead) {
+        if (!phase.compareAndSet(Phase.CONNECTING, Phase.TUNNELLED)) {
+            return false;
+        }
+        ByteBuffer head = MessageHeads.switchingHead(upstreamHead);
+        ByteBuffer first = ByteBuffer.allocate(head.remaining() + afterHead.remaining());
+        first.put(head).put(afterHead).flip();
+        IOSession transport = client.transport();
+        // The HTTP/1.1 handler being replaced: told of the disconnect when the tunnel closes, so it releases
+        // this exchange (and whatever wraps it) exactly when the connection really ends.
+        // Without the session decorator a TLS listener gives only the TLS layer, whose handler is TLS's own.
+        IOEventHandler httpHandler = transport instanceof SSLIOSession ? null : transport.getHandler();
+        Tunnel tunnel = new Tunnel(info, owner.listener(), owner.pool(), owner::finished, client.protocol(), upstream,
+                () -> {
+                    if (httpHandler != null) {
+                        httpHandler.disconnected(transport);
+                    }
+                });
+        this.tunnel = tunnel;
+        owner.opened(tunnel);
+        tunnel.start(first, transport, upstream, settings.idleTimeout());
+        return true;
+    }
+
+    private boolean answer() {
+        for (;;) {
+            Phase current = phase.get();
+            if (current == Phase.ANSWERED || current == Phase.TUNNELLED || current == Phase.ABORTED) {
+                return false;
+            }
+            if (phase.compareAndSet(current, Phase.ANSWERED)) {
+                return true;
+            }
+        }
+    }
+
+    private void send(HttpResponse response, EntityDetails details) {
+        try {
+            responseChannel.sendResponse(response, details, context);
+        } catch (HttpException | IOException ex) {
+            LOG.debug("tunnel {}: could not answer the client: {}", info.id(), ex.toString());
+            abort();
+        }
+    }
+
+    private void abort() {
+        IOSession session = upstream;
+        if (session != null && phase.get() != Phase.TUNNELLED) {
+            session.close(CloseMode.IMMEDIATE);
+        }
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        // The client connection failed or closed before an answer; after a tunnel this is its normal end.
+        Tunnel open = tunnel;
+        if (open != null) {
+            open.clientSessionClosed(); // no-op unless the client closed while the tunnel was being switched in
+            return;
+        }
+        if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED) || phase.compareAndSet(Phase.NEW, Phase.ABORTED)) {
+            LOG.info("tunnel {} abandoned by client: {} -> {} {}: {}", info == null ? "?" : info.id(),
+                    info == null ? "?" : info.peer(), settings.upstreamAuthority(), info == null ? "" : info.path(), cause.toString());
+            if (info != null) {
+                owner.listener().refused(info, 499, "client went away during the handshake");
+            }
+        }
+        abort();
+    }
+
+    @Override
+    public void releaseResources() {
+        if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED)) {
+            abort();
+        }
+        AsyncDataProducer producer = body;
+        if (producer != null) {
+            producer.releaseResources();
+        }
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+        capacityChannel.update(Integer.MAX_VALUE);
+    }
+
+    @Override
+    public void consume(ByteBuffer src) {
+        src.position(src.limit());
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) {
+    }
+
+    @Override
+    public int available() {
+        AsyncDataProducer producer = body;
+        return producer == null ? 0 : producer.available();
+    }
+
+    @Override
+    public void produce(DataStreamChannel channel) throws IOException {
+        AsyncDataProducer producer = body;
+        if (producer != null) {
+            producer.produce(channel);
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.towerrelay.tunnel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import org.apache.hc.core5.reactor.IOSession;
+
+/**
+ * One direction of a tunnel: bytes read from {@code source} wait here until written to {@code sink}.
+ *
+ * <p>Backpressure, as in Netty's HexDumpProxy: the source's thread stops reading ({@code OP_READ} off) once
+ * {@link #HIGH_WATER} bytes wait, and the sink's thread turns it back on when it has drained below
+ * {@link #LOW_WATER}. The sink has {@code OP_WRITE} only while bytes wait. Interest is changed only when that
+ * state changes (each change wakes a selector), and the changes happen under this pipe's lock, so a "stop
+ * writing" decided on one thread cannot overtake a "start writing" from the other.
+ *
+ * <p>Each socket is read and written only by its own I/O thread; the other thread only flips its interest.
+ * TLS hands decrypted bytes over as the {@code src} of {@code inputReady}, which must be taken whole: the
+ * buffer keeps {@code BUFFER_SIZE - HIGH_WATER} bytes of slack above the high-water mark for that.
+ */
+final class Pipe {
+
+    static final int HIGH_WATER = 32 * 1024;
+    static final int LOW_WATER = 8 * 1024;
+
+    private final BufferPool pool;
+    private IOSession source;
+    private IOSession sink;
+    private ByteBuffer buffer;      // fill mode: bytes waiting are [0, position); null while empty
+    private boolean readerPaused;
+    private boolean writerArmed;
+    private boolean endOfInput;     // the source will send nothing more
+    private boolean abandoned;      // the sink is gone: drop what comes
+    private long transferred;
+
+    Pipe(BufferPool pool) {
+        this.pool = pool;
+    }
+
+    synchronized void connect(IOSession source, IOSession sink) {
+        this.source = source;
+        this.sink = sink;
+    }
+
+    /** Bytes that came before the tunnel existed (the 101 head and anything after it). Sink thread arms later. */
+    synchronized void preload(ByteBuffer bytes) {
+        ensureRoom(bytes.remaining());
+        buffer.put(bytes);
+    }
+
+    /** Sink thread will be woken to write what was preloaded. */
+    synchronized void armWriter() {
+        if (!writerArmed) {
+            writerArmed = true;
+            sink.setEvent(SelectionKey.OP_WRITE);
+        }
+    }
+
+    synchronized boolean hasData() {
+        return buffer != null && buffer.position() > 0;
+    }
+
+    synchronized long transferred() {
+        return transferred;
+    }
+
+    /**
+     * Source thread, on input: take {@code src} (TLS plaintext) whole, then read the socket until it is empty or
+     * the high-water mark is reached.
+     *
+     * @return false once the source has reached end of stream
+     */
+    synchronized boolean fill(ByteBuffer src) throws IOException {
+        if (abandoned) {
+            return drainAway(src);
+        }
+        if (src != null && src.hasRemaining()) {
+            ensureRoom(src.remaining());
+            buffer.put(src);
+        }
+        boolean open = !endOfInput;
+        while (open && size() < HIGH_WATER) {
+            ensureRoom(1);
+            int n = source.read(buffer);
+            if (n < 0) {
+                open = false;
+            } else if (n == 0) {
+                break;
+            }
+        }
+        if (buffer != null && buffer.position() == 0) {
+            releaseBuffer();
+        }
+        if (!open) {
+            endOfInput = true;
+        }
+        if ((size() > 0 || endOfInput) && !writerArmed) {
+            writerArmed = true;
+            sink.setEvent(SelectionKey.OP_WRITE);
+        }
+        if ((endOfInput || size() >= HIGH_WATER) && !readerPaused) {
+            readerPaused = true;
+            source.clearEvent(SelectionKey.OP_READ);
+        }
+        return open;
+    }
+
+    /**
+     * Sink thread, when writable: write what waits.
+     *
+     * @return true when the source has ended and everything has been written: the sink may now be closed
+     */
+    synchronized boolean drain() throws IOException {
+        if (buffer != null && buffer.position() > 0) {
+            buffer.flip();
+            try {
+                while (buffer.hasRemaining()) {
+                    int n = sink.write(buffer);
+                    if (n <= 0) {
+                        break;
+                    }
+                    transferred += n;
+                }
+            } finally {
+                buffer.compact();
+            }
+            if (buffer.position() == 0) {
+                releaseBuffer();
+            }
+        }
+        int size = size();
+        if (size == 0) {
+            if (endOfInput) {
+                return true;
+            }
+            writerArmed = false;
+            if ((sink.getEventMask() & SelectionKey.OP_WRITE) != 0) {
+                sink.clearEvent(SelectionKey.OP_WRITE);
+            }
+        }
+        if (readerPaused && !endOfInput && size <= LOW_WATER) {
+            readerPaused = false;
+            source.setEvent(SelectionKey.OP_READ);
+        }
+        return false;
+    }
+
+    /** The source is gone (closed, reset, timed out): the sink flushes what waits, then closes. */
+    synchronized void endOfInput() {
+        if (endOfInput) {
+            return;
+        }
+        endOfInput = true;
+        if (!writerArmed && !abandoned) {
+            writerArmed = true;
+            sink.setEvent(SelectionKey.OP_WRITE);
+        }
+    }
+
+    /** The sink is gone: nothing here can be delivered any more. */
+    synchronized void abandon() {
+        abandoned = true;
+        endOfInput = true;
+        releaseBuffer();
+    }
+
+    private boolean drainAway(ByteBuffer src) throws IOException {
+        if (src != null) {
+            src.position(src.limit());
+        }
+        ByteBuffer scratch = pool.acquire();
+        try {
+            int n;
+            while ((n = source.read(scratch)) > 0) {
+                scratch.clear();
+            }
+            return n >= 0;
+        } finally {
+            pool.release(scratch);
+        }
+    }
+
+    private int size() {
+        return buffer == null ? 0 : buffer.position();
+    }
+
+    private void ensureRoom(int bytes) {
+        if (buffer == null) {
+            buffer = pool.acquire();
+        }
+        if (buffer.remaining() < bytes) {
+            // Only when TLS hands over more plaintext in one event than the slack allows: never seen with
+            // JSSE's 16 KiB records, kept so that no byte is ever dropped.
+            ByteBuffer larger = ByteBuffer.allocate(buffer.position() + bytes + BufferPool.BUFFER_SIZE);
+            buffer.flip();
+            larger.put(buffer);
+            pool.release(buffer);
+            buffer = larger;
+        }
+    }
+
+    private void releaseBuffer() {
+        if (buffer != null) {
+            pool.release(buffer);
+            buffer = null;
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.towerrelay.tunnel;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.util.Timeout;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An open WebSocket tunnel: two sessions, one {@link Pipe} each way, no frame parsing.
+ *
+ * <p>Closing: when one side ends (end of stream, reset, idle timeout, shutdown), it stops reading; what it sent
+ * is flushed to the other side, which is then closed; what was waiting for the ended side is dropped. The
+ * listener hears {@code closed} once both sessions are gone.
+ */
+final class Tunnel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Tunnel.class);
+
+    private final TunnelInfo info;
+    private final TunnelListener listener;
+    private final Consumer<Tunnel> onFinished;
+    private final Pipe clientToUpstream;
+    private final Pipe upstreamToClient;
+    private final TunnelEnd clientEnd;
+    private final TunnelEnd upstreamEnd;
+    private final Runnable releaseExchange;
+    private final long openedNanos = System.nanoTime();
+    private volatile long lastActivityNanos = System.nanoTime();
+    private volatile Timeout idleTimeout = Timeout.INFINITE;
+    private boolean clientGone;
+    private boolean upstreamGone;
+    private String closedBy;
+
+    Tunnel(TunnelInfo info, TunnelListener listener, BufferPool pool, Consumer<Tunnel> onFinished,
+           IOSession client, IOSession upstream, Runnable releaseExchange) {
+        this.info = info;
+        this.releaseExchange = releaseExchange;
+        this.listener = listener;
+        this.onFinished = onFinished;
+        this.clientToUpstream = new Pipe(pool);
+        this.upstreamToClient = new Pipe(pool);
+        clientToUpstream.connect(client, upstream);
+        upstreamToClient.connect(upstream, client);
+        this.clientEnd = new TunnelEnd(this, "client", client, clientToUpstream, upstreamToClient);
+        this.upstreamEnd = new TunnelEnd(this, "upstream", upstream, upstreamToClient, clientToUpstream);
+    }
+
+    TunnelInfo info() {
+        return info;
+    }
+
+    /**
+     * Runs on the upstream's I/O thread once it answered 101. The upstream session is switched here (its own
+     * thread); the client session's handler is swapped and its thread woken with {@code OP_WRITE}, so that
+     * the client's own thread writes the 101 head and everything after it.
+     */
+    void start(ByteBuffer headAndEarlyBytes, IOSession clientTransport, IOSession upstreamSession, Timeout idleTimeout) {
+        this.idleTimeout = idleTimeout;
+        upstreamToClient.preload(headAndEarlyBytes);
+        listener.opened(info);
+        LOG.info("tunnel {} opened: {} <-> {} {}", info.id(), info.peer(), info.upstream(), info.path());
+        upstreamSession.upgrade(upstreamEnd);
+        upstreamSession.setSocketTimeout(idleTimeout);
+        upstreamSession.setEventMask(SelectionKey.OP_READ);
+        IOSession client = clientEnd.session();
+        client.upgrade(clientEnd);
+        clientTransport.setSocketTimeout(idleTimeout);
+        upstreamToClient.armWriter();
+        client.setEvent(SelectionKey.OP_READ);
+        if (!client.isOpen()) {
+            // Closed while the upstream was answering: its disconnect may have gone to the HTTP handler.
+            clientSessionClosed();
+        }
+    }
+
+    /** The client session is known to be closed (its HTTP handler was told): end that side if not done yet. */
+    void clientSessionClosed() {
+        ended(clientEnd);
+    }
+
+    /** Once per side, from that side's thread, when its session is closed. */
+    void ended(TunnelEnd end) {
+        boolean finished;
+        synchronized (this) {
+            if (end == clientEnd) {
+                if (clientGone) {
+                    return;
+                }
+                clientGone = true;
+            } else {
+                if (upstreamGone) {
+                    return;
+                }
+                upstreamGone = true;
+            }
+            if (closedBy == null) {
+                closedBy = end.name();
+            }
+            finished = clientGone && upstreamGone;
+        }
+        end.inbound().endOfInput();
+        end.outbound().abandon();
+        if (end == clientEnd) {
+            try {
+                releaseExchange.run();
+            } catch (RuntimeException ex) {
+                LOG.debug("tunnel {}: releasing the HTTP exchange failed: {}", info.id(), ex.toString());
+            }
+        }
+        if (finished) {
+            finish();
+        }
+    }
+
+    void touch() {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    /**
+     * Whether the tunnel has really been idle for its idle timeout. A session timeout can come early: under a
+     * TLS listener without the session decorator, the timeout that fires is the listener's, not the tunnel's.
+     */
+    boolean idleExpired() {
+        return idleTimeout.isEnabled()
+                && System.nanoTime() - lastActivityNanos >= idleTimeout.toNanoseconds() - 50_000_000L;
+    }
+
+    /** The first cause wins: an idle timeout or shutdown is reported as such, not as "client". */
+    synchronized void cause(String cause) {
+        if (closedBy == null) {
+            closedBy = cause;
+        }
+    }
+
+    private void finish() {
+        TunnelStats stats = new TunnelStats(Duration.ofNanos(System.nanoTime() - openedNanos),
+                clientToUpstream.transferred(), upstreamToClient.transferred(), closedBy);
+        LOG.info("tunnel {} closed: {} <-> {} {} after {} ms, {} bytes from client, {} bytes to client, ended by {}",
+                info.id(), info.peer(), info.upstream(), info.path(), stats.duration().toMillis(),
+                stats.bytesFromClient(), stats.bytesToClient(), stats.closedBy());
+        try {
+            listener.closed(info, stats);
+        } finally {
+            onFinished.accept(this);
+        }
+    }
+
+    /** Closes both sides now (relay shutdown). Each close is picked up by that side's thread. */
+    void close() {
+        cause("shutdown");
+        clientEnd.session().close();
+        upstreamEnd.session().close();
+    }
+}

@@ -1,0 +1,155 @@
+package io.towerrelay.tunnel;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hc.core5.function.Decorator;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.impl.bootstrap.AsyncRequesterBootstrap;
+import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncRequester;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.io.ModalCloseable;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.IOSessionListener;
+import org.apache.hc.core5.util.TimeValue;
+
+/**
+ * WebSocket tunnelling for the relay. Wiring, done by the proxy core:
+ * <ol>
+ *   <li>{@code AsyncServerBootstrap.setIOSessionListener(tunnels.sessionListener())} so that a handshake can
+ *       find its client connection, and {@code setIOSessionDecorator(tunnels.sessionDecorator())} so that on a
+ *       TLS listener the tunnel reaches the TCP session under TLS (exact idle timeout; without it a TLS tunnel
+ *       is closed for idleness only at the listener's socket timeout granularity);</li>
+ *   <li>for a request where {@link #isWebSocketUpgrade} holds, hand the exchange to
+ *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
+ *   <li>{@link #start()} before serving, {@link #close(CloseMode)} after the server stopped.</li>
+ * </ol>
+ * Each tunnel gets its own upstream connection (never pooled: it becomes a byte pipe).
+ */
+public final class WebSocketTunnels implements ModalCloseable {
+
+    private final TunnelSettings settings;
+    private final TunnelListener listener;
+    private final SessionRegistry registry = new SessionRegistry();
+    private final BufferPool pool = new BufferPool(256);
+    private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
+    private final AtomicLong ids = new AtomicLong();
+    private volatile HttpAsyncRequester requester;
+
+    public WebSocketTunnels(TunnelSettings settings, TunnelListener listener) {
+        this.settings = settings;
+        this.listener = listener == null ? TunnelListener.NONE : listener;
+    }
+
+    /** Starts the I/O reactor for upstream connections. */
+    public synchronized void start() {
+        if (requester != null) {
+            return;
+        }
+        HttpAsyncRequester created = AsyncRequesterBootstrap.bootstrap()
+                .setIOReactorConfig(IOReactorConfig.custom()
+                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                        .setSoTimeout(settings.handshakeTimeout())
+                        .setTcpNoDelay(true)
+                        .build())
+                .create();
+        created.start();
+        requester = created;
+    }
+
+    /** The server's session listener: lets a handshake handler find the session of its client connection. */
+    public IOSessionListener sessionListener() {
+        return registry;
+    }
+
+    /** The server's session decorator: records the TCP session under a TLS layer; decorates nothing. */
+    public Decorator<IOSession> sessionDecorator() {
+        return registry;
+    }
+
+    /**
+     * True for an HTTP/1.1 WebSocket upgrade: {@code Connection} lists {@code upgrade} among its
+     * comma-separated tokens (Firefox: {@code keep-alive, Upgrade}) and {@code Upgrade} lists
+     * {@code websocket}, in any case. {@code h2c} and other upgrades are not (they are proxied as plain
+     * requests with {@code Upgrade} stripped).
+     */
+    public static boolean isWebSocketUpgrade(HttpRequest request) {
+        return UpgradeHeaders.isWebSocketUpgrade(request);
+    }
+
+    /**
+     * A handler for one upgrade exchange. Give it the request as it goes upstream (hop-by-hop headers
+     * stripped, {@code Host} kept, {@code X-Forwarded-*} set); it adds {@code Upgrade}/{@code Connection}.
+     * After a tunnel, HttpCore5 never finishes this exchange itself: the tunnel does when it closes
+     * ({@code failed(ConnectionClosedException)} then {@code releaseResources()} on the handler chain).
+     */
+    public AsyncServerExchangeHandler newHandshakeHandler() {
+        if (requester == null) {
+            throw new IllegalStateException("WebSocketTunnels not started");
+        }
+        return new HandshakeExchange(this);
+    }
+
+    /** Tunnels open right now. */
+    public int openTunnels() {
+        return open.size();
+    }
+
+    @Override
+    public void close(CloseMode closeMode) {
+        for (Tunnel tunnel : open) {
+            tunnel.close();
+        }
+        HttpAsyncRequester current = requester;
+        if (current != null) {
+            if (closeMode == CloseMode.GRACEFUL) {
+                current.initiateShutdown();
+                try {
+                    current.awaitShutdown(TimeValue.ofSeconds(5));
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            current.close(closeMode);
+        }
+    }
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+
+    TunnelSettings settings() {
+        return settings;
+    }
+
+    TunnelListener listener() {
+        return listener;
+    }
+
+    SessionRegistry registry() {
+        return registry;
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    HttpAsyncRequester requester() {
+        return requester;
+    }
+
+    String nextId() {
+        return Long.toString(ids.incrementAndGet(), 36);
+    }
+
+    void opened(Tunnel tunnel) {
+        open.add(tunnel);
+    }
+
+    void finished(Tunnel tunnel) {
+        open.remove(tunnel);
+    }
+}

@@ -1,0 +1,109 @@
+package io.towerrelay.mock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.towerrelay.testsupport.HeadlessChromium;
+import io.towerrelay.testsupport.NginxServer;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+
+/** The job output page in a real (headless Debian) Chromium. */
+class JobOutputPageBrowserIT {
+
+    private MockTower tower;
+    private HeadlessChromium chromium;
+
+    @BeforeEach
+    void start() throws Exception {
+        tower = MockTower.start(MockTowerOptions.ephemeral().withEventInterval(Duration.ofMillis(100)));
+        chromium = HeadlessChromium.start();
+    }
+
+    @AfterEach
+    void stop() {
+        if (chromium != null) {
+            chromium.close();
+        }
+        tower.close();
+    }
+
+    @Test
+    void pageStreamsJobEventsStraightFromTheMock() {
+        WebDriver driver = chromium.driver();
+        driver.get("http://" + tower.hostAndPort() + "/");
+
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+        assertThat(driver.findElement(By.id("job-status")).getAttribute("data-status")).isEqualTo("running");
+        assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events connected");
+        assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+        assertThat(driver.findElement(By.cssSelector("#stdout .event .text")).getText()).startsWith("PLAY [Deploy web tier]");
+        chromium.screenshot("job-output-direct");
+    }
+
+    @Test
+    void behindNginxThatPassesTheUpgradeTheEventsFlow() throws Exception {
+        String config = """
+                map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+                server {
+                    listen 127.0.0.1:{{PORT}};
+                    location / {
+                        proxy_http_version 1.1;
+                        proxy_set_header Host $http_host;
+                        proxy_set_header Upgrade $http_upgrade;
+                        proxy_set_header Connection $connection_upgrade;
+                        proxy_pass http://%s;
+                    }
+                }
+                """.formatted(tower.hostAndPort());
+        try (NginxServer nginx = NginxServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get(nginx.baseUrl() + "/");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+            assertThat(tower.receivedRequests())
+                    .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()).isTrue());
+        }
+    }
+
+    @Test
+    void behindNginxThatDropsTheUpgradeHeadersThePageShowsTheBrowsersError() throws Exception {
+        // The mistake the seed document is about: a plain proxy_pass, no Upgrade/Connection for /websocket/.
+        String config = """
+                server {
+                    listen 127.0.0.1:{{PORT}};
+                    location / {
+                        proxy_set_header Host $http_host;
+                        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                        proxy_pass http://%s;
+                    }
+                }
+                """.formatted(tower.hostAndPort());
+        try (NginxServer nginx = NginxServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get(nginx.baseUrl() + "/");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElement(By.id("ws-error")).isDisplayed()
+                            && driver.findElement(By.id("ws-error-hint")).getText().contains("answered 400"));
+            String error = driver.findElement(By.id("ws-error")).getText();
+            assertThat(error)
+                    .contains("WebSocket connection to 'ws://127.0.0.1:" + nginx.port() + "/websocket/' failed")
+                    .contains("WebSocket is closed before the connection is established")
+                    .contains("close code 1006")
+                    .contains("without 'Upgrade: websocket'");
+            assertThat(driver.findElements(By.cssSelector("#stdout .event"))).isEmpty();
+            assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events disconnected");
+            // The console says what the seed document quotes.
+            assertThat(chromium.consoleLog()).contains("Error during WebSocket handshake: Unexpected response code: 400");
+            chromium.screenshot("job-output-nginx-without-upgrade");
+        }
+    }
+}
