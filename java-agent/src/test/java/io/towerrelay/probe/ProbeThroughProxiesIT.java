@@ -196,7 +196,7 @@ class ProbeThroughProxiesIT {
             Check idle = report.check(CheckIds.IDLE);
             assertThat(idle.status()).as(explain(report, nginx.errorLog())).isEqualTo(CheckStatus.FAIL);
             assertThat(idle.cause()).isEqualTo(Cause.IDLE_CUT);
-            assertThat(idle.evidence().get("close")).contains("by the server side");
+            assertThat(idle.evidence().get("close")).contains("by the far end");
             assertThat(idle.advice().nginx()).contains("proxy_read_timeout 1h;");
             assertThat(report.check(CheckIds.EVENTS).status()).isEqualTo(CheckStatus.PASS);
             assertThat(report.exitCode()).isEqualTo(1);
