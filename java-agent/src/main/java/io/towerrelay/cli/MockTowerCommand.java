@@ -12,11 +12,9 @@ import picocli.CommandLine.Option;
 @Command(
         name = "mock-tower",
         mixinStandardHelpOptions = true,
-        description = {
-            "Run a mock Ansible Tower / AWX web tier on one port: the live job output page at /,",
-            "/api/v2/ping/, /api/v2/mock/echo/, /api/v2/settings/system/ (basic auth) and the",
-            "live-events WebSocket at /websocket/ and /api/websocket/. Runs until Ctrl-C or SIGTERM."
-        })
+        description = "Run a mock Ansible Tower / AWX web tier on one port: the live job output page at /, "
+                + "/api/v2/ping/, /api/v2/mock/echo/, /api/v2/settings/system/ (basic auth) and the live-events "
+                + "WebSocket at /websocket/ and /api/websocket/. Runs until Ctrl-C or SIGTERM, then exits 0.")
 public final class MockTowerCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8052",
@@ -40,13 +38,13 @@ public final class MockTowerCommand implements Callable<Integer> {
     String adminPassword;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         MockTowerOptions options = options(listen);
         MockTower tower = Listening.bindOrExplain("mock-tower", listen, () -> MockTower.start(options));
         System.out.println("mock-tower listening on http://" + tower.hostAndPort() + "/ (settings API user: "
                 + options.adminUser() + ")");
         System.out.flush();
-        Listening.runUntilShutdown(tower);
+        Listening.runUntilSignal(tower);
         return 0;
     }
 

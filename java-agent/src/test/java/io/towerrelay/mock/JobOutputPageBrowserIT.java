@@ -47,6 +47,33 @@ class JobOutputPageBrowserIT {
     }
 
     @Test
+    void behindNginxThatPassesTheUpgradeTheEventsFlow() throws Exception {
+        String config = """
+                map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+                server {
+                    listen 127.0.0.1:{{PORT}};
+                    location / {
+                        proxy_http_version 1.1;
+                        proxy_set_header Host $http_host;
+                        proxy_set_header Upgrade $http_upgrade;
+                        proxy_set_header Connection $connection_upgrade;
+                        proxy_pass http://%s;
+                    }
+                }
+                """.formatted(tower.hostAndPort());
+        try (NginxServer nginx = NginxServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get(nginx.baseUrl() + "/");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+            assertThat(tower.receivedRequests())
+                    .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()).isTrue());
+        }
+    }
+
+    @Test
     void behindNginxThatDropsTheUpgradeHeadersThePageShowsTheBrowsersError() throws Exception {
         // The mistake the seed document is about: a plain proxy_pass, no Upgrade/Connection for /websocket/.
         String config = """
