@@ -143,6 +143,10 @@ class ProbeThroughProxiesIT {
                 // The mock's answer to the plain GET NGINX made of the handshake, relayed by NGINX.
                 assertThat(handshake.evidence().get("body")).contains("without 'Upgrade: websocket'");
                 assertThat(handshake.advice().nginx()).contains("proxy_http_version 1.1;");
+                // What the same upgrade headers looked like when they reached Tower: NGINX's defaults.
+                assertThat(handshake.evidence()).containsEntry("upgrade headers reaching Tower",
+                        "HTTP/1.0, Upgrade: (none), Connection: close");
+                assertThat(handshake.summary()).contains("missing: proxy_http_version 1.1;");
             }
             assertThat(report.check(CheckIds.PAGE).status()).isEqualTo(CheckStatus.PASS);
             assertThat(report.liveEventsWork()).isFalse();
@@ -196,7 +200,7 @@ class ProbeThroughProxiesIT {
             Check idle = report.check(CheckIds.IDLE);
             assertThat(idle.status()).as(explain(report, nginx.errorLog())).isEqualTo(CheckStatus.FAIL);
             assertThat(idle.cause()).isEqualTo(Cause.IDLE_CUT);
-            assertThat(idle.evidence().get("close")).contains("by the server side");
+            assertThat(idle.evidence().get("close")).contains("by the far end");
             assertThat(idle.advice().nginx()).contains("proxy_read_timeout 1h;");
             assertThat(report.check(CheckIds.EVENTS).status()).isEqualTo(CheckStatus.PASS);
             assertThat(report.exitCode()).isEqualTo(1);
