@@ -4,16 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.towerrelay.config.Addresses;
+import io.towerrelay.config.ListenConfig;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.config.TlsFiles;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.HeadlessChromium;
 import io.towerrelay.testsupport.NginxServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 
@@ -56,6 +61,35 @@ class JobOutputPageBrowserIT {
                     .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()
                             && r.header("X-Forwarded-For").isPresent()).isTrue());
             chromium.screenshot("job-output-through-relay");
+        }
+    }
+
+    @Test
+    void overHttpsThePageUsesWssThroughTheRelaysTlsListener(@TempDir Path dir) throws Exception {
+        Path cert = dir.resolve("cert.pem");
+        Path key = dir.resolve("key.pem");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
+        String opensslOutput = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor()).as(opensslOutput).isZero();
+        RelayConfig config = RelayConfig.defaults()
+                .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
+                        .withTls(new TlsFiles(cert, key)))
+                .withAdmin(null)
+                .withUpstream(URI.create("http://" + tower.hostAndPort()));
+        chromium.close();
+        chromium = HeadlessChromium.start("--ignore-certificate-errors");
+        try (RelayServer relay = RelayServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get("https://" + Addresses.format(relay.listenAddress()) + "/");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            assertThat(tower.receivedRequests())
+                    .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()
+                            && r.header("X-Forwarded-Proto").orElse("").equals("https")).isTrue());
+            chromium.screenshot("job-output-through-relay-tls");
         }
     }
 
