@@ -138,6 +138,43 @@ class JobOutputPageBrowserIT {
     }
 
     @Test
+    void anIdleTimeoutInTheProxyCutsTheSocketAndThePageSaysSoThenReconnects() throws Exception {
+        tower.close();
+        // Events further apart than NGINX's proxy_read_timeout: every quiet spell is cut, like a job that
+        // runs a long task behind a proxy left at its 60 s default.
+        tower = MockTower.start(MockTowerOptions.ephemeral().withEventInterval(Duration.ofSeconds(4))
+                .withPingInterval(Duration.ZERO));
+        String config = """
+                map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+                server {
+                    listen 127.0.0.1:{{PORT}};
+                    location / {
+                        proxy_http_version 1.1;
+                        proxy_set_header Host $http_host;
+                        proxy_set_header Upgrade $http_upgrade;
+                        proxy_set_header Connection $connection_upgrade;
+                        proxy_read_timeout 2s;
+                        proxy_pass http://%s;
+                    }
+                }
+                """.formatted(tower.hostAndPort());
+        try (NginxServer nginx = NginxServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get(nginx.baseUrl() + "/");
+
+            String cut = "WebSocket connection to 'ws://127.0.0.1:" + nginx.port() + "/websocket/' closed: close code 1006";
+            await().atMost(Duration.ofSeconds(60)).until(() -> driver.findElement(By.id("ws-error")).isDisplayed()
+                    && driver.findElement(By.id("ws-error")).getText().contains(cut));
+            assertThat(driver.findElement(By.id("ws-error")).getText()).contains("proxy_read_timeout");
+            chromium.screenshot("job-output-nginx-idle-timeout");
+            // The page reconnects by itself, and the job's output continues where it was.
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElement(By.id("live-text")).getText().equals("Live events connected"));
+            assertThat(tower.receivedRequests()).filteredOn(r -> r.path().equals("/websocket/")).hasSizeGreaterThan(1);
+        }
+    }
+
+    @Test
     void behindNginxThatDropsTheUpgradeHeadersThePageShowsTheBrowsersError() throws Exception {
         // The mistake the seed document is about: a plain proxy_pass, no Upgrade/Connection for /websocket/.
         String config = """
