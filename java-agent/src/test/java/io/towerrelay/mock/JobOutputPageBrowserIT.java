@@ -3,8 +3,13 @@ package io.towerrelay.mock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.config.Addresses;
+import io.towerrelay.config.RelayConfig;
+import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.HeadlessChromium;
 import io.towerrelay.testsupport.NginxServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,6 +35,28 @@ class JobOutputPageBrowserIT {
             chromium.close();
         }
         tower.close();
+    }
+
+    @Test
+    void throughTheRelayThePageShowsLiveJobEvents() throws Exception {
+        RelayConfig config = RelayConfig.defaults()
+                .withListen(new InetSocketAddress("127.0.0.1", 0))
+                .withAdmin(null)
+                .withUpstream(URI.create("http://" + tower.hostAndPort()));
+        try (RelayServer relay = RelayServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get("http://" + Addresses.format(relay.listenAddress()) + "/");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            assertThat(driver.findElement(By.id("job-status")).getAttribute("data-status")).isEqualTo("running");
+            assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events connected");
+            assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+            assertThat(tower.receivedRequests())
+                    .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()
+                            && r.header("X-Forwarded-For").isPresent()).isTrue());
+            chromium.screenshot("job-output-through-relay");
+        }
     }
 
     @Test
