@@ -1,13 +1,95 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.config.Addresses;
+import io.towerrelay.config.ConfigException;
+import io.towerrelay.config.RelayConfig;
+import io.towerrelay.config.RelayConfigLoader;
+import io.towerrelay.proxy.RelayServer;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
 
-/** Scaffolding: replaced by the issue that builds {@code serve}. */
-@Command(name = "serve", mixinStandardHelpOptions = true, description = "(being built)")
+/** {@code serve}: runs the relay until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
+@Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Run the relay: proxy HTTP and tunnel WebSockets to Tower.",
+            "Flags override the config file. SIGTERM stops accepting, lets in-flight requests finish "
+                + "(shutdown-grace), then exits 0."})
 public final class ServeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (see README: Configuration reference).")
+    Path config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Public listener, e.g. 0.0.0.0:8080 (default 0.0.0.0:8080).")
+    String listen;
+
+    @Option(names = "--upstream", paramLabel = "URL", description = "Tower's URL, e.g. http://127.0.0.1:8052 or https://tower.internal.")
+    String upstream;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT|off", description = "Admin listener for /healthz and /metrics (default 127.0.0.1:9180).")
+    String admin;
+
     @Override
-    public Integer call() {
-        throw new UserError("serve is not built yet");
+    public Integer call() throws IOException, InterruptedException {
+        RelayConfig relayConfig;
+        try {
+            relayConfig = effectiveConfig();
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println(e.getMessage());
+            return 2;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+        Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        try (RelayServer server = RelayServer.start(relayConfig)) {
+            LOG.info("config: {}", config == null ? "(flags only)" : config.toAbsolutePath());
+            stop.await();
+        }
+        return 0;
+    }
+
+    /** The file's settings (or the defaults) with every given flag applied on top. */
+    RelayConfig effectiveConfig() {
+        RelayConfig result;
+        if (config != null) {
+            result = upstream != null ? RelayConfigLoader.loadWithoutUpstream(config) : RelayConfigLoader.load(config);
+        } else {
+            result = RelayConfig.defaults();
+        }
+        if (listen != null) {
+            result = result.withListen(flag("--listen", () -> Addresses.parse(listen)));
+        }
+        if (upstream != null) {
+            result = result.withUpstream(flag("--upstream", () -> RelayConfigLoader.upstreamUrl(upstream)));
+            if (result.upstream().caFile() != null && !result.upstream().https()) {
+                throw new UserError("--upstream " + upstream + " is not https but upstream.ca-file is set in " + config);
+            }
+        }
+        if (admin != null) {
+            result = result.withAdmin(admin.trim().equalsIgnoreCase("off") ? null : flag("--admin", () -> Addresses.parse(admin)));
+        }
+        if (result.upstream().url() == null) {
+            throw new UserError("no upstream: give --upstream URL" + (config == null ? " or --config FILE" : " or set upstream.url in " + config));
+        }
+        return result;
+    }
+
+    private static <T> T flag(String name, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new UserError(name + ": " + e.getMessage());
+        }
     }
 }

@@ -61,6 +61,10 @@ final class MockServerLoop implements Runnable {
         return (InetSocketAddress) server.getLocalAddress();
     }
 
+    int openWebSockets() {
+        return liveEvents.openSockets();
+    }
+
     void stop() {
         running = false;
         selector.wakeup();

@@ -237,6 +237,16 @@ class MockTowerIT {
         assertThat(plain.body()).contains("without 'Upgrade: websocket'");
     }
 
+    @Test
+    void upgradeOverHttp10IsAPlainGetAsRfc7230Says() throws Exception {
+        client.login();
+        RawHttp.Response refused = RawHttp.exchange(tower.address(), handshake("/websocket/",
+                "Cookie: awx_sessionid=" + client.cookie("awx_sessionid") + "\r\n").replace("HTTP/1.1", "HTTP/1.0"));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body()).contains("arrived as HTTP/1.0", "proxy_http_version 1.1");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/websocket/", "/api/websocket/"})
     void openSocketIsGreetedWithAcceptOnBothPaths(String path) throws Exception {
@@ -346,6 +356,41 @@ class MockTowerIT {
         JsonNode next = second.nextWhere(m -> m.has("counter"));
 
         assertThat(next.get("counter").asInt()).isGreaterThan(lastSeen);
+    }
+
+    @Test
+    void twoSocketsOfOneSessionEachGetEveryEventInOrder() throws Exception {
+        LiveEventsTestSocket first = loggedInSocket();
+        first.send(client.subscription(client.cookie("csrftoken"), List.of("1")));
+        first.nextWhere(m -> m.path("counter").asInt() == 3);
+        LiveEventsTestSocket second = openSocket("/websocket/", client.cookieHeader());
+        second.next();
+        second.send(client.subscription(client.cookie("csrftoken"), List.of("1")));
+
+        int start = second.nextWhere(m -> m.has("counter")).get("counter").asInt();
+        for (int expected = start + 1; expected < start + 20; expected++) {
+            assertThat(second.nextWhere(m -> m.has("counter")).get("counter").asInt()).isEqualTo(expected);
+        }
+        int previous = 3;
+        for (int i = 0; i < 20; i++) {
+            int counter = first.nextWhere(m -> m.has("counter")).get("counter").asInt();
+            assertThat(counter).isEqualTo(previous + 1);
+            previous = counter;
+        }
+        assertThat(start).as("the second socket starts where the session got to").isGreaterThan(3);
+    }
+
+    @Test
+    void closedSocketsAreForgotten() throws Exception {
+        LiveEventsTestSocket first = loggedInSocket();
+        LiveEventsTestSocket second = openSocket("/api/websocket/", client.cookieHeader());
+        second.next();
+        assertThat(tower.openWebSockets()).isEqualTo(2);
+
+        first.closeBlocking();
+        second.getSocket().close(); // a tab that goes away without a close handshake
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> tower.openWebSockets() == 0);
     }
 
     @Test

@@ -1,0 +1,154 @@
+package io.towerrelay.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpStatus;
+import org.apache.hc.core5.http.Message;
+import org.apache.hc.core5.http.Method;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.impl.bootstrap.AsyncServerBootstrap;
+import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
+import org.apache.hc.core5.http.nio.AsyncRequestConsumer;
+import org.apache.hc.core5.http.nio.AsyncServerRequestHandler;
+import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
+import org.apache.hc.core5.http.nio.support.AsyncResponseBuilder;
+import org.apache.hc.core5.http.nio.support.BasicRequestConsumer;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.net.URIAuthority;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.ListenerEndpoint;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The admin listener: {@code GET /healthz} (JSON; 200 when the upstream is reachable, else 503) and
+ * {@code GET /metrics} (Prometheus text). Separate from the public listener so it can stay on loopback.
+ */
+public final class AdminServer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ADMIN_HOST = "tower-relay-admin";
+
+    private final HttpAsyncServer server;
+    private final InetSocketAddress address;
+
+    private AdminServer(HttpAsyncServer server, InetSocketAddress address) {
+        this.server = server;
+        this.address = address;
+    }
+
+    /** Binds {@code bind} (port 0 allowed) and serves until closed. */
+    public static AdminServer start(InetSocketAddress bind, RelayMetrics metrics, UpstreamProbe upstream,
+            long startNanos) throws IOException {
+        HttpAsyncServer server = AsyncServerBootstrap.bootstrap()
+                .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(1).setSoTimeout(Timeout.ofSeconds(30)).build())
+                // Any Host: scrapers address the admin port by IP, which the stock router would answer with 421.
+                .setCanonicalHostName(ADMIN_HOST)
+                .setAuthorityResolver((scheme, authority) -> new URIAuthority(ADMIN_HOST))
+                .register("/metrics", handler((request, trigger, context) -> trigger.submitResponse(
+                        AsyncResponseBuilder.create(HttpStatus.SC_OK)
+                                .setEntity(metrics.render(uptime(startNanos)), ContentType.parse(PrometheusText.CONTENT_TYPE))
+                                .build(), context)))
+                .register("/healthz", handler((request, trigger, context) -> upstream.check(problem -> {
+                    Map<String, Object> upstreamState = new LinkedHashMap<>();
+                    upstreamState.put("url", upstream.url());
+                    upstreamState.put("reachable", problem == null);
+                    if (problem != null) {
+                        upstreamState.put("error", problem);
+                    }
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("status", problem == null ? "ok" : "upstream_unreachable");
+                    body.put("upstream", upstreamState);
+                    body.put("uptime_seconds", Math.round(uptime(startNanos) * 1000) / 1000.0);
+                    body.put("active_connections", metrics.activeConnections());
+                    body.put("active_websocket_tunnels", metrics.activeTunnels());
+                    try {
+                        trigger.submitResponse(AsyncResponseBuilder.create(problem == null ? 200 : 503)
+                                .setEntity(JSON.writeValueAsString(body) + "\n", ContentType.APPLICATION_JSON)
+                                .build(), context);
+                    } catch (HttpException | IOException e) {
+                        // the admin client went away; nothing to tell it
+                    }
+                })))
+                .register("*", handler((request, trigger, context) -> trigger.submitResponse(
+                        AsyncResponseBuilder.create(404).setEntity("404 not found: try /healthz or /metrics\n",
+                                ContentType.TEXT_PLAIN).build(), context)))
+                .create();
+        server.start();
+        try {
+            ListenerEndpoint endpoint = server.listen(bind, URIScheme.HTTP).get();
+            return new AdminServer(server, (InetSocketAddress) endpoint.getAddress());
+        } catch (ExecutionException e) {
+            server.close(CloseMode.IMMEDIATE);
+            throw new IOException("cannot listen on " + bind + " (admin): " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            server.close(CloseMode.IMMEDIATE);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while binding the admin listener", e);
+        }
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    @Override
+    public void close() {
+        server.initiateShutdown();
+        try {
+            server.awaitShutdown(TimeValue.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.close(CloseMode.IMMEDIATE);
+    }
+
+    private static double uptime(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** A GET-only handler that ignores any request body. */
+    private static AsyncServerRequestHandler<Message<HttpRequest, Void>> handler(Responder responder) {
+        return new AsyncServerRequestHandler<>() {
+            @Override
+            public AsyncRequestConsumer<Message<HttpRequest, Void>> prepare(HttpRequest request,
+                    org.apache.hc.core5.http.EntityDetails entityDetails, HttpContext context) {
+                return new BasicRequestConsumer<>(entityDetails == null ? null : new DiscardingEntityConsumer<>());
+            }
+
+            @Override
+            public void handle(Message<HttpRequest, Void> message, ResponseTrigger trigger, HttpContext context)
+                    throws HttpException, IOException {
+                HttpRequest request = message.getHead();
+                if (!Method.GET.isSame(request.getMethod()) && !Method.HEAD.isSame(request.getMethod())) {
+                    trigger.submitResponse(AsyncResponseBuilder.create(405).setHeader("Allow", "GET, HEAD")
+                            .setEntity("405 only GET\n", ContentType.TEXT_PLAIN).build(), context);
+                    return;
+                }
+                responder.respond(request, trigger, context);
+            }
+        };
+    }
+
+    @FunctionalInterface
+    private interface Responder {
+        void respond(HttpRequest request, AsyncServerRequestHandler.ResponseTrigger trigger, HttpContext context)
+                throws HttpException, IOException;
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.towerrelay.admin;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * What the relay counts, fed from the I/O threads (lock-free) and rendered for {@code GET /metrics}.
+ * Metric names carry the {@code towerrelay_} prefix; byte counters are body bytes as relayed.
+ */
+public final class RelayMetrics {
+    /** Latency buckets in seconds, from a cached API call to a slow job-output page. */
+    private static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+    /** Tunnel lifetimes in seconds: refused-at-once up to a browser tab left open all day. */
+    private static final double[] TUNNEL_BUCKETS = {1, 10, 60, 300, 900, 3600, 14400, 86400};
+    public static final String[] UPSTREAM_ERROR_KINDS = {"connect_refused", "connect_timeout", "response_timeout",
+        "reset", "tls", "dns", "other"};
+
+    private final Map<String, LongAdder> requestsByClass = new LinkedHashMap<>();
+    private final Map<String, LongAdder> upstreamErrors = new LinkedHashMap<>();
+    private final AtomicLong activeConnections = new AtomicLong();
+    private final LongAdder connectionsTotal = new LongAdder();
+    private final LongAdder connectionsRejected = new LongAdder();
+    private final LongAdder bytesFromClients = new LongAdder();
+    private final LongAdder bytesToClients = new LongAdder();
+    private final Histogram latency = new Histogram(LATENCY_BUCKETS);
+
+    private final AtomicLong activeTunnels = new AtomicLong();
+    private final LongAdder tunnelsOpened = new LongAdder();
+    private final LongAdder tunnelsRefused = new LongAdder();
+    private final LongAdder tunnelBytesToUpstream = new LongAdder();
+    private final LongAdder tunnelBytesToClient = new LongAdder();
+    private final Histogram tunnelDuration = new Histogram(TUNNEL_BUCKETS);
+
+    public RelayMetrics() {
+        for (String c : new String[] {"1xx", "2xx", "3xx", "4xx", "5xx"}) {
+            requestsByClass.put(c, new LongAdder());
+        }
+        for (String kind : UPSTREAM_ERROR_KINDS) {
+            upstreamErrors.put(kind, new LongAdder());
+        }
+    }
+
+    public void connectionOpened() {
+        activeConnections.incrementAndGet();
+        connectionsTotal.increment();
+    }
+
+    public void connectionClosed() {
+        activeConnections.decrementAndGet();
+    }
+
+    public void connectionRejected() {
+        connectionsRejected.increment();
+    }
+
+    public long activeConnections() {
+        return activeConnections.get();
+    }
+
+    /** One finished HTTP exchange (including refusals and 502/504 the relay made itself). */
+    public void requestCompleted(int status, long nanos, long bytesIn, long bytesOut) {
+        LongAdder byClass = requestsByClass.get((status / 100) + "xx");
+        if (byClass != null) {
+            byClass.increment();
+        }
+        latency.observe(nanos / 1e9);
+        bytesFromClients.add(bytesIn);
+        bytesToClients.add(bytesOut);
+    }
+
+    /** {@code kind} is one of {@link #UPSTREAM_ERROR_KINDS}. */
+    public void upstreamError(String kind) {
+        LongAdder adder = upstreamErrors.get(kind);
+        (adder != null ? adder : upstreamErrors.get("other")).increment();
+    }
+
+    public void tunnelOpened() {
+        activeTunnels.incrementAndGet();
+        tunnelsOpened.increment();
+    }
+
+    public void tunnelRefused() {
+        tunnelsRefused.increment();
+    }
+
+    public void tunnelClosed(long nanos, long bytesToUpstream, long bytesToClient) {
+        activeTunnels.decrementAndGet();
+        tunnelDuration.observe(nanos / 1e9);
+        tunnelBytesToUpstream.add(bytesToUpstream);
+        tunnelBytesToClient.add(bytesToClient);
+    }
+
+    public long activeTunnels() {
+        return activeTunnels.get();
+    }
+
+    /** The whole registry in Prometheus text format. */
+    public String render(double uptimeSeconds) {
+        return new PrometheusText()
+                .gauge("towerrelay_uptime_seconds", "Seconds since the relay started.", uptimeSeconds)
+                .counters("towerrelay_http_requests_total", "HTTP requests answered, by status class.", "class",
+                        requestsByClass)
+                .histogram("towerrelay_http_request_duration_seconds",
+                        "Time from request head to the last response byte.", latency)
+                .gauge("towerrelay_connections_active", "Client connections open now.", activeConnections.get())
+                .counter("towerrelay_connections_total", "Client connections accepted.", connectionsTotal.sum())
+                .counter("towerrelay_connections_rejected_total",
+                        "Client connections closed at once because limits.max-connections was reached.",
+                        connectionsRejected.sum())
+                .counter("towerrelay_http_received_bytes_total", "HTTP body bytes received from clients.",
+                        bytesFromClients.sum())
+                .counter("towerrelay_http_sent_bytes_total", "HTTP body bytes sent to clients.", bytesToClients.sum())
+                .counters("towerrelay_upstream_errors_total", "Upstream failures, by kind.", "kind", upstreamErrors)
+                .gauge("towerrelay_websocket_tunnels_active", "WebSocket tunnels open now.", activeTunnels.get())
+                .counter("towerrelay_websocket_tunnels_opened_total", "WebSocket tunnels opened.", tunnelsOpened.sum())
+                .counter("towerrelay_websocket_tunnels_refused_total",
+                        "WebSocket upgrades refused (Origin, blocked path, upstream did not answer 101).",
+                        tunnelsRefused.sum())
+                .counter("towerrelay_websocket_sent_upstream_bytes_total", "Bytes relayed client to upstream in tunnels.",
+                        tunnelBytesToUpstream.sum())
+                .counter("towerrelay_websocket_sent_client_bytes_total", "Bytes relayed upstream to client in tunnels.",
+                        tunnelBytesToClient.sum())
+                .histogram("towerrelay_websocket_tunnel_duration_seconds", "How long closed tunnels were open.",
+                        tunnelDuration)
+                .toString();
+    }
+}

@@ -1,0 +1,34 @@
+package io.towerrelay.config;
+
+import java.util.Objects;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * Bounds on what clients may send. A request line longer than {@code maxRequestLineBytes} gets 414, a header
+ * section larger than {@code maxHeaderBytes} gets 431; both then close the connection. {@code clientIdleTimeout}
+ * closes client connections that stay silent (keep-alive or a stalled request) for that long.
+ */
+public record LimitsConfig(int maxRequestLineBytes, int maxHeaderBytes, int maxConnections, Timeout clientIdleTimeout) {
+    public static final int DEFAULT_MAX_REQUEST_LINE_BYTES = 8192;
+    public static final int DEFAULT_MAX_HEADER_BYTES = 32768;
+    public static final int DEFAULT_MAX_CONNECTIONS = 10000;
+    public static final Timeout DEFAULT_CLIENT_IDLE_TIMEOUT = Timeout.ofSeconds(75);
+
+    public LimitsConfig {
+        Objects.requireNonNull(clientIdleTimeout, "limits.client-idle-timeout");
+        if (maxRequestLineBytes < 256) {
+            throw new IllegalArgumentException("limits.max-request-line-bytes must be at least 256");
+        }
+        if (maxHeaderBytes < 1024) {
+            throw new IllegalArgumentException("limits.max-header-bytes must be at least 1024");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("limits.max-connections must be at least 1");
+        }
+    }
+
+    public static LimitsConfig defaults() {
+        return new LimitsConfig(DEFAULT_MAX_REQUEST_LINE_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_CONNECTIONS,
+                DEFAULT_CLIENT_IDLE_TIMEOUT);
+    }
+}

@@ -1,0 +1,190 @@
+package io.towerrelay.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Function;
+
+/**
+ * Reads the relay's YAML config. Every key is optional except {@code upstream.url}; unknown keys, bad values and
+ * missing files are {@link ConfigException}s naming file, line and key. The README's configuration reference
+ * documents the same keys and defaults as this class.
+ */
+public final class RelayConfigLoader {
+    private RelayConfigLoader() {}
+
+    /** Loads a complete config; {@code upstream.url} is required. */
+    public static RelayConfig load(Path file) {
+        return load(file, true);
+    }
+
+    /**
+     * Loads a config whose {@code upstream.url} may be missing because the command line gives it
+     * ({@code serve --config FILE --upstream URL}).
+     */
+    public static RelayConfig loadWithoutUpstream(Path file) {
+        return load(file, false);
+    }
+
+    private static RelayConfig load(Path file, boolean requireUpstream) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(file, 0, "(file)", "no such file");
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, "(file)", "cannot read: " + e.getMessage());
+        }
+        try (Reader reader = new java.io.StringReader(text)) {
+            YamlNode root = new YamlTreeReader(file).read(reader);
+            if (!(root instanceof YamlNode.Mapping mapping)) {
+                throw new ConfigException(file, root.line(), "(document)", "expected a mapping of keys, got " + root.kind());
+            }
+            return bind(new ConfigSection(file, "", mapping), file, requireUpstream);
+        } catch (IOException e) {
+            throw new ConfigException(file, 0, "(file)", "cannot read: " + e.getMessage());
+        }
+    }
+
+    private static RelayConfig bind(ConfigSection root, Path file, boolean requireUpstream) {
+        Path base = file.toAbsolutePath().getParent();
+        Function<String, Path> readableFile = s -> existingFile(base, s);
+
+        ConfigSection listenSection = root.section("listen");
+        InetSocketAddress listenAddress = listenSection.value("address", Addresses::parse, ListenConfig.DEFAULT_ADDRESS);
+        TlsFiles tls = null;
+        if (listenSection.has("tls")) {
+            ConfigSection tlsSection = listenSection.section("tls");
+            tls = new TlsFiles(tlsSection.required("certificate", readableFile), tlsSection.required("key", readableFile));
+            tlsSection.rejectUnknownKeys();
+        } else {
+            listenSection.section("tls").rejectUnknownKeys();
+        }
+        listenSection.rejectUnknownKeys();
+
+        ConfigSection adminSection = root.section("admin");
+        InetSocketAddress adminAddress = adminSection.value("address",
+                s -> s.trim().equalsIgnoreCase("off") ? null : Addresses.parse(s), AdminConfig.DEFAULT_ADDRESS);
+        adminSection.rejectUnknownKeys();
+
+        ConfigSection up = root.section("upstream");
+        URI url = requireUpstream ? up.required("url", RelayConfigLoader::upstreamUrl)
+                : up.value("url", RelayConfigLoader::upstreamUrl, null);
+        boolean verify = up.value("tls-verify", RelayConfigLoader::bool, true);
+        Path caFile = up.value("ca-file", readableFile, null);
+        if (caFile != null && !verify) {
+            throw up.error("ca-file", "is set but tls-verify is false; remove one of them");
+        }
+        if (caFile != null && url != null && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw up.error("ca-file", "is set but upstream.url is not https");
+        }
+        UpstreamConfig upstream = new UpstreamConfig(url, verify, caFile,
+                up.value("connect-timeout", Durations::parse, UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
+                up.value("response-timeout", Durations::parse, UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT),
+                up.value("pool-size", s -> integer(s, 1, 100_000), UpstreamConfig.DEFAULT_POOL_SIZE));
+        up.rejectUnknownKeys();
+
+        ConfigSection ws = root.section("websocket");
+        WebSocketConfig websocket = new WebSocketConfig(
+                ws.value("idle-timeout", Durations::parse, WebSocketConfig.DEFAULT_IDLE_TIMEOUT),
+                ws.value("handshake-timeout", Durations::parse, WebSocketConfig.DEFAULT_HANDSHAKE_TIMEOUT),
+                new LinkedHashSet<>(ws.list("allowed-origins", RelayConfigLoader::origin, List.of())),
+                ws.list("blocked-paths", RelayConfigLoader::pathPrefix, WebSocketConfig.DEFAULT_BLOCKED_PATHS));
+        ws.rejectUnknownKeys();
+
+        ConfigSection fwd = root.section("forwarded");
+        ForwardedConfig forwarded = new ForwardedConfig(fwd.list("trusted-proxies", Cidr::parse, List.of()));
+        fwd.rejectUnknownKeys();
+
+        ConfigSection lim = root.section("limits");
+        LimitsConfig limits = new LimitsConfig(
+                lim.value("max-request-line-bytes", s -> integer(s, 256, 1 << 20), LimitsConfig.DEFAULT_MAX_REQUEST_LINE_BYTES),
+                lim.value("max-header-bytes", s -> integer(s, 1024, 1 << 20), LimitsConfig.DEFAULT_MAX_HEADER_BYTES),
+                lim.value("max-connections", s -> integer(s, 1, 1_000_000), LimitsConfig.DEFAULT_MAX_CONNECTIONS),
+                lim.value("client-idle-timeout", Durations::parse, LimitsConfig.DEFAULT_CLIENT_IDLE_TIMEOUT));
+        lim.rejectUnknownKeys();
+
+        AccessLogFormat accessLog = root.value("access-log", AccessLogFormat::parse, AccessLogFormat.COMBINED);
+        var grace = root.value("shutdown-grace", Durations::parse, RelayConfig.DEFAULT_SHUTDOWN_GRACE);
+        root.rejectUnknownKeys();
+
+        return new RelayConfig(new ListenConfig(listenAddress, tls), new AdminConfig(adminAddress), upstream,
+                websocket, forwarded, limits, accessLog, grace);
+    }
+
+    /** Parses and checks an upstream URL the way {@code --upstream} and {@code upstream.url} need it. */
+    public static URI upstreamUrl(String text) {
+        URI uri;
+        try {
+            uri = new URI(text.trim());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a URL: " + e.getReason());
+        }
+        UpstreamConfig.checkUrl(uri);
+        return uri;
+    }
+
+    private static boolean bool(String s) {
+        switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on": return true;
+            case "false": case "no": case "off": return false;
+            default: throw new IllegalArgumentException("\"" + s + "\" is not true or false");
+        }
+    }
+
+    private static int integer(String s, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + s + "\" is not a whole number");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(n + " is out of range " + min + "-" + max);
+        }
+        return n;
+    }
+
+    /** An Origin as browsers send it: scheme://host[:port], no path. */
+    private static String origin(String s) {
+        String t = s.trim();
+        URI uri;
+        try {
+            uri = new URI(t);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("\"" + s + "\" is not an origin (e.g. https://tower.example.com)");
+        }
+        if (uri.getScheme() == null || uri.getHost() == null
+                || (uri.getRawPath() != null && !uri.getRawPath().isEmpty())) {
+            throw new IllegalArgumentException("\"" + s + "\" is not an origin (scheme://host[:port], no path, e.g. https://tower.example.com)");
+        }
+        return t.toLowerCase(Locale.ROOT);
+    }
+
+    private static String pathPrefix(String s) {
+        if (!s.startsWith("/")) {
+            throw new IllegalArgumentException("\"" + s + "\" must start with /");
+        }
+        return s;
+    }
+
+    private static Path existingFile(Path base, String s) {
+        Path p = base == null ? Path.of(s) : base.resolve(s);
+        if (!Files.isRegularFile(p)) {
+            throw new IllegalArgumentException("no such file: " + p);
+        }
+        if (!Files.isReadable(p)) {
+            throw new IllegalArgumentException("cannot read " + p + " (permissions?)");
+        }
+        return p;
+    }
+}

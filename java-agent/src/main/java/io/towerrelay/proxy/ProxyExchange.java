@@ -1,0 +1,495 @@
+package io.towerrelay.proxy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Future;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.impl.BasicEntityDetails;
+import org.apache.hc.core5.http.message.BasicHttpResponse;
+import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
+import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.RequestChannel;
+import org.apache.hc.core5.http.nio.ResponseChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.protocol.HttpCoreContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied HTTP exchange. The client side is this {@link AsyncServerExchangeHandler} (driven by a server I/O
+ * thread); the upstream side is {@link UpstreamSide} (driven by an upstream I/O thread). Bodies pass through one
+ * {@link FlowBuffer} per direction: the reading side is only granted as much capacity as its buffer has room for,
+ * and gets more as the writing side drains it, so a slow reader on either end stops the other end's sender
+ * instead of filling memory. All shared state is guarded by {@link #lock}.
+ */
+final class ProxyExchange implements AsyncServerExchangeHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final ProxyServices services;
+    private final ExchangeRecord record = new ExchangeRecord();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final FlowBuffer requestBody = new FlowBuffer();
+    private final FlowBuffer responseBody = new FlowBuffer();
+
+    // Request direction: client -> upstream.
+    private HttpRequest upstreamRequest;
+    private EntityDetails requestEntity;
+    private boolean requestEnd;
+    private List<? extends Header> requestTrailers;
+    private boolean requestEndSent;
+    private CapacityChannel clientCapacity;
+    private DataStreamChannel upstreamOutput;
+
+    // Response direction: upstream -> client.
+    private ResponseChannel responseChannel;
+    private HttpContext serverContext;
+    private boolean responseStarted;
+    private boolean responseEnd;
+    private List<? extends Header> responseTrailers;
+    private boolean responseEndSent;
+    private CapacityChannel upstreamCapacity;
+    private DataStreamChannel clientOutput;
+    /** The upstream broke after the response head went out: the client connection must be cut, not ended. */
+    private Exception abortCause;
+
+    // Upstream connection.
+    private Future<AsyncClientEndpoint> connecting;
+    private AsyncClientEndpoint endpoint;
+    private boolean endpointReleased;
+    private boolean upstreamDone;
+    private boolean clientGone;
+
+    ProxyExchange(ProxyServices services) {
+        this.services = services;
+    }
+
+    // ---- client side (server I/O thread) ----
+
+    @Override
+    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel channel,
+            HttpContext context) {
+        handleRequest(request, services.requests().create(request, context), entityDetails, channel, context);
+    }
+
+    /** Starts the exchange with an already-built upstream request (the dispatcher built it). */
+    void handleRequest(HttpRequest request, HttpRequest outgoing, EntityDetails entityDetails, ResponseChannel channel,
+            HttpContext context) {
+        lock.lock();
+        try {
+            record.begin(request, context);
+            upstreamRequest = outgoing;
+            requestEntity = entityDetails;
+            requestEnd = entityDetails == null;
+            responseChannel = channel;
+            serverContext = context;
+        } finally {
+            lock.unlock();
+        }
+        Future<AsyncClientEndpoint> future = services.upstream().connect(new FutureCallback<>() {
+            @Override
+            public void completed(AsyncClientEndpoint result) {
+                onConnected(result);
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                onUpstreamFailure(ex, true);
+            }
+
+            @Override
+            public void cancelled() {
+                onUpstreamFailure(new IOException("connection request cancelled"), true);
+            }
+        });
+        lock.lock();
+        try {
+            connecting = future;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel channel) throws IOException {
+        int room;
+        lock.lock();
+        try {
+            clientCapacity = channel;
+            room = upstreamDone ? 0 : requestBody.room();
+        } finally {
+            lock.unlock();
+        }
+        if (room > 0) {
+            channel.update(room);
+        }
+    }
+
+    @Override
+    public void consume(ByteBuffer src) {
+        DataStreamChannel out;
+        lock.lock();
+        try {
+            record.bytesIn += src.remaining();
+            if (upstreamDone || clientGone) {
+                src.position(src.limit()); // the exchange is over upstream; the connection closes after the response
+                return;
+            }
+            requestBody.put(src);
+            out = upstreamOutput;
+        } finally {
+            lock.unlock();
+        }
+        if (out != null) {
+            out.requestOutput();
+        }
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) {
+        DataStreamChannel out;
+        lock.lock();
+        try {
+            requestEnd = true;
+            requestTrailers = trailers;
+            out = upstreamOutput;
+        } finally {
+            lock.unlock();
+        }
+        if (out != null) {
+            out.requestOutput();
+        }
+    }
+
+    @Override
+    public int available() {
+        lock.lock();
+        try {
+            if (abortCause != null || (responseEnd && !responseEndSent && responseBody.size() == 0)) {
+                return 1;
+            }
+            return responseBody.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void produce(DataStreamChannel channel) throws IOException {
+        lock.lock();
+        try {
+            clientOutput = channel;
+            if (abortCause != null) {
+                // Throwing makes HttpCore5 close the client connection, so the client sees a cut, not a short body.
+                throw new IOException("upstream failed after the response started: " + abortCause.getMessage(), abortCause);
+            }
+            int written = responseBody.writeTo(channel);
+            record.bytesOut += written;
+            if (written > 0 && upstreamCapacity != null && !upstreamDone) {
+                upstreamCapacity.update(written);
+            }
+            if (responseEnd && !responseEndSent && responseBody.size() == 0) {
+                responseEndSent = true;
+                channel.endStream(responseTrailers);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        lock.lock();
+        try {
+            clientGone = true;
+            if (record.error == null) {
+                record.error = "client connection failed: " + cause.getMessage();
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.debug("client {} failed during {} {}: {}", record.remote, record.method, record.target, cause.toString());
+        releaseUpstream(false);
+    }
+
+    @Override
+    public void releaseResources() {
+        boolean complete;
+        lock.lock();
+        try {
+            complete = upstreamDone && requestEndSent;
+            if (!responseEndSent) {
+                clientGone = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        releaseUpstream(complete);
+        lock.lock();
+        try {
+            services.finish(record);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---- upstream events ----
+
+    private void onConnected(AsyncClientEndpoint ep) {
+        lock.lock();
+        try {
+            if (clientGone) {
+                endpointReleased = true;
+            } else {
+                endpoint = ep;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (endpoint == null) {
+            ep.releaseAndDiscard();
+            return;
+        }
+        ep.execute(new UpstreamSide(), HttpCoreContext.create());
+    }
+
+    private void onUpstreamFailure(Exception cause, boolean whileConnecting) {
+        UpstreamFailure failure = UpstreamFailure.classify(cause, whileConnecting, services.upstreamConfig());
+        HttpResponse errorHead = null;
+        EntityDetails errorEntity = null;
+        DataStreamChannel out = null;
+        lock.lock();
+        try {
+            if (upstreamDone || clientGone) {
+                return;
+            }
+            upstreamDone = true;
+            record.error = failure.reason();
+            services.metrics().upstreamError(failure.kind());
+            if (!responseStarted) {
+                responseStarted = true;
+                record.status = failure.status();
+                byte[] body = (failure.status() + " " + (failure.status() == 504 ? "Gateway Timeout" : "Bad Gateway")
+                        + ": " + failure.reason() + "\n").getBytes(StandardCharsets.UTF_8);
+                responseBody.put(body);
+                responseEnd = true;
+                errorHead = new BasicHttpResponse(failure.status());
+                errorHead.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+                errorEntity = new BasicEntityDetails(body.length, ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8));
+                errorHead.setHeader(HttpHeaders.CONTENT_TYPE, errorEntity.getContentType());
+                if (!requestEnd) {
+                    // The client is still sending a body we will not read: end the connection after this answer.
+                    errorHead.setHeader(HttpHeaders.CONNECTION, "close");
+                }
+            } else {
+                abortCause = cause;
+                out = clientOutput;
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{} {} {} from {}: {}", failure.status(), record.method, record.target, record.remote, failure.reason());
+        releaseUpstream(false);
+        if (errorHead != null) {
+            try {
+                responseChannel.sendResponse(errorHead, errorEntity, serverContext);
+            } catch (HttpException | IOException e) {
+                LOG.debug("could not send {} to {}: {}", failure.status(), record.remote, e.toString());
+            }
+        } else if (out != null) {
+            out.requestOutput();
+        }
+    }
+
+    /** Returns the upstream connection to the pool only when both messages completed; else closes it. */
+    private void releaseUpstream(boolean reusable) {
+        AsyncClientEndpoint ep;
+        Future<AsyncClientEndpoint> pending;
+        lock.lock();
+        try {
+            if (endpointReleased) {
+                return;
+            }
+            endpointReleased = true;
+            ep = endpoint;
+            pending = connecting;
+        } finally {
+            lock.unlock();
+        }
+        if (ep != null) {
+            if (reusable) {
+                ep.releaseAndReuse();
+            } else {
+                ep.releaseAndDiscard();
+            }
+        } else if (pending != null) {
+            pending.cancel(true);
+        }
+    }
+
+    /** The upstream half, called on an upstream I/O thread. */
+    private final class UpstreamSide implements AsyncClientExchangeHandler {
+
+        @Override
+        public void produceRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
+            HttpRequest head;
+            EntityDetails entity;
+            lock.lock();
+            try {
+                head = upstreamRequest;
+                entity = requestEntity;
+            } finally {
+                lock.unlock();
+            }
+            channel.sendRequest(head, entity, context);
+        }
+
+        @Override
+        public int available() {
+            lock.lock();
+            try {
+                if (requestEnd && !requestEndSent && requestBody.size() == 0) {
+                    return 1;
+                }
+                return requestBody.size();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void produce(DataStreamChannel channel) throws IOException {
+            lock.lock();
+            try {
+                upstreamOutput = channel;
+                int written = requestBody.writeTo(channel);
+                if (written > 0 && clientCapacity != null) {
+                    clientCapacity.update(written);
+                }
+                if (requestEnd && !requestEndSent && requestBody.size() == 0) {
+                    requestEndSent = true;
+                    channel.endStream(requestTrailers);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void consumeInformation(HttpResponse response, HttpContext context) {
+            // 1xx from upstream: the relay answered Expect itself and never forwards Upgrade here, so drop them.
+        }
+
+        @Override
+        public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context)
+                throws HttpException, IOException {
+            BasicHttpResponse head = new BasicHttpResponse(response.getCode(), response.getReasonPhrase());
+            HopByHopHeaders.copyEndToEnd(response, head);
+            lock.lock();
+            try {
+                if (clientGone) {
+                    throw new IOException("client went away");
+                }
+                responseStarted = true;
+                record.status = response.getCode();
+                if (entityDetails == null) {
+                    responseEnd = true;
+                    upstreamDone = true;
+                }
+            } finally {
+                lock.unlock();
+            }
+            responseChannel.sendResponse(head, entityDetails, serverContext);
+            if (entityDetails == null) {
+                releaseUpstream(requestEndSentNow());
+            }
+        }
+
+        @Override
+        public void updateCapacity(CapacityChannel channel) throws IOException {
+            int room;
+            lock.lock();
+            try {
+                upstreamCapacity = channel;
+                room = responseBody.room();
+            } finally {
+                lock.unlock();
+            }
+            if (room > 0) {
+                channel.update(room);
+            }
+        }
+
+        @Override
+        public void consume(ByteBuffer src) throws IOException {
+            DataStreamChannel out;
+            lock.lock();
+            try {
+                if (clientGone) {
+                    throw new IOException("client went away");
+                }
+                responseBody.put(src);
+                out = clientOutput;
+            } finally {
+                lock.unlock();
+            }
+            if (out != null) {
+                out.requestOutput();
+            }
+        }
+
+        @Override
+        public void streamEnd(List<? extends Header> trailers) {
+            DataStreamChannel out;
+            lock.lock();
+            try {
+                responseEnd = true;
+                responseTrailers = trailers;
+                upstreamDone = true;
+                out = clientOutput;
+            } finally {
+                lock.unlock();
+            }
+            releaseUpstream(requestEndSentNow());
+            if (out != null) {
+                out.requestOutput();
+            }
+        }
+
+        @Override
+        public void failed(Exception cause) {
+            onUpstreamFailure(cause, false);
+        }
+
+        @Override
+        public void cancel() {
+            onUpstreamFailure(new IOException("upstream exchange cancelled"), false);
+        }
+
+        @Override
+        public void releaseResources() {
+            // The endpoint is released by whichever side finishes the exchange; nothing is held here.
+        }
+
+        private boolean requestEndSentNow() {
+            lock.lock();
+            try {
+                return requestEndSent;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+}

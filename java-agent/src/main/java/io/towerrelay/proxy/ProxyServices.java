@@ -1,0 +1,17 @@
+package io.towerrelay.proxy;
+
+import io.towerrelay.admin.RelayMetrics;
+import io.towerrelay.config.UpstreamConfig;
+
+/** What every exchange handler shares: the upstream pool, the request rules, metrics and the access log. */
+record ProxyServices(UpstreamClient upstream, UpstreamConfig upstreamConfig, UpstreamRequests requests,
+        RelayMetrics metrics, AccessLog accessLog) {
+
+    /** Counts and logs a finished exchange, once. */
+    void finish(ExchangeRecord record) {
+        if (record.finish()) {
+            metrics.requestCompleted(record.status, record.elapsedNanos(), record.bytesIn, record.bytesOut);
+            accessLog.log(record);
+        }
+    }
+}

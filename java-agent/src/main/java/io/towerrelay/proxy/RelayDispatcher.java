@@ -1,0 +1,98 @@
+package io.towerrelay.proxy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.http.nio.CapacityChannel;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.ResponseChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import io.towerrelay.tunnel.WebSocketTunnels;
+
+/**
+ * The handler HttpCore5 creates per request. It looks at the request head once and hands the request and every
+ * later callback to the handler for that kind of request: a {@link Refusal}, a WebSocket handshake (tunnel), or
+ * plain proxying.
+ */
+final class RelayDispatcher implements AsyncServerExchangeHandler {
+    private final ProxyServices services;
+    private final RequestScreen screen;
+    private final WebSocketTunnels tunnels;
+    private volatile AsyncServerExchangeHandler delegate;
+
+    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels) {
+        this.services = services;
+        this.screen = screen;
+        this.tunnels = tunnels;
+    }
+
+    @Override
+    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
+            HttpContext context) throws HttpException, IOException {
+        Optional<Refusal> refusal = screen.check(request);
+        if (refusal.isPresent()) {
+            delegate = new FixedResponseHandler(services, refusal.get());
+            delegate.handleRequest(request, entityDetails, responseChannel, context);
+            return;
+        }
+        HttpRequest outgoing = services.requests().create(request, context);
+        if (WebSocketTunnels.isWebSocketUpgrade(request)) {
+            // Same upstream head as plain proxying (Upgrade/Connection stripped); the tunnel adds them back.
+            delegate = tunnels.newHandshakeHandler();
+            delegate.handleRequest(outgoing, entityDetails, responseChannel, context);
+            return;
+        }
+        // Any other upgrade (h2c ...) is proxied as plain HTTP: Upgrade is hop-by-hop and already stripped.
+        ProxyExchange exchange = new ProxyExchange(services);
+        delegate = exchange;
+        exchange.handleRequest(request, outgoing, entityDetails, responseChannel, context);
+    }
+
+    @Override
+    public void updateCapacity(CapacityChannel capacityChannel) throws IOException {
+        delegate.updateCapacity(capacityChannel);
+    }
+
+    @Override
+    public void consume(ByteBuffer src) throws IOException {
+        delegate.consume(src);
+    }
+
+    @Override
+    public void streamEnd(List<? extends Header> trailers) throws HttpException, IOException {
+        delegate.streamEnd(trailers);
+    }
+
+    @Override
+    public int available() {
+        AsyncServerExchangeHandler d = delegate;
+        return d == null ? 0 : d.available();
+    }
+
+    @Override
+    public void produce(DataStreamChannel channel) throws IOException {
+        delegate.produce(channel);
+    }
+
+    @Override
+    public void failed(Exception cause) {
+        AsyncServerExchangeHandler d = delegate;
+        if (d != null) {
+            d.failed(cause);
+        }
+    }
+
+    @Override
+    public void releaseResources() {
+        AsyncServerExchangeHandler d = delegate;
+        if (d != null) {
+            d.releaseResources();
+        }
+    }
+}

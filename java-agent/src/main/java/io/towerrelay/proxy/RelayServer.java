@@ -1,0 +1,219 @@
+package io.towerrelay.proxy;
+
+import io.towerrelay.admin.AdminServer;
+import io.towerrelay.admin.RelayMetrics;
+import io.towerrelay.admin.UpstreamProbe;
+import io.towerrelay.cli.UserError;
+import io.towerrelay.config.Addresses;
+import io.towerrelay.config.RelayConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.impl.bootstrap.AsyncServerBootstrap;
+import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
+import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
+import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
+import org.apache.hc.core5.http.protocol.RequestValidateHost;
+import org.apache.hc.core5.http.protocol.ResponseConnControl;
+import org.apache.hc.core5.http.protocol.ResponseDate;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.ListenerEndpoint;
+import org.apache.hc.core5.util.TimeValue;
+import io.towerrelay.tunnel.TunnelSettings;
+import io.towerrelay.tunnel.WebSocketTunnels;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay: the public listener (HttpCore5's stock {@link AsyncServerBootstrap}, HTTP/1.1, optional TLS), the
+ * upstream pool, and the admin listener. {@link #close()} stops accepting, lets in-flight requests finish within
+ * {@code shutdown-grace}, then cuts what is left.
+ */
+public final class RelayServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
+
+    private final RelayConfig config;
+    private final HttpAsyncServer server;
+    private final UpstreamClient upstream;
+    private final WebSocketTunnels tunnels;
+    private final AdminServer admin;
+    private final InetSocketAddress listenAddress;
+    private final RelayMetrics metrics;
+    private boolean closed;
+
+    private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, WebSocketTunnels tunnels,
+            AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics) {
+        this.tunnels = tunnels;
+        this.config = config;
+        this.server = server;
+        this.upstream = upstream;
+        this.admin = admin;
+        this.listenAddress = listenAddress;
+        this.metrics = metrics;
+    }
+
+    /** Binds and starts serving; port 0 binds a free port ({@link #listenAddress()} tells which). */
+    public static RelayServer start(RelayConfig config) throws IOException {
+        return start(config, System.out);
+    }
+
+    /** As {@link #start(RelayConfig)}, with the access log written to {@code accessLogOut}. */
+    public static RelayServer start(RelayConfig config, PrintStream accessLogOut) throws IOException {
+        if (config.upstream().url() == null) {
+            throw new UserError("no upstream: give --upstream URL or upstream.url in the config file");
+        }
+        long startNanos = System.nanoTime();
+        RelayMetrics metrics = new RelayMetrics();
+        SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
+        SSLContext listenerTls = config.listen().tlsEnabled() ? TlsContexts.server(config.listen().tls()) : null;
+        if (config.upstream().https() && !config.upstream().tlsVerify()) {
+            LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
+                    config.upstream().url());
+        }
+        UpstreamClient upstream = UpstreamClient.start(config.upstream(), upstreamTls);
+        String scheme = listenerTls != null ? "https" : "http";
+        ProxyServices services = new ProxyServices(upstream, config.upstream(),
+                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
+                metrics, new AccessLog(config.accessLog(), accessLogOut));
+        RequestScreen screen = new RequestScreen(config.limits());
+        WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
+                config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
+                config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
+                new TunnelObserver(metrics, services.accessLog()));
+        tunnels.start();
+
+        AsyncServerBootstrap bootstrap = AsyncServerBootstrap.bootstrap()
+                .setIOReactorConfig(IOReactorConfig.custom()
+                        .setSoTimeout(config.limits().clientIdleTimeout())
+                        .setTcpNoDelay(true)
+                        .setSoReuseAddress(true)
+                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                        .build())
+                .setHttp1Config(Http1Config.custom()
+                        // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
+                        .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
+                        .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                        .build())
+                .setHttpProcessor(HttpProcessorBuilder.create()
+                        .add(new RequestValidateHost())
+                        .add(new ResponseDate())
+                        .add(MessageFraming.RESPONSE)
+                        .add(new ResponseConnControl())
+                        .build())
+                // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
+                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels))
+                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), tunnels.sessionListener()))
+                // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
+                .setIOSessionDecorator(tunnels.sessionDecorator())
+                .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
+        if (listenerTls != null) {
+            bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));
+        }
+        HttpAsyncServer server = bootstrap.create();
+        server.start();
+        InetSocketAddress bound;
+        try {
+            ListenerEndpoint endpoint = server.listen(config.listen().address(),
+                    listenerTls != null ? URIScheme.HTTPS : URIScheme.HTTP).get();
+            bound = (InetSocketAddress) endpoint.getAddress();
+        } catch (ExecutionException | InterruptedException e) {
+            server.close(CloseMode.IMMEDIATE);
+            tunnels.close(CloseMode.IMMEDIATE);
+            upstream.close(TimeValue.ZERO_MILLISECONDS);
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
+                    + (cause instanceof BindException ? cause.getMessage() + " (another process has the port?)" : cause.toString()));
+        }
+
+        AdminServer admin = null;
+        if (config.admin().enabled()) {
+            try {
+                admin = AdminServer.start(config.admin().address(), metrics, probe(upstream, config), startNanos);
+            } catch (IOException e) {
+                server.close(CloseMode.IMMEDIATE);
+                tunnels.close(CloseMode.IMMEDIATE);
+                upstream.close(TimeValue.ZERO_MILLISECONDS);
+                throw new UserError(e.getMessage());
+            }
+        }
+        LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
+                admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
+        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics);
+    }
+
+    private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
+        return new UpstreamProbe() {
+            @Override
+            public String url() {
+                return config.upstream().url().toString();
+            }
+
+            @Override
+            public void check(Consumer<String> result) {
+                upstream.connect(new FutureCallback<>() {
+                    @Override
+                    public void completed(AsyncClientEndpoint endpoint) {
+                        endpoint.releaseAndReuse();
+                        result.accept(null);
+                    }
+
+                    @Override
+                    public void failed(Exception ex) {
+                        result.accept(UpstreamFailure.classify(ex, true, config.upstream()).reason());
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        result.accept("connection attempt cancelled");
+                    }
+                });
+            }
+        };
+    }
+
+    /** The address the public listener is bound to (the real port when 0 was asked for). */
+    public InetSocketAddress listenAddress() {
+        return listenAddress;
+    }
+
+    /** The admin listener's address, or null when it is off. */
+    public InetSocketAddress adminAddress() {
+        return admin == null ? null : admin.address();
+    }
+
+    public RelayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Stops accepting, waits up to shutdown-grace for in-flight exchanges, then closes everything. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.info("shutting down: no new connections, waiting up to {} for in-flight requests",
+                io.towerrelay.config.Durations.format(config.shutdownGrace()));
+        server.initiateShutdown();
+        try {
+            server.awaitShutdown(config.shutdownGrace());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.close(CloseMode.IMMEDIATE);
+        tunnels.close(CloseMode.GRACEFUL);
+        if (admin != null) {
+            admin.close();
+        }
+        upstream.close(TimeValue.ofSeconds(1));
+        LOG.info("stopped");
+    }
+}

@@ -1,0 +1,114 @@
+package io.towerrelay.proxy;
+
+import io.towerrelay.cli.UserError;
+import io.towerrelay.config.TlsFiles;
+import io.towerrelay.config.UpstreamConfig;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.apache.hc.core5.http.nio.ssl.BasicClientTlsStrategy;
+import org.apache.hc.core5.http.nio.ssl.BasicServerTlsStrategy;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
+
+/** TLS for both sides: the listener from PEM files, the upstream verified unless the user turned that off. */
+public final class TlsContexts {
+    /** Only TLS 1.3 and 1.2: older versions are broken and browsers no longer speak them. */
+    public static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private TlsContexts() {}
+
+    public static SSLContext server(TlsFiles files) {
+        List<X509Certificate> chain = PemFiles.certificates(files.certificate());
+        PrivateKey key = PemFiles.privateKey(files.key());
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            char[] password = new char[0];
+            store.setKeyEntry("relay", key, password, chain.toArray(new X509Certificate[0]));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, password);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new UserError("listen.tls: " + files.key() + " does not match " + files.certificate() + " or cannot be used: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The context for an https upstream: trust the CA file when given, else the system trust store; with
+     * verification off, trust anything (the caller logs that). Null for an http upstream.
+     */
+    public static SSLContext upstream(UpstreamConfig upstream) {
+        if (!upstream.https()) {
+            return null;
+        }
+        try {
+            TrustManager[] trust;
+            if (!upstream.tlsVerify()) {
+                trust = new TrustManager[] {new TrustEverything()};
+            } else if (upstream.caFile() != null) {
+                KeyStore store = KeyStore.getInstance("PKCS12");
+                store.load(null, null);
+                int i = 0;
+                for (X509Certificate ca : PemFiles.certificates(upstream.caFile())) {
+                    store.setCertificateEntry("ca" + i++, ca);
+                }
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(store);
+                trust = tmf.getTrustManagers();
+            } else {
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init((KeyStore) null);
+                trust = tmf.getTrustManagers();
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust, null);
+            return context;
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new UserError("upstream TLS cannot be set up: " + e.getMessage());
+        }
+    }
+
+    public static TlsStrategy serverStrategy(SSLContext context) {
+        return new BasicServerTlsStrategy(context, (endpoint, engine) -> engine.setEnabledProtocols(PROTOCOLS), null);
+    }
+
+    /** Checks the upstream's host name against its certificate when {@code verify}; HttpCore5 alone does not. */
+    public static TlsStrategy clientStrategy(SSLContext context, boolean verify) {
+        return new BasicClientTlsStrategy(context, (endpoint, engine) -> configureClientEngine(engine, verify), null);
+    }
+
+    /** The same settings for engines the tunnel creates for wss upstreams. */
+    public static void configureClientEngine(SSLEngine engine, boolean verify) {
+        engine.setEnabledProtocols(PROTOCOLS);
+        if (verify) {
+            SSLParameters params = engine.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            engine.setSSLParameters(params);
+        }
+    }
+
+    /** Used only when the user set upstream.tls-verify: false, which the relay warns about at start. */
+    private static final class TrustEverything implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
