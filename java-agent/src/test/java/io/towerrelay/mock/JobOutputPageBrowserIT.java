@@ -10,9 +10,9 @@ import io.towerrelay.config.TlsFiles;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.HeadlessChromium;
 import io.towerrelay.testsupport.NginxServer;
+import io.towerrelay.testsupport.TestCertificates;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -66,16 +66,10 @@ class JobOutputPageBrowserIT {
 
     @Test
     void overHttpsThePageUsesWssThroughTheRelaysTlsListener(@TempDir Path dir) throws Exception {
-        Path cert = dir.resolve("cert.pem");
-        Path key = dir.resolve("key.pem");
-        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true).start();
-        String opensslOutput = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(openssl.waitFor()).as(opensslOutput).isZero();
+        TestCertificates certificates = TestCertificates.create(dir);
         RelayConfig config = RelayConfig.defaults()
                 .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
-                        .withTls(new TlsFiles(cert, key)))
+                        .withTls(new TlsFiles(certificates.certPem, certificates.keyPem)))
                 .withAdmin(null)
                 .withUpstream(URI.create("http://" + tower.hostAndPort()));
         chromium.close();
