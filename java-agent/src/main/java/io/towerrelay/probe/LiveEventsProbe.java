@@ -27,9 +27,12 @@ public final class LiveEventsProbe {
     ProbeEvidence gather() throws InterruptedException {
         try (PageClient http = new PageClient(options)) {
             PageEvidence page = http.fetchPage();
-            if (page.error() != null && page.error().kind() != TransportError.Kind.TIMEOUT
+            if (mayBeTheOtherScheme(page)) {
+                page = page.withOtherScheme(SchemeCrossCheck.otherScheme(page.url(), options.timeout()));
+            }
+            if (page.schemeMismatch() || (page.error() != null && page.error().kind() != TransportError.Kind.TIMEOUT
                     && page.error().kind() != TransportError.Kind.CLOSED
-                    && page.error().kind() != TransportError.Kind.IO) {
+                    && page.error().kind() != TransportError.Kind.IO)) {
                 return new ProbeEvidence(page, null, null, List.of(), null, null, options.idle().toSeconds());
             }
             URI base = page.url();
@@ -75,6 +78,21 @@ public final class LiveEventsProbe {
         } catch (IOException e) {
             throw new IllegalStateException("closing the HTTP client failed", e);
         }
+    }
+
+    /**
+     * Failures a scheme mix-up looks like: no usable answer after connecting (a plain port hangs or resets on a
+     * ClientHello, or the JDK calls its answer "not TLS"), or a 400 to plain HTTP. A certificate complaint proves
+     * the port speaks TLS, so it is not one of them.
+     */
+    private static boolean mayBeTheOtherScheme(PageEvidence page) {
+        if (page.error() == null) {
+            return page.status() == 400;
+        }
+        return switch (page.error().kind()) {
+            case TLS_NOT_TLS, TIMEOUT, CLOSED, IO -> true;
+            default -> false;
+        };
     }
 
     private ProbeSocket open(URI base, String path, PageClient http, SSLContext tls) throws InterruptedException {

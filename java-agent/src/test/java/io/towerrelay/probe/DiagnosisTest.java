@@ -325,6 +325,21 @@ class DiagnosisTest {
     }
 
     @Test
+    void aPortAnsweringTheOtherSchemeIsASchemeMismatchAndNothingElseIsTried() {
+        PageEvidence hung = new PageEvidence(URI.create("https://127.0.0.1:8052/"), 0, null, Set.of(), "", null,
+                new TransportError(TransportError.Kind.TIMEOUT, "Read timed out"))
+                .withOtherScheme("http://127.0.0.1:8052/ answers HTTP/1.1 200 OK");
+        ProbeReport report = Diagnosis.diagnose(new ProbeEvidence(hung, null, null, List.of(), null, null, 0));
+
+        Check tls = report.check(CheckIds.TLS);
+        assertThat(tls.cause()).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(tls.summary()).contains("does not speak TLS", "answers HTTP/1.1 200 OK");
+        assertThat(report.check(CheckIds.PAGE).status()).isEqualTo(CheckStatus.SKIP);
+        assertThat(handshake(report, "/websocket/").summary()).contains("wrong scheme");
+        assertThat(report.failures()).extracting(Check::cause).containsExactly(Cause.TLS_SCHEME_MISMATCH);
+    }
+
+    @Test
     void refusedConnectionIsUnreachable() {
         PageEvidence page = new PageEvidence(URI.create("http://127.0.0.1:1/"), 0, null, Set.of(), "", null,
                 new TransportError(TransportError.Kind.REFUSED, "Connection refused"));

@@ -109,6 +109,17 @@ class ProbeThroughProxiesIT {
     }
 
     @Test
+    void httpsToAPlainHttpPortIsASchemeMismatch() throws Exception {
+        ProbeReport report = probe(URI.create("https://" + tower.hostAndPort() + "/"));
+
+        Check tls = report.check(CheckIds.TLS);
+        assertThat(tls.cause()).as(ReportWriter.human(report)).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(tls.summary()).contains("does not speak TLS", "answers HTTP/1.1");
+        assertThat(report.failures()).extracting(Check::cause).containsExactly(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
     void nginxSetUpForWebSocketsPassesIncludingAnIdleWait() throws Exception {
         try (NginxServer nginx = NginxServer.start(nginxServer("proxy_set_header Host $http_host;"))) {
             ProbeReport report = probe(ProbeOptions.of(page(nginx)).withIdle(Duration.ofSeconds(2)));
