@@ -208,7 +208,10 @@ public final class Diagnosis {
 
     static Check hostHeader(EchoEvidence echo) {
         String title = "Host header reaches Tower unchanged";
-        if (echo == null || !echo.available()) {
+        if (echo == null) {
+            return Check.skip(CheckIds.HOST_HEADER, title, "Not tried: the page could not be loaded.");
+        }
+        if (!echo.available()) {
             return Check.skip(CheckIds.HOST_HEADER, title, "Cannot see what reached Tower (only the mock Tower has"
                     + " " + TowerProtocol.ECHO_PATH + ").");
         }
@@ -234,6 +237,9 @@ public final class Diagnosis {
 
     static Check clientAddress(EchoEvidence echo, SettingsEvidence settings) {
         String title = "Client address forwarded to Tower";
+        if (echo == null && !settings.read()) {
+            return Check.skip(CheckIds.CLIENT_ADDRESS, title, "Not tried: the page could not be loaded.");
+        }
         var e = new LinkedHashMap<String, String>();
         boolean echoed = echo != null && echo.available();
         if (echoed) {
