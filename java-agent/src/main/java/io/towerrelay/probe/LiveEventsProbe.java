@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 
@@ -15,9 +16,16 @@ import org.java_websocket.exceptions.WebsocketNotConnectedException;
  */
 public final class LiveEventsProbe {
     private final ProbeOptions options;
+    private final Consumer<String> progress;
 
     public LiveEventsProbe(ProbeOptions options) {
+        this(options, step -> { });
+    }
+
+    /** @param progress told each step as it starts (the CLI shows them on stderr; long idle waits need it) */
+    public LiveEventsProbe(ProbeOptions options, Consumer<String> progress) {
         this.options = options;
+        this.progress = progress;
     }
 
     public ProbeReport run() throws InterruptedException {
@@ -26,6 +34,7 @@ public final class LiveEventsProbe {
 
     ProbeEvidence gather() throws InterruptedException {
         try (PageClient http = new PageClient(options)) {
+            progress.accept("loading " + options.url());
             PageEvidence page = http.fetchPage();
             if (mayBeTheOtherScheme(page)) {
                 page = page.withOtherScheme(SchemeCrossCheck.otherScheme(page.url(), options.timeout()));
@@ -39,6 +48,7 @@ public final class LiveEventsProbe {
             if (options.hasCredentials() && !page.hasSessionCookie()) {
                 http.login(base);
             }
+            progress.accept("asking what reaches Tower (" + TowerProtocol.ECHO_PATH + ")");
             EchoEvidence echo = http.echo(base);
             SettingsEvidence settings = http.settings(base);
 
@@ -47,6 +57,7 @@ public final class LiveEventsProbe {
             ProbeSocket live = null;
             String livePath = null;
             for (String path : TowerProtocol.WEBSOCKET_PATHS) {
+                progress.accept("opening " + BrowserHeaders.websocket(base, path));
                 ProbeSocket socket = open(base, path, http, tls);
                 handshakes.add(evidence(socket, base, path, http));
                 if (socket.opened() && live == null) {
@@ -62,10 +73,13 @@ public final class LiveEventsProbe {
                 try {
                     TowerSession tower = new TowerSession(live, livePath, http.cookie(TowerProtocol.CSRF_COOKIE),
                             options.jobId(), options.timeout());
+                    progress.accept("subscribing on " + livePath + " and waiting for " + options.eventsWanted()
+                            + " job events");
                     session = tower.run(options.eventsWanted());
                     boolean eventsFlow = session.subscription() == SessionEvidence.Subscription.JOINED
                             && session.close() == null && !session.counters().isEmpty();
                     if (!options.idle().isZero() && eventsFlow) {
+                        progress.accept("staying idle for " + options.idle().toSeconds() + " s");
                         idle = tower.idle(options.idle());
                     }
                 } catch (WebsocketNotConnectedException e) {
