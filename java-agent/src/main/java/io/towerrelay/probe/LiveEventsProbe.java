@@ -39,9 +39,7 @@ public final class LiveEventsProbe {
             if (mayBeTheOtherScheme(page)) {
                 page = page.withOtherScheme(SchemeCrossCheck.otherScheme(page.url(), options.timeout()));
             }
-            if (page.schemeMismatch() || (page.error() != null && page.error().kind() != TransportError.Kind.TIMEOUT
-                    && page.error().kind() != TransportError.Kind.CLOSED
-                    && page.error().kind() != TransportError.Kind.IO)) {
+            if (nothingMoreToLearn(page)) {
                 return new ProbeEvidence(page, null, null, List.of(), null, null, options.idle().toSeconds());
             }
             URI base = page.url();
@@ -92,6 +90,20 @@ public final class LiveEventsProbe {
         } catch (IOException e) {
             throw new IllegalStateException("closing the HTTP client failed", e);
         }
+    }
+
+    /**
+     * Wrong scheme, refused, unknown host, untrusted certificate: the WebSockets would fail the same way, so
+     * the probe stops. A page that timed out or was cut may still leave the WebSocket paths worth trying.
+     */
+    private static boolean nothingMoreToLearn(PageEvidence page) {
+        if (page.schemeMismatch()) {
+            return true;
+        }
+        return page.error() != null && switch (page.error().kind()) {
+            case TIMEOUT, CLOSED, IO -> false;
+            default -> true;
+        };
     }
 
     /**
