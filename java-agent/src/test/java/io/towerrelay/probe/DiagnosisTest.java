@@ -57,6 +57,12 @@ class DiagnosisTest {
         assertThat(check.summary()).contains("missing: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;"
                 + " proxy_set_header Connection $connection_upgrade;");
 
+        EchoEvidence viaApache = new EchoEvidence(200, "tower.example.com",
+                Map.of("host", "tower.example.com", "x-forwarded-server", "127.0.0.1"), 200, "",
+                new UpgradeEcho("HTTP/1.1", null, "Keep-Alive"));
+        assertThat(HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 400, ""), viaApache, false).summary())
+                .contains("upgrade=websocket on the ProxyPass line").doesNotContain("proxy_http_version");
+
         UpgradeEcho onlyVersion = new UpgradeEcho("HTTP/1.0", "websocket", "upgrade");
         assertThat(onlyVersion.missingNginxLines()).containsExactly("proxy_http_version 1.1;");
         assertThat(new UpgradeEcho("HTTP/1.1", "websocket", "Upgrade").missingNginxLines()).isEmpty();

@@ -398,6 +398,7 @@ class ProbeThroughProxiesIT {
             Check handshake = report.check(CheckIds.handshake("/websocket/"));
             assertThat(handshake.cause()).as(explain(report, apache.logs())).isEqualTo(Cause.UPGRADE_NOT_PASSED);
             assertThat(handshake.advice().apache()).contains("upgrade=websocket");
+            assertThat(handshake.summary()).contains("only with upgrade=websocket on the ProxyPass line");
         }
     }
 
