@@ -356,6 +356,21 @@ class ProbeThroughProxiesIT {
     }
 
     @Test
+    void aCertificateForAnotherHostIsAHostNameMismatch(@TempDir Path dir) throws Exception {
+        SelfSignedPem pem = SelfSignedPem.forHost("tower.example.com");
+        try (NginxServer nginx = startTlsNginx(pem)) {
+            URI https = URI.create("https://127.0.0.1:" + nginx.port() + "/");
+
+            ProbeReport report = probe(ProbeOptions.of(https).withCaFile(pem.writeCertificate(dir)));
+
+            Check tls = report.check(CheckIds.TLS);
+            assertThat(tls.cause()).as(explain(report, nginx.errorLog())).isEqualTo(Cause.TLS_HOSTNAME_MISMATCH);
+            assertThat(tls.summary()).contains("does not match the host 127.0.0.1");
+            assertThat(report.exitCode()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void wssWithInsecureWorksButSaysTheCertificateWasNotChecked() throws Exception {
         SelfSignedPem pem = SelfSignedPem.forLoopback();
         try (NginxServer nginx = startTlsNginx(pem)) {

@@ -21,12 +21,22 @@ import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A self-signed certificate for 127.0.0.1 made at test time, as PEM text for NGINX's ssl_certificate /
+ * A self-signed certificate made at test time, as PEM text for NGINX's ssl_certificate /
  * ssl_certificate_key and for the probe's --ca.
  */
 record SelfSignedPem(String certificate, String privateKey) {
 
     static SelfSignedPem forLoopback() throws Exception {
+        return forNames(new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                new GeneralName(GeneralName.dNSName, "localhost"));
+    }
+
+    /** A certificate for another host only: what a probe of 127.0.0.1 must call a host name mismatch. */
+    static SelfSignedPem forHost(String dnsName) throws Exception {
+        return forNames(new GeneralName(GeneralName.dNSName, dnsName));
+    }
+
+    private static SelfSignedPem forNames(GeneralName... names) throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         KeyPair pair = generator.generateKeyPair();
@@ -35,8 +45,7 @@ record SelfSignedPem(String certificate, String privateKey) {
         var builder = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
                 Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(Duration.ofDays(1))), name,
                 pair.getPublic());
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names));
         // A CA certificate of its own: it is the trust anchor the probe is given with --ca.
         builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
         X509CertificateHolder cert = builder.build(new JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate()));
