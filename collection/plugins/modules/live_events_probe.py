@@ -180,7 +180,7 @@ paths:
       description: HTTP status of the handshake, 0 if none came.
       type: int
     accepted:
-      description: Whether Tower accepted the socket (C({"accept": true})).
+      description: Whether Tower accepted the socket (its first message has C(accept) true).
       type: bool
     subscribed:
       description: Whether Tower confirmed the subscription (C(groups_current)).
@@ -218,7 +218,9 @@ upstream_forwarded_for:
   type: str
   sample: 192.0.2.10
 upstream_headers:
-  description: All request headers as they reached Tower (echo endpoint, names lower case); empty when not known.
+  description:
+    - All request headers as they reached Tower (echo endpoint, names lower case); empty when not known.
+    - C(Cookie) and C(Authorization) values are replaced by C((redacted)).
   returned: always
   type: dict
   sample: {host: tower.example.com, x-forwarded-for: 192.0.2.10, x-forwarded-proto: https}
@@ -248,7 +250,13 @@ MAX_HEAD_BYTES = 65536
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 USER_AGENT = "towerrelay.proxy.live_events_probe"
 
-OP_CONTINUATION, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+# RFC 6455 opcodes.
+OP_CONTINUATION = 0x0
+OP_TEXT = 0x1
+OP_BINARY = 0x2
+OP_CLOSE = 0x8
+OP_PING = 0x9
+OP_PONG = 0xA
 
 
 class ProbeFailure(Exception):
@@ -655,7 +663,9 @@ class LiveEventsProbe(object):
         headers = echoed_headers(echoed)
         if not headers:
             return
-        self.result["upstream_headers"] = headers
+        # Credentials Tower saw are not facts anyone needs in a log.
+        self.result["upstream_headers"] = dict(
+            (name, "(redacted)" if name in ("cookie", "authorization") else value) for name, value in headers.items())
         self.result["upstream_host"] = headers.get("host")
         self.result["upstream_forwarded_for"] = headers.get("x-forwarded-for")
         sent_host = self.target.netloc.lower()

@@ -1,9 +1,12 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.config.Addresses;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 
 /** Helpers for commands that listen and then run until Ctrl-C or SIGTERM. */
 final class Listening {
@@ -19,26 +22,34 @@ final class Listening {
         try {
             return binder.bind();
         } catch (BindException e) {
-            throw new UserError("cannot listen on " + hostAndPort(address) + " for " + what + ": "
-                    + (e.getMessage() == null ? "address unavailable" : e.getMessage().toLowerCase(java.util.Locale.ROOT))
-                    + " (another process uses it? pick another port with the flags, see --help)", e);
+            throw new UserError("cannot listen on " + Addresses.format(address) + " for " + what + ": "
+                    + (e.getMessage() == null ? "address unavailable" : e.getMessage().toLowerCase(Locale.ROOT))
+                    + " (another process has the port? choose another with the flags, see --help)", e);
         } catch (IOException e) {
-            throw new UserError("cannot listen on " + hostAndPort(address) + " for " + what + ": " + e.getMessage(), e);
+            throw new UserError("cannot listen on " + Addresses.format(address) + " for " + what + ": " + e.getMessage(), e);
         }
     }
 
-    static String hostAndPort(InetSocketAddress address) {
-        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    /** A {@code HOST:PORT} flag value; a bad one is a usage error naming the flag. */
+    static InetSocketAddress address(String flag, String value) {
+        try {
+            return Addresses.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(flag + ": " + e.getMessage());
+        }
     }
 
     /**
-     * Blocks until the JVM shuts down (Ctrl-C, SIGTERM); a shutdown hook closes the resources in
-     * reverse order first. The JVM then exits with 130 (SIGINT) or 143 (SIGTERM), as Java services do.
+     * Blocks until SIGTERM or SIGINT (Ctrl-C), then closes the resources in reverse order. The command
+     * then returns normally, so a stop by signal exits 0, like {@code serve}.
      */
-    static void runUntilShutdown(AutoCloseable... resources) {
-        CountDownLatch forever = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    static void runUntilSignal(AutoCloseable... resources) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), signal -> stop.countDown());
+        Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        try {
+            stop.await();
+        } finally {
             for (int i = resources.length - 1; i >= 0; i--) {
                 try {
                     resources[i].close();
@@ -46,12 +57,6 @@ final class Listening {
                     System.err.println("tower-relay: error while stopping: " + e);
                 }
             }
-            System.err.println("tower-relay: stopped");
-        }, "shutdown"));
-        try {
-            forever.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -12,16 +12,14 @@ import picocli.CommandLine.Option;
 @Command(
         name = "mock-tower",
         mixinStandardHelpOptions = true,
-        description = {
-            "Run a mock Ansible Tower / AWX web tier on one port: the live job output page at /,",
-            "/api/v2/ping/, /api/v2/mock/echo/, /api/v2/settings/system/ (basic auth) and the",
-            "live-events WebSocket at /websocket/ and /api/websocket/. Runs until Ctrl-C or SIGTERM."
-        })
+        description = "Run a mock Ansible Tower / AWX web tier on one port: the live job output page at /, "
+                + "/api/v2/ping/, /api/v2/mock/echo/, /api/v2/settings/system/ (basic auth) and the live-events "
+                + "WebSocket at /websocket/ and /api/websocket/. Runs until Ctrl-C or SIGTERM, then exits 0.")
 public final class MockTowerCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8052",
-            converter = HostPortConverter.class, description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    InetSocketAddress listen;
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String listen;
 
     @Option(names = "--event-interval-ms", paramLabel = "N", defaultValue = "500",
             description = "Milliseconds between job events on each subscribed socket (default: ${DEFAULT-VALUE}).")
@@ -40,18 +38,19 @@ public final class MockTowerCommand implements Callable<Integer> {
     String adminPassword;
 
     @Override
-    public Integer call() {
-        MockTowerOptions options = options(listen);
-        MockTower tower = Listening.bindOrExplain("mock-tower", listen, () -> MockTower.start(options));
+    public Integer call() throws InterruptedException {
+        InetSocketAddress address = Listening.address("--listen", listen);
+        MockTowerOptions options = options(address);
+        MockTower tower = Listening.bindOrExplain("mock-tower", address, () -> MockTower.start(options));
         System.out.println("mock-tower listening on http://" + tower.hostAndPort() + "/ (settings API user: "
                 + options.adminUser() + ")");
         System.out.flush();
-        Listening.runUntilShutdown(tower);
+        Listening.runUntilSignal(tower);
         return 0;
     }
 
-    /** The options these flags describe, listening on {@code address}; demo reuses it. */
-    MockTowerOptions options(InetSocketAddress address) {
+    /** The options these flags describe, listening on {@code address}. */
+    private MockTowerOptions options(InetSocketAddress address) {
         if (eventIntervalMs <= 0) {
             throw new UserError("--event-interval-ms must be at least 1, got " + eventIntervalMs);
         }

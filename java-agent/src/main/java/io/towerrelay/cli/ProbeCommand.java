@@ -64,7 +64,8 @@ public final class ProbeCommand implements Callable<Integer> {
     @Option(names = "--events", paramLabel = "N", defaultValue = "3", description = "Job events to wait for (default: ${DEFAULT-VALUE}).")
     int events;
 
-    @Option(names = "--job", paramLabel = "ID", defaultValue = "1", hidden = true, description = "Job whose events to subscribe to.")
+    @Option(names = "--job", paramLabel = "ID", defaultValue = "1",
+            description = "Job whose events to subscribe to; on a real Tower, a running job (default: ${DEFAULT-VALUE}).")
     String job;
 
     @Override
@@ -91,13 +92,16 @@ public final class ProbeCommand implements Callable<Integer> {
         if (idleSeconds < 0) {
             throw new UserError("--idle " + idleSeconds + ": must be 0 or more seconds");
         }
+        if (!job.matches("\\d+")) {
+            throw new UserError("--job " + job + ": must be a job id (a number)");
+        }
         if (events < 1) {
             throw new UserError("--events " + events + ": must be at least 1");
         }
         Duration wait = parseDuration("--timeout", timeout);
         try {
             ProbeOptions options = new ProbeOptions(uri, wait, Duration.ofSeconds(idleSeconds), caFile, insecure,
-                    user, password, events);
+                    user, password, events, job);
             if (caFile != null) {
                 ProbeOptions.checkCaFile(caFile);
             }

@@ -79,6 +79,12 @@ public final class Diagnosis {
         if (page.tls() == null) {
             return Check.skip(CheckIds.TLS, title, "No TLS session was established.");
         }
+        if (!page.tls().verified()) {
+            return new Check(CheckIds.TLS, title, CheckStatus.WARN, null, "TLS works, but the certificate was not"
+                    + " verified (--insecure); browsers will verify it.", page.evidence(), Advice.words(
+                    "Run again with --ca FILE (the CA that signed the proxy's certificate) to check what browsers"
+                            + " will check."));
+        }
         return Check.pass(CheckIds.TLS, title, "The certificate is valid for " + page.url().getHost() + ".",
                 page.evidence());
     }
@@ -158,7 +164,7 @@ public final class Diagnosis {
                     s.counters().size() + " events arrived, then the socket " + s.close().describe() + ".", e);
         }
         return Check.pass(CheckIds.EVENTS, title, s.counters().size() + " job events (counters in order) and "
-                + s.statusEvents() + " status changes arrived through the proxy.", e);
+                + s.statusEvents() + " job status message(s) arrived through the proxy.", e);
     }
 
     static Check idle(ProbeEvidence ev) {
@@ -201,7 +207,7 @@ public final class Diagnosis {
         }
         var e = new LinkedHashMap<String, String>();
         e.put("host sent", echo.hostSent());
-        e.put("host reaching Tower", String.valueOf(echo.header("host")));
+        e.put("host reaching Tower", orNone(echo.header("host")));
         if (echo.csrfStatus() != 0) {
             e.put("same-origin POST", echo.csrfStatus()
                     + (echo.csrfAnswer() == null || echo.csrfAnswer().isBlank() ? "" : " " + echo.csrfAnswer().strip()));
@@ -224,7 +230,7 @@ public final class Diagnosis {
         var e = new LinkedHashMap<String, String>();
         boolean echoed = echo != null && echo.available();
         if (echoed) {
-            e.put("x-forwarded-for reaching Tower", String.valueOf(echo.header("x-forwarded-for")));
+            e.put("x-forwarded-for reaching Tower", orNone(echo.header("x-forwarded-for")));
             if (echo.header("x-forwarded-proto") != null) {
                 e.put("x-forwarded-proto reaching Tower", echo.header("x-forwarded-proto"));
             }
@@ -249,6 +255,10 @@ public final class Diagnosis {
         return Check.pass(CheckIds.CLIENT_ADDRESS, title, echoed
                 ? "Tower receives X-Forwarded-For: " + echo.header("x-forwarded-for") + "."
                 : "REMOTE_HOST_HEADERS includes " + TowerProtocol.FORWARDED_FOR_SETTING + ".", e);
+    }
+
+    private static String orNone(String value) {
+        return value == null ? "(none)" : value;
     }
 
     private static Map<String, String> sessionEvidence(SessionEvidence s) {

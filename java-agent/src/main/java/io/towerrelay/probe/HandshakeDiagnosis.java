@@ -62,10 +62,18 @@ final class HandshakeDiagnosis {
                             + " which uses /api/websocket/.", evidence);
         }
         if (status == 400 || status == 404 || status == 405 || status == 426 || (status >= 200 && status < 300)) {
+            String missing = "";
+            if (echo != null && echo.upgrade() != null) {
+                evidence.put("upgrade headers reaching Tower", echo.upgrade().describe());
+                if (!echo.upgrade().missingNginxLines().isEmpty()) {
+                    missing = " Tower received " + echo.upgrade().describe() + "; for NGINX that means missing: "
+                            + String.join(" ", echo.upgrade().missingNginxLines());
+                }
+            }
             return Check.finding(id, title, CheckStatus.FAIL, Cause.UPGRADE_NOT_PASSED,
                     status + " instead of 101: Tower saw a plain GET, so the proxy did not pass the Upgrade and"
                             + " Connection headers (the browser shows 'Unexpected response code: " + status + "' or"
-                            + " 'closed before the connection is established').", evidence);
+                            + " 'closed before the connection is established')." + missing, evidence);
         }
         return Check.finding(id, title, CheckStatus.FAIL, Cause.HANDSHAKE_REFUSED,
                 status + " instead of 101 on the WebSocket handshake.", evidence);
@@ -81,13 +89,13 @@ final class HandshakeDiagnosis {
         }
         if (echo != null && echo.available()) {
             if (!echo.cookieArrived(TowerProtocol.SESSION_COOKIE)) {
-                evidence.put("cookie reaching Tower", String.valueOf(echo.header("cookie")));
+                evidence.put("cookie reaching Tower", echo.header("cookie") == null ? "(none)" : echo.header("cookie"));
                 return Check.finding(id, title, CheckStatus.FAIL, Cause.COOKIES_NOT_PASSED, refused
                         + "the session cookie was sent but did not reach Tower: the proxy drops cookies.", evidence);
             }
             if (!echo.hostPreserved()) {
                 evidence.put("host sent", echo.hostSent());
-                evidence.put("host reaching Tower", String.valueOf(echo.header("host")));
+                evidence.put("host reaching Tower", echo.header("host") == null ? "(none)" : echo.header("host"));
                 return Check.finding(id, title, CheckStatus.FAIL, Cause.HOST_REWRITTEN, refused
                         + "the proxy rewrites Host, so the Origin " + h.origin()
                         + " no longer matches the Host Tower sees and its CSRF/Origin check refuses the socket.",
@@ -105,9 +113,12 @@ final class HandshakeDiagnosis {
         e.put("cookies sent", h.cookiesSent().isEmpty() ? "(none)" : String.join(", ", h.cookiesSent()));
         if (h.answered()) {
             e.put("answer", h.statusLine() == null ? String.valueOf(h.status()) : h.statusLine());
-            for (String name : new String[] {"server", "upgrade", "connection", "sec-websocket-accept"}) {
-                if (h.header(name) != null) {
-                    e.put(name, h.header(name));
+            if (h.header("server") != null) {
+                e.put("server", h.header("server"));
+            }
+            if (h.status() == 101) {
+                for (String name : new String[] {"upgrade", "connection", "sec-websocket-accept"}) {
+                    e.put(name, String.valueOf(h.header(name)));
                 }
             }
             if (!h.body().isBlank()) {
@@ -120,7 +131,9 @@ final class HandshakeDiagnosis {
         if (h.detail() != null) {
             e.put("client", h.detail());
         }
-        e.put("after", seconds(h.elapsedMillis()));
+        if (h.timedOut() || h.elapsedMillis() >= 1000) {
+            e.put("after", seconds(h.elapsedMillis()));
+        }
         return e;
     }
 

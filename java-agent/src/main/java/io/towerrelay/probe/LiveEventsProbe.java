@@ -14,8 +14,6 @@ import org.java_websocket.exceptions.WebsocketNotConnectedException;
  * decided by {@link Diagnosis}.
  */
 public final class LiveEventsProbe {
-    private static final String DEFAULT_JOB = "1";
-
     private final ProbeOptions options;
 
     public LiveEventsProbe(ProbeOptions options) {
@@ -60,7 +58,7 @@ public final class LiveEventsProbe {
             if (live != null) {
                 try {
                     TowerSession tower = new TowerSession(live, livePath, http.cookie(TowerProtocol.CSRF_COOKIE),
-                            DEFAULT_JOB, options.timeout());
+                            options.jobId(), options.timeout());
                     session = tower.run(options.eventsWanted());
                     boolean eventsFlow = session.subscription() == SessionEvidence.Subscription.JOINED
                             && session.close() == null && !session.counters().isEmpty();

@@ -12,11 +12,11 @@ import java.util.Set;
  * @param server      the Server header, or null
  * @param cookieNames names of the cookies the client holds after the fetch
  * @param body        the start of the body, for evidence
- * @param tls         TLS protocol and peer, or null for plain HTTP
+ * @param tls         the TLS session, or null for plain HTTP
  * @param error       why no response came, or null
  */
 public record PageEvidence(
-        URI url, int status, String server, Set<String> cookieNames, String body, String tls, TransportError error) {
+        URI url, int status, String server, Set<String> cookieNames, String body, TlsSession tls, TransportError error) {
 
     public PageEvidence {
         cookieNames = cookieNames == null ? Set.of() : Set.copyOf(cookieNames);
@@ -49,7 +49,7 @@ public record PageEvidence(
             e.put("cookies", cookieNames.isEmpty() ? "(none)" : String.join(", ", new java.util.TreeSet<>(cookieNames)));
         }
         if (tls != null) {
-            e.put("tls", tls);
+            e.put("tls", tls.description() + (tls.verified() ? "" : " (NOT verified: --insecure)"));
         }
         return e;
     }

@@ -34,8 +34,9 @@ final class Remedies {
             # RewriteRule ^/((api/)?websocket/.*) ws://TOWER/$1 [P,L]""";
 
     private static final String RELAY_WEBSOCKET = """
+            # the relay tunnels every path except websocket.blocked-paths:
             websocket:
-              paths: [/websocket/, /api/websocket/]   # the default
+              blocked-paths: [/websocket/relay/, /websocket/broadcast/]   # the default; never list /websocket/ or /api/websocket/
               idle-timeout: 1h""";
 
     private Remedies() {
@@ -64,7 +65,7 @@ final class Remedies {
                             + "ssl_certificate_key /etc/ssl/tower/privkey.pem;",
                     "SSLCertificateFile    /etc/ssl/tower/fullchain.pem\n"
                             + "SSLCertificateKeyFile /etc/ssl/tower/privkey.pem",
-                    "listen:\n  tls:\n    cert: /etc/ssl/tower/fullchain.pem\n    key: /etc/ssl/tower/privkey.pem",
+                    "listen:\n  tls:\n    certificate: /etc/ssl/tower/fullchain.pem\n    key: /etc/ssl/tower/privkey.pem",
                     null);
             case TLS_HOSTNAME_MISMATCH -> Advice.words(
                     "The certificate does not name the host in the URL. Issue it with this host name in its"

@@ -54,6 +54,7 @@ public final class ReportWriter {
     public static String human(ProbeReport report) {
         StringBuilder out = new StringBuilder();
         out.append("Probing live events through ").append(report.url()).append('\n').append('\n');
+        java.util.Set<Cause> explained = java.util.EnumSet.noneOf(Cause.class);
         for (Check c : report.checks()) {
             out.append(String.format(Locale.ROOT, "%-4s  %s%n", c.status().name(), c.title()));
             out.append("      ").append(c.summary()).append('\n');
@@ -64,8 +65,14 @@ public final class ReportWriter {
                             .append(e.getValue().replace("\n", "\n          ")).append('\n');
                 }
                 Advice a = c.advice();
-                if (a != null) {
+                if (a != null && c.cause() == null) {
+                    out.append("      Fix: ").append(a.fix()).append('\n');
+                } else if (a != null) {
                     out.append("      Cause: ").append(c.cause().code()).append('\n');
+                    if (!explained.add(c.cause())) {
+                        out.append("      Fix: as above.\n\n");
+                        continue;
+                    }
                     out.append("      Fix: ").append(a.fix()).append('\n');
                     section(out, "NGINX", a.nginx());
                     section(out, "Apache", a.apache());

@@ -365,6 +365,11 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             try {
                 head = upstreamRequest;
                 entity = requestEntity;
+                if (entity == null) {
+                    // No body: the head is the whole request, and produce() is never called to mark its end.
+                    // Without this every bodiless exchange (every GET) discarded its pooled upstream connection.
+                    requestEndSent = true;
+                }
             } finally {
                 lock.unlock();
             }

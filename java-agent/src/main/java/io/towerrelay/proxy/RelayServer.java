@@ -113,6 +113,8 @@ public final class RelayServer implements AutoCloseable {
                 .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels))
                 .setIOSessionDecorator(ReadInterestGate::new)
                 .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), tunnels.sessionListener()))
+                // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
+                .setIOSessionDecorator(tunnels.sessionDecorator())
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
             bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));

@@ -34,6 +34,7 @@ import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.reactor.ssl.SSLIOSession;
 import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private volatile SessionRegistry.ClientSession client;
     private volatile IOSession upstream;
     private volatile AsyncDataProducer body;
+    private volatile Tunnel tunnel;
 
     HandshakeExchange(WebSocketTunnels owner) {
         this.owner = owner;
@@ -79,7 +81,8 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
             refuse(400, "WebSocket upgrades need HTTP/1.1");
             return;
         }
-        if (entityDetails != null) {
+        // The JDK's client sends "Content-Length: 0"; any actual body would be lost in the tunnel.
+        if (entityDetails != null && entityDetails.getContentLength() != 0) {
             refuse(400, "a WebSocket handshake carries no body");
             return;
         }
@@ -214,13 +217,15 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         IOSession transport = client.transport();
         // The HTTP/1.1 handler being replaced: told of the disconnect when the tunnel closes, so it releases
         // this exchange (and whatever wraps it) exactly when the connection really ends.
-        IOEventHandler httpHandler = transport.getHandler();
+        // Without the session decorator a TLS listener gives only the TLS layer, whose handler is TLS's own.
+        IOEventHandler httpHandler = transport instanceof SSLIOSession ? null : transport.getHandler();
         Tunnel tunnel = new Tunnel(info, owner.listener(), owner.pool(), owner::finished, client.protocol(), upstream,
                 () -> {
                     if (httpHandler != null) {
                         httpHandler.disconnected(transport);
                     }
                 });
+        this.tunnel = tunnel;
         owner.opened(tunnel);
         tunnel.start(first, transport, upstream, settings.idleTimeout());
         return true;
@@ -257,6 +262,11 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     @Override
     public void failed(Exception cause) {
         // The client connection failed or closed before an answer; after a tunnel this is its normal end.
+        Tunnel open = tunnel;
+        if (open != null) {
+            open.clientSessionClosed(); // no-op unless the client closed while the tunnel was being switched in
+            return;
+        }
         if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED) || phase.compareAndSet(Phase.NEW, Phase.ABORTED)) {
             LOG.info("tunnel {} abandoned by client: {} -> {} {}: {}", info == null ? "?" : info.id(),
                     info == null ? "?" : info.peer(), settings.upstreamAuthority(), info == null ? "" : info.path(), cause.toString());

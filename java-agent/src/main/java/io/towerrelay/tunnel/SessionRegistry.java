@@ -3,6 +3,7 @@ package io.towerrelay.tunnel;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOSessionListener;
@@ -13,12 +14,12 @@ import org.apache.hc.core5.reactor.IOSessionListener;
  * (local, remote) address pair. The key is stored by session id as well: at {@code disconnected} the socket
  * is closed and its addresses are gone.
  *
- * <p>A TLS session is reported twice: first the transport session at accept, then the TLS layer
- * ({@code startTls}, and {@code connected} again after the handshake). The tunnel reads and writes through the
- * TLS layer, but socket timeouts must be set on the transport: the TLS layer only applies them during
- * its handshake.
+ * <p>On a TLS listener the listener only ever sees the TLS layer ({@code SSLIOSession}). The tunnel reads and
+ * writes through it, but two things need the TCP session underneath: the idle timeout (the TLS layer applies
+ * socket timeouts only during its handshake) and the HTTP/1.1 handler being replaced. The session decorator
+ * sees that TCP session first, when the connection is accepted, and records it.
  */
-final class SessionRegistry implements IOSessionListener {
+final class SessionRegistry implements IOSessionListener, Decorator<IOSession> {
 
     record Key(SocketAddress local, SocketAddress remote) {
     }
@@ -29,6 +30,14 @@ final class SessionRegistry implements IOSessionListener {
 
     private final Map<Key, ClientSession> byAddress = new ConcurrentHashMap<>();
     private final Map<String, Key> keyById = new ConcurrentHashMap<>();
+    private final Map<String, IOSession> transportById = new ConcurrentHashMap<>();
+
+    /** Sees the TCP session before any TLS layer is put on it; changes nothing. */
+    @Override
+    public IOSession decorate(IOSession session) {
+        transportById.putIfAbsent(session.getId(), session);
+        return session;
+    }
 
     ClientSession lookup(EndpointDetails endpoint) {
         if (endpoint == null) {
@@ -49,8 +58,9 @@ final class SessionRegistry implements IOSessionListener {
         }
         Key key = new Key(local, remote);
         keyById.put(session.getId(), key);
+        IOSession transport = transportById.getOrDefault(session.getId(), session);
         byAddress.compute(key, (k, known) -> known == null || !known.transport().getId().equals(session.getId())
-                ? new ClientSession(session, session)
+                ? new ClientSession(transport, session)
                 : new ClientSession(known.transport(), session));
     }
 
@@ -66,6 +76,7 @@ final class SessionRegistry implements IOSessionListener {
 
     @Override
     public void disconnected(IOSession session) {
+        transportById.remove(session.getId());
         Key key = keyById.remove(session.getId());
         if (key != null) {
             byAddress.remove(key);

@@ -29,6 +29,8 @@ final class Tunnel {
     private final TunnelEnd upstreamEnd;
     private final Runnable releaseExchange;
     private final long openedNanos = System.nanoTime();
+    private volatile long lastActivityNanos = System.nanoTime();
+    private volatile Timeout idleTimeout = Timeout.INFINITE;
     private boolean clientGone;
     private boolean upstreamGone;
     private String closedBy;
@@ -57,6 +59,7 @@ final class Tunnel {
      * the client's own thread writes the 101 head and everything after it.
      */
     void start(ByteBuffer headAndEarlyBytes, IOSession clientTransport, IOSession upstreamSession, Timeout idleTimeout) {
+        this.idleTimeout = idleTimeout;
         upstreamToClient.preload(headAndEarlyBytes);
         listener.opened(info);
         LOG.info("tunnel {} opened: {} <-> {} {}", info.id(), info.peer(), info.upstream(), info.path());
@@ -68,6 +71,15 @@ final class Tunnel {
         clientTransport.setSocketTimeout(idleTimeout);
         upstreamToClient.armWriter();
         client.setEvent(SelectionKey.OP_READ);
+        if (!client.isOpen()) {
+            // Closed while the upstream was answering: its disconnect may have gone to the HTTP handler.
+            clientSessionClosed();
+        }
+    }
+
+    /** The client session is known to be closed (its HTTP handler was told): end that side if not done yet. */
+    void clientSessionClosed() {
+        ended(clientEnd);
     }
 
     /** Once per side, from that side's thread, when its session is closed. */
@@ -75,8 +87,14 @@ final class Tunnel {
         boolean finished;
         synchronized (this) {
             if (end == clientEnd) {
+                if (clientGone) {
+                    return;
+                }
                 clientGone = true;
             } else {
+                if (upstreamGone) {
+                    return;
+                }
                 upstreamGone = true;
             }
             if (closedBy == null) {
@@ -96,6 +114,19 @@ final class Tunnel {
         if (finished) {
             finish();
         }
+    }
+
+    void touch() {
+        lastActivityNanos = System.nanoTime();
+    }
+
+    /**
+     * Whether the tunnel has really been idle for its idle timeout. A session timeout can come early: under a
+     * TLS listener without the session decorator, the timeout that fires is the listener's, not the tunnel's.
+     */
+    boolean idleExpired() {
+        return idleTimeout.isEnabled()
+                && System.nanoTime() - lastActivityNanos >= idleTimeout.toNanoseconds() - 50_000_000L;
     }
 
     /** The first cause wins: an idle timeout or shutdown is reported as such, not as "client". */

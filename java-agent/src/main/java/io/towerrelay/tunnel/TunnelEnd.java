@@ -53,13 +53,16 @@ final class TunnelEnd implements IOEventHandler {
 
     @Override
     public void inputReady(IOSession ignored, ByteBuffer src) throws IOException {
+        tunnel.touch();
         if (!inbound.fill(src)) {
+            tunnel.cause(name);
             LOG.debug("tunnel {}: {} sent end of stream", tunnel.info().id(), name);
         }
     }
 
     @Override
     public void outputReady(IOSession ignored) throws IOException {
+        tunnel.touch();
         if (session.hasCommands() && shutdownRequested()) {
             return;
         }
@@ -91,6 +94,10 @@ final class TunnelEnd implements IOEventHandler {
 
     @Override
     public void timeout(IOSession ignored, Timeout timeout) {
+        if (!tunnel.idleExpired()) {
+            session.updateReadTime(); // restarts the session's timeout clock
+            return;
+        }
         tunnel.cause("idle-timeout");
         LOG.debug("tunnel {}: {} idle for {}", tunnel.info().id(), name, timeout);
         session.close(CloseMode.GRACEFUL);

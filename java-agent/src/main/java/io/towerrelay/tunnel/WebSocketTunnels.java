@@ -3,6 +3,7 @@ package io.towerrelay.tunnel;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.impl.bootstrap.AsyncRequesterBootstrap;
 import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncRequester;
@@ -10,6 +11,7 @@ import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.io.ModalCloseable;
 import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOSessionListener;
 import org.apache.hc.core5.util.TimeValue;
 
@@ -17,7 +19,9 @@ import org.apache.hc.core5.util.TimeValue;
  * WebSocket tunnelling for the relay. Wiring, done by the proxy core:
  * <ol>
  *   <li>{@code AsyncServerBootstrap.setIOSessionListener(tunnels.sessionListener())} so that a handshake can
- *       find its client connection;</li>
+ *       find its client connection, and {@code setIOSessionDecorator(tunnels.sessionDecorator())} so that on a
+ *       TLS listener the tunnel reaches the TCP session under TLS (exact idle timeout; without it a TLS tunnel
+ *       is closed for idleness only at the listener's socket timeout granularity);</li>
  *   <li>for a request where {@link #isWebSocketUpgrade} holds, hand the exchange to
  *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
  *   <li>{@link #start()} before serving, {@link #close(CloseMode)} after the server stopped.</li>
@@ -57,6 +61,11 @@ public final class WebSocketTunnels implements ModalCloseable {
 
     /** The server's session listener: lets a handshake handler find the session of its client connection. */
     public IOSessionListener sessionListener() {
+        return registry;
+    }
+
+    /** The server's session decorator: records the TCP session under a TLS layer; decorates nothing. */
+    public Decorator<IOSession> sessionDecorator() {
         return registry;
     }
 

@@ -45,6 +45,8 @@ class ProbeCommandTest {
         assertThat(run("probe", "http://127.0.0.1:1/", "--ca", "/nonexistent.pem").err())
                 .contains("--ca /nonexistent.pem: file not found");
         assertThat(run("probe", "https://127.0.0.1:1/", "--ca", "/etc/hostname", "--insecure").code()).isEqualTo(2);
+        assertThat(run("probe", "http://127.0.0.1:1/", "--job", "last").err()).contains("--job last: must be a job id");
+        assertThat(run("probe", "http://127.0.0.1:1/", "--idle", "-5").err()).contains("--idle -5");
         assertThat(run("probe").code()).isEqualTo(2);
     }
 
@@ -53,7 +55,7 @@ class ProbeCommandTest {
         Path notPem = Files.writeString(dir.resolve("ca.pem"), "hello\n");
         Result r = run("probe", "https://127.0.0.1:1/", "--ca", notPem.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains(notPem.toString()).containsAnyOf("no certificate", "not a PEM certificate");
+        assertThat(r.err()).contains(notPem.toString()).containsAnyOf("BEGIN CERTIFICATE", "not a valid PEM certificate");
     }
 
     @Test

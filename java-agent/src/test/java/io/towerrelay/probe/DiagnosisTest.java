@@ -41,9 +41,25 @@ class DiagnosisTest {
         assertThat(check.advice().nginx()).contains("proxy_http_version 1.1;", "proxy_set_header Upgrade $http_upgrade;",
                 "proxy_set_header Connection $connection_upgrade;");
         assertThat(check.advice().apache()).contains("upgrade=websocket", "ProxyPreserveHost On");
-        assertThat(check.advice().relay()).contains("/api/websocket/");
+        assertThat(check.advice().relay()).contains("blocked-paths", "/api/websocket/");
         assertThat(report.check(CheckIds.SUBSCRIPTION).status()).isEqualTo(CheckStatus.SKIP);
         assertThat(report.exitCode()).isEqualTo(1);
+    }
+
+    @Test
+    void theUpgradeEchoNamesTheMissingNginxLines() {
+        EchoEvidence echo = new EchoEvidence(200, "tower.example.com", Map.of("host", "tower.example.com"), 200, "",
+                new UpgradeEcho("HTTP/1.0", null, "close"));
+        Check check = HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 400, ""), echo, false);
+        assertThat(check.cause()).isEqualTo(Cause.UPGRADE_NOT_PASSED);
+        assertThat(check.evidence()).containsEntry("upgrade headers reaching Tower",
+                "HTTP/1.0, Upgrade: (none), Connection: close");
+        assertThat(check.summary()).contains("missing: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;"
+                + " proxy_set_header Connection $connection_upgrade;");
+
+        UpgradeEcho onlyVersion = new UpgradeEcho("HTTP/1.0", "websocket", "upgrade");
+        assertThat(onlyVersion.missingNginxLines()).containsExactly("proxy_http_version 1.1;");
+        assertThat(new UpgradeEcho("HTTP/1.1", "websocket", "Upgrade").missingNginxLines()).isEmpty();
     }
 
     @Test
@@ -74,6 +90,7 @@ class DiagnosisTest {
         Check check = HandshakeDiagnosis.diagnose(silent, null, false);
         assertThat(check.cause()).isEqualTo(Cause.HANDSHAKE_TIMED_OUT);
         assertThat(check.evidence()).containsEntry("after", "10.0 s");
+        assertThat(HandshakeDiagnosis.evidence(Evidence.answered("/websocket/", 400, "")).containsKey("after")).isFalse();
     }
 
     @Test
@@ -130,7 +147,7 @@ class DiagnosisTest {
         EchoEvidence echo = Evidence.echo(Map.of("host", "tower.example.com", "x-forwarded-for", "10.1.2.3"));
         Check check = HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 403, "access denied"), echo, false);
         assertThat(check.cause()).isEqualTo(Cause.COOKIES_NOT_PASSED);
-        assertThat(check.evidence()).containsEntry("cookie reaching Tower", "null");
+        assertThat(check.evidence()).containsEntry("cookie reaching Tower", "(none)");
         assertThat(check.advice().nginx()).contains("proxy_set_header Cookie");
         assertThat(check.advice().apache()).contains("RequestHeader unset Cookie");
     }
@@ -157,7 +174,7 @@ class DiagnosisTest {
     void hostRewrittenFailsTheHostCheckEvenWhenTheSocketOpens() {
         EchoEvidence echo = new EchoEvidence(200, "tower.example.com",
                 Map.of("host", "127.0.0.1:8052", "cookie", "awx_sessionid=a", "x-forwarded-for", "10.1.2.3"), 403,
-                "{\"detail\":\"CSRF Failed: Origin checking failed\"}");
+                "{\"detail\":\"CSRF Failed: Origin checking failed\"}", null);
         ProbeEvidence ev = new ProbeEvidence(Evidence.page(), echo, SettingsEvidence.NOT_READ,
                 List.of(Evidence.opened("/api/websocket/"), Evidence.opened("/websocket/")), Evidence.streaming(),
                 null, 0);
@@ -294,6 +311,17 @@ class DiagnosisTest {
         PageEvidence plainToTls = new PageEvidence(URI.create("http://127.0.0.1:8443/"), 400, "nginx", Set.of(),
                 "<center>The plain HTTP request was sent to HTTPS port</center>", null, null);
         assertThat(Diagnosis.tls(plainToTls).cause()).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+    }
+
+    @Test
+    void insecureTlsIsAWarningNotAPass() {
+        PageEvidence page = new PageEvidence(URI.create("https://127.0.0.1:8443/"), 200, "nginx", Set.of(), "",
+                new TlsSession("TLSv1.3, CN=x, issued by CN=x", false), null);
+        Check tls = Diagnosis.tls(page);
+        assertThat(tls.status()).isEqualTo(CheckStatus.WARN);
+        assertThat(tls.evidence().get("tls")).contains("NOT verified");
+        assertThat(ReportWriter.human(new ProbeReport("https://127.0.0.1:8443/", java.util.List.of(tls))))
+                .contains("Fix: Run again with --ca FILE");
     }
 
     @Test

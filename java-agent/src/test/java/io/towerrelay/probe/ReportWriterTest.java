@@ -46,6 +46,9 @@ class ReportWriterTest {
         assertThat(text).contains("FAIL  WebSocket handshake on /websocket/", "Cause: upgrade-not-passed",
                 "NGINX:", "proxy_set_header Upgrade $http_upgrade;", "Apache:", "tower-relay config:",
                 "Result: live events do NOT work: upgrade-not-passed.");
+        // Both paths fail the same way: the fix is printed once.
+        assertThat(text.split("proxy_set_header Upgrade", -1)).hasSize(2);
+        assertThat(text).contains("Fix: as above.");
     }
 
     @Test

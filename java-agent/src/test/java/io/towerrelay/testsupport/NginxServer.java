@@ -80,7 +80,7 @@ public final class NginxServer implements AutoCloseable {
             builder.redirectOutput(prefix.resolve("logs/stdout.log").toFile());
             Process process = builder.start();
             try {
-                waitUntilAccepting(process, port);
+                waitUntilAccepting(process, prefix, port);
                 return new NginxServer(process, prefix, port);
             } catch (IOException e) {
                 stop(process);
@@ -113,11 +113,12 @@ public final class NginxServer implements AutoCloseable {
                 + "\n}\n";
     }
 
-    private static void waitUntilAccepting(Process process, int port) throws IOException, InterruptedException {
+    private static void waitUntilAccepting(Process process, Path prefix, int port) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + STARTUP.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IOException("nginx exited with " + process.exitValue() + " before accepting on port " + port);
+                throw new IOException("nginx exited with " + process.exitValue() + " before accepting on port " + port
+                        + ": " + read(prefix.resolve("logs/error.log")).strip() + read(prefix.resolve("logs/stdout.log")).strip());
             }
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);

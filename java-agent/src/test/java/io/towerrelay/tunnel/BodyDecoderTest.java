@@ -1,0 +1,77 @@
+package io.towerrelay.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.hc.core5.http.ProtocolException;
+import org.apache.hc.core5.http.message.BasicHttpResponse;
+import org.junit.jupiter.api.Test;
+
+class BodyDecoderTest {
+
+    private static BasicHttpResponse response(int code, String name, String value) {
+        BasicHttpResponse response = new BasicHttpResponse(code);
+        if (name != null) {
+            response.addHeader(name, value);
+        }
+        return response;
+    }
+
+    /** Feeds the wire bytes one at a time: every state must survive a split anywhere. */
+    private static String decodeBytewise(BodyDecoder decoder, String wire, boolean closeAtEnd) throws ProtocolException {
+        ByteBuffer out = ByteBuffer.allocate(1024);
+        ByteBuffer in = ByteBuffer.allocate(1024);
+        boolean done = false;
+        byte[] bytes = wire.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 0; i < bytes.length && !done; i++) {
+            in.put(bytes[i]);
+            in.flip();
+            done = decoder.decode(in, out, closeAtEnd && i == bytes.length - 1);
+            in.compact();
+        }
+        assertThat(done).as("body complete").isTrue();
+        out.flip();
+        return StandardCharsets.ISO_8859_1.decode(out).toString();
+    }
+
+    @Test
+    void chunkedWithExtensionsAndTrailers() throws Exception {
+        BodyDecoder decoder = BodyDecoder.forResponse(response(404, "Transfer-Encoding", "chunked"));
+        assertThat(decoder.length()).isEqualTo(-1);
+        assertThat(decodeBytewise(decoder, "4;ext=1\r\nnot \r\n5\r\nfound\r\n0\r\nX-Trailer: t\r\n\r\n", false))
+                .isEqualTo("not found");
+    }
+
+    @Test
+    void contentLength() throws Exception {
+        BodyDecoder decoder = BodyDecoder.forResponse(response(403, "Content-Length", "9"));
+        assertThat(decoder.length()).isEqualTo(9);
+        assertThat(decodeBytewise(decoder, "forbidden", false)).isEqualTo("forbidden");
+    }
+
+    @Test
+    void untilClose() throws Exception {
+        BodyDecoder decoder = BodyDecoder.forResponse(response(426, null, null));
+        assertThat(decodeBytewise(decoder, "upgrade required", true)).isEqualTo("upgrade required");
+    }
+
+    @Test
+    void noBodyFor204And304() throws Exception {
+        assertThat(BodyDecoder.forResponse(response(204, "Content-Length", "5")).length()).isZero();
+        assertThat(BodyDecoder.forResponse(response(304, null, null)).length()).isZero();
+    }
+
+    @Test
+    void truncatedBodiesAndBadFramingAreErrors() throws Exception {
+        BodyDecoder sized = BodyDecoder.forResponse(response(403, "Content-Length", "9"));
+        ByteBuffer in = ByteBuffer.wrap("forb".getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> sized.decode(in, ByteBuffer.allocate(64), true)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> BodyDecoder.forResponse(response(403, "Content-Length", "-1")))
+                .isInstanceOf(ProtocolException.class);
+        BodyDecoder chunked = BodyDecoder.forResponse(response(404, "Transfer-Encoding", "chunked"));
+        ByteBuffer bad = ByteBuffer.wrap("zz\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThatThrownBy(() -> chunked.decode(bad, ByteBuffer.allocate(64), false)).isInstanceOf(ProtocolException.class);
+    }
+}

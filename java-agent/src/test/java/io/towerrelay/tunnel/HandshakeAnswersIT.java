@@ -1,0 +1,146 @@
+package io.towerrelay.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every handshake that does not end in a tunnel: the client gets a normal HTTP answer and its connection
+ * keeps serving HTTP (never a tunnel on a 4xx/2xx: WebSocket smuggling).
+ */
+class HandshakeAnswersIT {
+
+    @ParameterizedTest(name = "upstream answers {0} ({1})")
+    @CsvSource({
+            "403, 'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 17\r\n\r\nno session cookie'",
+            "404, 'HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n4\r\nnot \r\n5\r\nfound\r\n0\r\n\r\n'",
+            "426, 'HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nupgrade required'",
+            "200, 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 12\r\nUpgrade: websocket\r\n\r\n<html></html'",
+    })
+    void upstreamRefusalIsPassedBackAndTheConnectionStaysHttp(int status, String answer) throws Exception {
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> RawHttp.bytes(answer), false);
+             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null);
+             Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+            InputStream in = socket.getInputStream();
+            RawHttp.Response response = RawHttp.read(in);
+            assertThat(response.status()).isEqualTo(status);
+            String expectedBody = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+            if (status == 404) {
+                expectedBody = "not found";
+            }
+            assertThat(response.body()).isEqualTo(expectedBody);
+            assertThat(response.headers()).doesNotContainKey("upgrade");
+            assertThat(response.headers().getOrDefault("connection", "")).doesNotContainIgnoringCase("upgrade");
+
+            RawHttp.send(socket, "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
+            RawHttp.Response next = RawHttp.read(in);
+            assertThat(next.status()).isEqualTo(200);
+            assertThat(next.body()).isEqualTo("relay-http /api/v2/ping/");
+            assertThat(relay.events).contains("refused " + status + " /websocket/").noneMatch(e -> e.startsWith("opened"));
+        }
+    }
+
+    @Test
+    void firstMessageInTheSameWriteAsThe101Arrives() throws Exception {
+        // One TCP write: the 101 head and a complete text frame "first event" (server frames are unmasked).
+        byte[] frame = new byte[2 + 11];
+        frame[0] = (byte) 0x81;
+        frame[1] = 11;
+        System.arraycopy(RawHttp.bytes("first event"), 0, frame, 2, 11);
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> {
+            String accept = RawHttp.accept(RawHttp.headerOf(request, "Sec-WebSocket-Key"));
+            byte[] head = RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n");
+            byte[] all = new byte[head.length + frame.length];
+            System.arraycopy(head, 0, all, 0, head.length);
+            System.arraycopy(frame, 0, all, head.length, frame.length);
+            return all;
+        }, true);
+             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null)) {
+            TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+            assertThat(client.next()).isEqualTo("first event");
+            client.closeConnection(1000, "done");
+        }
+    }
+
+    @Test
+    void h2cUpgradeIsNeverForwarded() throws Exception {
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"), true);
+             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null);
+             Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/", "Upgrade, HTTP2-Settings", "h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"));
+            RawHttp.Response response = RawHttp.read(socket.getInputStream());
+            // Proxied as a plain request with Upgrade stripped; no tunnel, the upstream never saw an upgrade.
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.body()).startsWith("relay-http /");
+            assertThat(tower.requests).isEmpty();
+            assertThat(relay.events).isEmpty();
+        }
+    }
+
+    @Test
+    void upstreamSwitchingToAnotherProtocolIsRefused() throws Exception {
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(
+                request -> RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"), true);
+             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null);
+             Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(502);
+        }
+    }
+
+    @Test
+    void upstreamDownIs502AndTheConnectionStaysHttp() throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        try (TestRelay relay = new TestRelay(TestRelay.settings(URI.create("ws://127.0.0.1:" + closedPort), null), null);
+             Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+            RawHttp.Response response = RawHttp.read(socket.getInputStream());
+            assertThat(response.status()).isEqualTo(502);
+            assertThat(response.body()).contains("refused");
+            RawHttp.send(socket, "GET /next HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
+            assertThat(RawHttp.read(socket.getInputStream()).body()).isEqualTo("relay-http /next");
+        }
+    }
+
+    @Test
+    void silentUpstreamIs504() throws Exception {
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> new byte[0], true);
+             TestRelay relay = new TestRelay(new TunnelSettings(tower.uri(), null, org.apache.hc.core5.util.Timeout.ofSeconds(5),
+                     org.apache.hc.core5.util.Timeout.ofMilliseconds(500), org.apache.hc.core5.util.Timeout.ofHours(1),
+                     Set.of(), TunnelSettings.DEFAULT_BLOCKED_PATH_PREFIXES), null);
+             Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(504);
+        }
+    }
+
+    @Test
+    void originAllowlistRefusesOtherOrigins() throws Exception {
+        EchoUpstream tower = new EchoUpstream(null);
+        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null)
+                .withAllowedOrigins(Set.of("https://tower.example.test")), null);
+             Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket", "Origin: https://evil.example"));
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(403);
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket", "Origin: https://tower.example.test"));
+            assertThat(RawHttp.head(socket.getInputStream())).startsWith("HTTP/1.1 101");
+            await().atMost(Duration.ofSeconds(10)).until(() -> tower.events.contains("open /websocket/"));
+        } finally {
+            tower.shutdown();
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.towerrelay.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import org.apache.hc.core5.util.Timeout;
+import org.junit.jupiter.api.Test;
+
+/** Idle timeout, TLS on either side, shutdown. */
+class TunnelLifecycleIT {
+
+    @Test
+    void idleTunnelIsClosedAndTrafficKeepsItOpen() throws Exception {
+        EchoUpstream tower = new EchoUpstream(null);
+        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null)
+                .withIdleTimeout(Timeout.ofMilliseconds(1500)), null)) {
+            TestClient busy = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+            TestClient idle = TestClient.connect(relay.uri("ws", "/api/websocket/"), null);
+            assertThat(idle.nextEvent()).startsWith("open");
+            // The busy tunnel talks every 300 ms for 4.5 s, three idle timeouts' worth: it must stay open.
+            for (int i = 0; i < 15; i++) {
+                busy.send("event " + i);
+                assertThat(busy.next()).isEqualTo("event " + i);
+                Thread.sleep(300);
+            }
+            assertThat(busy.isOpen()).isTrue();
+            // The silent one was closed by the relay meanwhile.
+            assertThat(idle.nextEvent()).startsWith("close 1006");
+            assertThat(relay.events).anyMatch(e -> e.startsWith("closed /api/websocket/ idle-timeout"));
+            // And once the busy one falls silent, it goes the same way.
+            assertThat(busy.nextEvent()).startsWith("open");
+            assertThat(busy.nextEvent()).startsWith("close 1006");
+        } finally {
+            tower.shutdown();
+        }
+    }
+
+    @Test
+    void wssListenerToWssUpstream() throws Exception {
+        TestCerts certs = TestCerts.get();
+        EchoUpstream tower = new EchoUpstream(certs.server);
+        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("wss"), certs.client), certs.server)) {
+            TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.client);
+            client.send("over TLS twice");
+            assertThat(client.next()).isEqualTo("over TLS twice");
+            byte[] big = new byte[3 * 1024 * 1024 + 17];
+            new java.util.Random(7).nextBytes(big);
+            client.send(big);
+            assertThat((byte[]) client.next()).isEqualTo(big);
+            client.close(4003, "tls bye");
+            await().atMost(Duration.ofSeconds(20)).until(() -> tower.events.contains("close 4003 tls bye remote=true"));
+        } finally {
+            tower.shutdown();
+        }
+    }
+
+    @Test
+    void wssListenerToPlainUpstream() throws Exception {
+        TestCerts certs = TestCerts.get();
+        EchoUpstream tower = new EchoUpstream(null);
+        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null), certs.server)) {
+            TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.client);
+            client.send("tls on the edge");
+            assertThat(client.next()).isEqualTo("tls on the edge");
+            client.send("close:4004:upstream bye");
+            assertThat(client.nextEvent()).startsWith("open");
+            assertThat(client.nextEvent()).isEqualTo("close 4004 upstream bye remote=true");
+        } finally {
+            tower.shutdown();
+        }
+    }
+
+    @Test
+    void plainListenerToWssUpstream() throws Exception {
+        TestCerts certs = TestCerts.get();
+        EchoUpstream tower = new EchoUpstream(certs.server);
+        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("wss"), certs.client), null)) {
+            TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+            client.send("tls upstream");
+            assertThat(client.next()).isEqualTo("tls upstream");
+            client.closeBlocking();
+        } finally {
+            tower.shutdown();
+        }
+    }
+
+    @Test
+    void untrustedUpstreamCertificateIs502() throws Exception {
+        TestCerts certs = TestCerts.get();
+        EchoUpstream tower = new EchoUpstream(certs.server);
+        javax.net.ssl.SSLContext defaultTrust = javax.net.ssl.SSLContext.getInstance("TLS");
+        defaultTrust.init(null, null, null);
+        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("wss"), defaultTrust), null);
+             java.net.Socket socket = new java.net.Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(502);
+        } finally {
+            tower.shutdown();
+        }
+    }
+
+    @Test
+    void shuttingTheRelayDownClosesOpenTunnels() throws Exception {
+        EchoUpstream tower = new EchoUpstream(null);
+        TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null), null);
+        try {
+            TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+            assertThat(client.nextEvent()).startsWith("open");
+            relay.server.initiateShutdown();
+            assertThat(client.nextEvent()).startsWith("close");
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.tunnels.openTunnels() == 0);
+        } finally {
+            relay.close();
+            tower.shutdown();
+        }
+    }
+}

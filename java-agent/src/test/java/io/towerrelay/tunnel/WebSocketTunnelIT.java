@@ -1,0 +1,157 @@
+package io.towerrelay.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Random;
+import org.java_websocket.enums.Opcode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Real Java-WebSocket peers on both sides of the relay: what a Tower UI and Tower's Daphne would see. */
+class WebSocketTunnelIT {
+
+    private static EchoUpstream upstream;
+    private static TestRelay relay;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = new EchoUpstream(null);
+        relay = new TestRelay(TestRelay.settings(upstream.uri("ws"), null), null);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        relay.close();
+        upstream.shutdown();
+    }
+
+    @Test
+    void textAndBinaryMessagesGoBothWays() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        client.send("hello tower");
+        assertThat(client.next()).isEqualTo("hello tower");
+        byte[] binary = {0, 1, 2, (byte) 0xff, 10, 13};
+        client.send(binary);
+        assertThat((byte[]) client.next()).isEqualTo(binary);
+        assertThat(upstream.lastHandshake).containsEntry(":path", "/websocket/");
+        client.closeBlocking();
+    }
+
+    @Test
+    void sixteenMegabyteMessageArrivesWhole() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        byte[] big = new byte[16 * 1024 * 1024];
+        new Random(42).nextBytes(big);
+        client.send(big);
+        assertThat(Arrays.equals((byte[]) client.next(), big)).as("16 MiB echoed byte for byte").isTrue();
+        client.closeBlocking();
+    }
+
+    @Test
+    void fragmentedMessageIsReassembledByTheUpstream() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        client.sendFragmentedFrame(Opcode.TEXT, ByteBuffer.wrap("job ".getBytes(StandardCharsets.UTF_8)), false);
+        client.sendFragmentedFrame(Opcode.TEXT, ByteBuffer.wrap("events ".getBytes(StandardCharsets.UTF_8)), false);
+        client.sendFragmentedFrame(Opcode.TEXT, ByteBuffer.wrap("live".getBytes(StandardCharsets.UTF_8)), true);
+        assertThat(client.next()).isEqualTo("job events live");
+        client.closeBlocking();
+    }
+
+    @Test
+    void pingsArePongedBothWays() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        assertThat(client.nextEvent()).startsWith("open 101");
+        client.sendPing();
+        assertThat(client.nextEvent()).isEqualTo("pong");
+        upstream.events.clear();
+        client.send("ping"); // the upstream pings the client, whose pong must reach the upstream
+        await().atMost(Duration.ofSeconds(20)).until(() -> upstream.events.contains("pong"));
+        client.closeBlocking();
+    }
+
+    @Test
+    void closeCodeAndReasonTravelFromClientToUpstream() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        upstream.events.clear();
+        client.close(4001, "client says bye");
+        await().atMost(Duration.ofSeconds(20)).until(() -> upstream.events.contains("close 4001 client says bye remote=true"));
+        assertThat(client.nextEvent()).startsWith("open");
+        assertThat(client.nextEvent()).isEqualTo("close 4001 client says bye remote=false");
+    }
+
+    @Test
+    void closeCodeAndReasonTravelFromUpstreamToClient() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        assertThat(client.nextEvent()).startsWith("open");
+        client.send("close:4002:tower restarts");
+        assertThat(client.nextEvent()).isEqualTo("close 4002 tower restarts remote=true");
+    }
+
+    @Test
+    void clientVanishingClosesTheUpstreamSide() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/api/websocket/"), null);
+        client.send("still here");
+        assertThat(client.next()).isEqualTo("still here");
+        upstream.events.clear();
+        client.getSocket().close(); // no close frame: the TCP connection just goes
+        await().atMost(Duration.ofSeconds(20)).until(() -> upstream.events.stream().anyMatch(e -> e.startsWith("close 1006")));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> relay.events.stream().anyMatch(e -> e.startsWith("closed /api/websocket/ client")));
+    }
+
+    @Test
+    void upstreamVanishingClosesTheClientSide() throws Exception {
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        assertThat(client.nextEvent()).startsWith("open");
+        client.send("abort");
+        assertThat(client.nextEvent()).startsWith("close 1006");
+    }
+
+    @Test
+    void firefoxConnectionHeaderAndMixedCaseUpgradeOpenATunnel() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "keep-alive, Upgrade", "WebSocket"));
+            InputStream in = socket.getInputStream();
+            String head = RawHttp.head(in);
+            assertThat(head).startsWith("HTTP/1.1 101");
+            assertThat(RawHttp.headerOf(head, "Sec-WebSocket-Accept")).isEqualTo(RawHttp.accept("dGhlIHNhbXBsZSBub25jZQ=="));
+            assertThat(RawHttp.headerOf(head, "Upgrade")).isEqualToIgnoringCase("websocket");
+        }
+        // What the upstream saw: a clean upgrade, Host kept, the client's address forwarded.
+        assertThat(upstream.lastHandshake).containsEntry("upgrade", "websocket").containsEntry("connection", "Upgrade")
+                .containsEntry("host", "tower.example.test").containsEntry("x-forwarded-for", "127.0.0.1");
+    }
+
+    @Test
+    void customHeadersAndSubprotocolSurvive() throws Exception {
+        TestClient client = new TestClient(relay.uri("ws", "/websocket/?job=7"),
+                Map.of("Cookie", "awx_sessionid=abc; csrftoken=xyz", "Origin", "http://tower.example.test"), null);
+        assertThat(client.connectBlocking(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(upstream.lastHandshake).containsEntry(":path", "/websocket/?job=7")
+                .containsEntry("cookie", "awx_sessionid=abc; csrftoken=xyz")
+                .containsEntry("origin", "http://tower.example.test")
+                .containsKey("sec-websocket-key");
+        client.closeBlocking();
+    }
+
+    @Test
+    void awxNodeToNodePathsAreRefusedAtTheEdge() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/relay/", "Upgrade", "websocket"));
+            RawHttp.Response response = RawHttp.read(socket.getInputStream());
+            assertThat(response.status()).isEqualTo(403);
+            RawHttp.send(socket, "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
+            assertThat(RawHttp.read(socket.getInputStream()).body()).isEqualTo("relay-http /api/v2/ping/");
+        }
+        assertThat(relay.events).contains("refused 403 /websocket/relay/");
+    }
+}
