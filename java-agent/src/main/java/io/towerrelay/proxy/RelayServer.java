@@ -101,6 +101,7 @@ public final class RelayServer implements AutoCloseable {
                         // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
                         .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
                         .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                        .setInitialWindowSize(FlowBuffer.HIGH_WATER)
                         .build())
                 .setHttpProcessor(HttpProcessorBuilder.create()
                         .add(new RequestValidateHost())
@@ -110,6 +111,7 @@ public final class RelayServer implements AutoCloseable {
                         .build())
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
                 .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels))
+                .setIOSessionDecorator(ReadInterestGate::new)
                 .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), tunnels.sessionListener()))
                 // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
                 .setIOSessionDecorator(tunnels.sessionDecorator())
