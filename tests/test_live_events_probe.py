@@ -269,3 +269,13 @@ def test_handshake_504_from_a_stuck_upstream_is_diagnosed(tmp_path, nginx, mock_
     assert result["problem"] == "upgrade_not_passed", result.get("msg")
     assert result["handshake_status"] == 504
     assert "Unexpected response code: 504" in result["msg"]
+
+
+def test_a_redirecting_url_is_diagnosed(tmp_path, nginx, mock_tower, self_signed):
+    cert, key = self_signed
+    http_port = free_port()
+    start_role_nginx(tmp_path, nginx, mock_tower, nginx_tls=True, nginx_https_port=free_port(),
+                     nginx_http_port=http_port, nginx_tls_cert=str(cert), nginx_tls_key=str(key))
+    result = run_module(url="http://127.0.0.1:%d" % http_port)
+    assert result["problem"] == "page"
+    assert "a redirect to https://127.0.0.1:" in result["msg"]
