@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
@@ -39,6 +40,8 @@ final class LiveEvents extends WebSocketAdapter {
     private final Sessions sessions;
     private final Consumer<ClientConnection> writeDemand;
     private final Set<LiveSocket> open = new LinkedHashSet<>();
+    /** {@code open.size()} for other threads. */
+    private final AtomicInteger openCount = new AtomicInteger();
 
     LiveEvents(Sessions sessions, Consumer<ClientConnection> writeDemand) {
         this.sessions = sessions;
@@ -54,6 +57,14 @@ final class LiveEvents extends WebSocketAdapter {
 
     /** The checks AWX (23.8+) and RFC 6455 make before a socket is accepted. */
     Handshake check(HttpRequest request) {
+        if (request.isWebSocketUpgrade() && request.version().equals("HTTP/1.0")) {
+            // RFC 7230 6.7: a server ignores Upgrade in an HTTP/1.0 request, so this is a plain GET too.
+            // NGINX sends HTTP/1.0 upstream unless told proxy_http_version 1.1.
+            return new Refused(HttpResponse.text(400,
+                    "mock-tower: " + request.path() + " only speaks WebSocket, and this upgrade arrived as HTTP/1.0,"
+                            + " where Upgrade is ignored (the proxy in between must speak HTTP/1.1 upstream, e.g."
+                            + " NGINX proxy_http_version 1.1)"));
+        }
         if (!request.isWebSocketUpgrade()) {
             // What a proxy that drops Upgrade/Connection delivers: a plain GET on a WebSocket-only path.
             return new Refused(HttpResponse.text(400,
@@ -89,8 +100,9 @@ final class LiveEvents extends WebSocketAdapter {
         return socket;
     }
 
+    /** Open WebSockets; safe to call from any thread. */
     int openSockets() {
-        return open.size();
+        return openCount.get();
     }
 
     // ---- Java-WebSocket callbacks (I/O thread) ----
@@ -99,6 +111,7 @@ final class LiveEvents extends WebSocketAdapter {
     public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
         LiveSocket socket = conn.getAttachment();
         open.add(socket);
+        openCount.set(open.size());
         LOG.debug("websocket open from {}", socket.connection.peer);
         Map<String, Object> accept = new LinkedHashMap<>(); // AWX's key order, for clients that compare text
         accept.put("accept", true);
@@ -154,6 +167,7 @@ final class LiveEvents extends WebSocketAdapter {
     public void onWebsocketClose(WebSocket conn, int code, String reason, boolean remote) {
         LiveSocket socket = conn.getAttachment();
         open.remove(socket);
+        openCount.set(open.size());
         LOG.debug("websocket from {} closed: {} {}", socket.connection.peer, code, reason);
         socket.connection.closeChannel();
     }
@@ -227,27 +241,19 @@ final class LiveEvents extends WebSocketAdapter {
     }
 
     /**
-     * One step of every watched job: each session's run of a job produces its next event, sent to
-     * every socket of that session subscribed to {@code job_events-<id>}.
+     * One step of every watched job: each socket gets the next event of each job it subscribed to,
+     * unless it has {@value #MAX_QUEUED_FRAMES} frames unread; then its output pauses (nothing is
+     * dropped) until it catches up, and the other sockets go on.
      */
     void tick() {
-        Map<JobRun, List<LiveSocket>> watchers = new LinkedHashMap<>();
         for (LiveSocket socket : open) {
-            if (!socket.webSocket.isOpen()) {
+            if (!socket.webSocket.isOpen() || socket.queuedFrames() >= MAX_QUEUED_FRAMES) {
                 continue;
             }
             for (int jobId : subscribedJobs(socket)) {
-                watchers.computeIfAbsent(socket.session.jobRun(jobId), k -> new ArrayList<>()).add(socket);
-            }
-        }
-        for (Map.Entry<JobRun, List<LiveSocket>> entry : watchers.entrySet()) {
-            boolean anyBehind = entry.getValue().stream().anyMatch(s -> s.queuedFrames() >= MAX_QUEUED_FRAMES);
-            if (anyBehind) {
-                continue;
-            }
-            String event = Json.write(entry.getKey().next());
-            for (LiveSocket socket : entry.getValue()) {
-                sendText(socket, event);
+                JobRun run = socket.runs.computeIfAbsent(jobId, socket.session::resume);
+                sendText(socket, Json.write(run.next()));
+                socket.session.progressed(run);
             }
         }
     }

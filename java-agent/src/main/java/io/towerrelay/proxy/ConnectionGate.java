@@ -82,6 +82,10 @@ final class ConnectionGate implements IOSessionListener {
     @Override
     public void disconnected(IOSession session) {
         if (rejected.remove(session.getId())) {
+            // Not counted, but listeners further down may have seen its TLS start: let them forget it.
+            if (next != null) {
+                next.disconnected(session);
+            }
             return;
         }
         metrics.connectionClosed();

@@ -111,6 +111,8 @@ public final class RelayServer implements AutoCloseable {
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
                 .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels))
                 .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), tunnels.sessionListener()))
+                // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
+                .setIOSessionDecorator(tunnels.sessionDecorator())
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
             bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));

@@ -3,8 +3,13 @@ package io.towerrelay.mock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.config.Addresses;
+import io.towerrelay.config.RelayConfig;
+import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.HeadlessChromium;
 import io.towerrelay.testsupport.NginxServer;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +38,28 @@ class JobOutputPageBrowserIT {
     }
 
     @Test
+    void throughTheRelayThePageShowsLiveJobEvents() throws Exception {
+        RelayConfig config = RelayConfig.defaults()
+                .withListen(new InetSocketAddress("127.0.0.1", 0))
+                .withAdmin(null)
+                .withUpstream(URI.create("http://" + tower.hostAndPort()));
+        try (RelayServer relay = RelayServer.start(config)) {
+            WebDriver driver = chromium.driver();
+            driver.get("http://" + Addresses.format(relay.listenAddress()) + "/");
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            assertThat(driver.findElement(By.id("job-status")).getAttribute("data-status")).isEqualTo("running");
+            assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events connected");
+            assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+            assertThat(tower.receivedRequests())
+                    .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()
+                            && r.header("X-Forwarded-For").isPresent()).isTrue());
+            chromium.screenshot("job-output-through-relay");
+        }
+    }
+
+    @Test
     void pageStreamsJobEventsStraightFromTheMock() {
         WebDriver driver = chromium.driver();
         driver.get("http://" + tower.hostAndPort() + "/");
@@ -42,7 +69,10 @@ class JobOutputPageBrowserIT {
         assertThat(driver.findElement(By.id("job-status")).getAttribute("data-status")).isEqualTo("running");
         assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events connected");
         assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
-        assertThat(driver.findElement(By.cssSelector("#stdout .event .text")).getText()).startsWith("PLAY [Deploy web tier]");
+        assertThat(driver.findElement(By.cssSelector("#stdout .event[data-counter='1']")).getText())
+                .contains("PLAY [Deploy web tier] ***");
+        assertThat(driver.findElements(By.cssSelector("#stdout .line .ln"))).extracting(e -> e.getText())
+                .startsWith("1", "2", "3", "4");
         chromium.screenshot("job-output-direct");
     }
 

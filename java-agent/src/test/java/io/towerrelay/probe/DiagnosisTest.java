@@ -47,6 +47,22 @@ class DiagnosisTest {
     }
 
     @Test
+    void theUpgradeEchoNamesTheMissingNginxLines() {
+        EchoEvidence echo = new EchoEvidence(200, "tower.example.com", Map.of("host", "tower.example.com"), 200, "",
+                new UpgradeEcho("HTTP/1.0", null, "close"));
+        Check check = HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 400, ""), echo, false);
+        assertThat(check.cause()).isEqualTo(Cause.UPGRADE_NOT_PASSED);
+        assertThat(check.evidence()).containsEntry("upgrade headers reaching Tower",
+                "HTTP/1.0, Upgrade: (none), Connection: close");
+        assertThat(check.summary()).contains("missing: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;"
+                + " proxy_set_header Connection $connection_upgrade;");
+
+        UpgradeEcho onlyVersion = new UpgradeEcho("HTTP/1.0", "websocket", "upgrade");
+        assertThat(onlyVersion.missingNginxLines()).containsExactly("proxy_http_version 1.1;");
+        assertThat(new UpgradeEcho("HTTP/1.1", "websocket", "Upgrade").missingNginxLines()).isEmpty();
+    }
+
+    @Test
     void statuses426And404AlsoMeanAPlainGetReachedTower() {
         for (int status : new int[] {426, 404, 200}) {
             ProbeReport report = Diagnosis.diagnose(Evidence.withHandshakes(
@@ -158,7 +174,7 @@ class DiagnosisTest {
     void hostRewrittenFailsTheHostCheckEvenWhenTheSocketOpens() {
         EchoEvidence echo = new EchoEvidence(200, "tower.example.com",
                 Map.of("host", "127.0.0.1:8052", "cookie", "awx_sessionid=a", "x-forwarded-for", "10.1.2.3"), 403,
-                "{\"detail\":\"CSRF Failed: Origin checking failed\"}");
+                "{\"detail\":\"CSRF Failed: Origin checking failed\"}", null);
         ProbeEvidence ev = new ProbeEvidence(Evidence.page(), echo, SettingsEvidence.NOT_READ,
                 List.of(Evidence.opened("/api/websocket/"), Evidence.opened("/websocket/")), Evidence.streaming(),
                 null, 0);
