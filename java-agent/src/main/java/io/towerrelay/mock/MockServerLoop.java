@@ -27,6 +27,8 @@ final class MockServerLoop implements Runnable {
     private static final int BACKLOG = 2048;
     private static final int MAX_BUFFER = HttpRequestParser.MAX_HEAD_BYTES + HttpRequestParser.MAX_BODY_BYTES + 64 * 1024;
 
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
     private final MockTowerOptions options;
     private final Selector selector;
     private final ServerSocketChannel server;
@@ -208,7 +210,12 @@ final class MockServerLoop implements Runnable {
         try {
             while (!connection.closeWhenFlushed && connection.live == null && in.hasRemaining()) {
                 HttpRequestParser.Result result = HttpRequestParser.parse(in, connection.peer);
-                if (result instanceof HttpRequestParser.Incomplete) {
+                if (result instanceof HttpRequestParser.Incomplete incomplete) {
+                    if (incomplete.awaitsContinue() && !connection.continueSent) {
+                        connection.continueSent = true;
+                        connection.out.add(ByteBuffer.wrap(CONTINUE.clone()));
+                        demandWrite(connection);
+                    }
                     break;
                 }
                 if (result instanceof HttpRequestParser.Failed failed) {
@@ -219,6 +226,7 @@ final class MockServerLoop implements Runnable {
                 }
                 HttpRequestParser.Parsed parsed = (HttpRequestParser.Parsed) result;
                 HttpRequest request = parsed.request();
+                connection.continueSent = false;
                 requestLog.accept(request);
                 int headStart = in.position();
                 in.position(headStart + parsed.consumed());

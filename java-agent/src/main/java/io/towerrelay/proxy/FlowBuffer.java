@@ -42,10 +42,19 @@ final class FlowBuffer {
 
     /** Writes as much as the channel takes now; returns the number of bytes written. */
     int writeTo(DataStreamChannel channel) throws IOException {
-        if (buffer.position() == 0) {
+        return writeTo(channel, Integer.MAX_VALUE);
+    }
+
+    /** Writes at most {@code max} bytes; returns the number of bytes written. */
+    int writeTo(DataStreamChannel channel, int max) throws IOException {
+        if (buffer.position() == 0 || max <= 0) {
             return 0;
         }
         buffer.flip();
+        int savedLimit = buffer.limit();
+        if (buffer.remaining() > max) {
+            buffer.limit(buffer.position() + max);
+        }
         int total = 0;
         try {
             while (buffer.hasRemaining()) {
@@ -56,6 +65,7 @@ final class FlowBuffer {
                 total += n;
             }
         } finally {
+            buffer.limit(savedLimit);
             buffer.compact();
         }
         return total;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.testsupport.HeadlessChromium;
 import io.towerrelay.testsupport.JarProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,6 +14,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
 
 /** {@code java -jar tower-relay.jar demo} as a newcomer runs it (on free ports instead of 8080/8052/9180). */
 class DemoCommandIT {
@@ -41,6 +44,24 @@ class DemoCommandIT {
             await().atMost(Duration.ofSeconds(20)).until(() -> !socket.isOpen());
             int port = URI.create("http://" + hostAndPort).getPort();
             assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+        }
+    }
+
+    @Test
+    void aBrowserOpeningThePrintedUrlWatchesEventsScroll() throws Exception {
+        try (JarProcess demo = JarProcess.start("demo", "--listen", "127.0.0.1:0", "--tower", "127.0.0.1:0",
+                        "--admin", "off", "--event-interval-ms", "100");
+                HeadlessChromium chromium = HeadlessChromium.start()) {
+            String url = demo.awaitStdout("^Open (http://\\S+/) to watch live job events through tower-relay$", START).group(1);
+            WebDriver driver = chromium.driver();
+            driver.get(url);
+
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events connected");
+            assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+            chromium.screenshot("demo");
+            assertThat(demo.terminate(Duration.ofSeconds(30))).isEqualTo(0);
         }
     }
 

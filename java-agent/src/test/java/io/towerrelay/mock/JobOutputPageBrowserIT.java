@@ -69,7 +69,10 @@ class JobOutputPageBrowserIT {
         assertThat(driver.findElement(By.id("job-status")).getAttribute("data-status")).isEqualTo("running");
         assertThat(driver.findElement(By.id("live-text")).getText()).isEqualTo("Live events connected");
         assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
-        assertThat(driver.findElement(By.cssSelector("#stdout .event .text")).getText()).startsWith("PLAY [Deploy web tier]");
+        assertThat(driver.findElement(By.cssSelector("#stdout .event[data-counter='1']")).getText())
+                .contains("PLAY [Deploy web tier] ***");
+        assertThat(driver.findElements(By.cssSelector("#stdout .line .ln"))).extracting(e -> e.getText())
+                .startsWith("1", "2", "3", "4");
         chromium.screenshot("job-output-direct");
     }
 

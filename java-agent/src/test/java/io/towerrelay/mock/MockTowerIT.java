@@ -129,6 +129,23 @@ class MockTowerIT {
     }
 
     @Test
+    void answersExpectContinueBeforeTheBody() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(tower.address());
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /api/v2/mock/echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            RawHttp.Response interim = RawHttp.read(socket.getInputStream());
+            socket.getOutputStream().write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            RawHttp.Response answer = RawHttp.read(socket.getInputStream());
+
+            assertThat(interim.status()).isEqualTo(100);
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(Json.read(answer.body()).get("body").asText()).isEqualTo("hello");
+        }
+    }
+
+    @Test
     void keepsAConnectionAliveAcrossPipelinedRequests() throws Exception {
         try (java.net.Socket socket = new java.net.Socket()) {
             socket.connect(tower.address());

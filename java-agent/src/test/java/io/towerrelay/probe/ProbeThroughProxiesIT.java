@@ -9,6 +9,9 @@ import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.testsupport.ApacheServer;
 import io.towerrelay.testsupport.NginxServer;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -263,6 +266,38 @@ class ProbeThroughProxiesIT {
             // ws:// vs wss://: the plain-HTTP URL on the TLS port is named as such.
             ProbeReport plain = probe(URI.create("http://127.0.0.1:" + nginx.port() + "/"));
             assertThat(plain.check(CheckIds.TLS).cause()).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        }
+    }
+
+    @Test
+    void withCredentialsTheProbeReadsRemoteHostHeaders() throws Exception {
+        // A Tower of its own: this test changes its settings.
+        try (MockTower own = MockTower.start(MockTowerOptions.ephemeral().withEventInterval(Duration.ofMillis(100)));
+                NginxServer nginx = NginxServer.start(nginxServer("proxy_set_header Host $http_host;")
+                        .replace(upstream(), "http://" + own.hostAndPort()))) {
+            ProbeOptions withLogin = ProbeOptions.of(page(nginx)).withCredentials(
+                    MockTowerOptions.DEFAULT_ADMIN_USER, MockTowerOptions.DEFAULT_ADMIN_PASSWORD);
+
+            Check before = probe(withLogin).check(CheckIds.CLIENT_ADDRESS);
+            assertThat(before.status()).as(nginx.errorLog()).isEqualTo(CheckStatus.WARN);
+            assertThat(before.cause()).isEqualTo(Cause.REMOTE_HOST_HEADERS_MISSING);
+            assertThat(before.advice().tower()).contains("\"HTTP_X_FORWARDED_FOR\"");
+
+            HttpResponse<String> patched = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://" + own.hostAndPort() + "/api/v2/settings/system/"))
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString(
+                            "{\"REMOTE_HOST_HEADERS\": [\"HTTP_X_FORWARDED_FOR\", \"REMOTE_ADDR\", \"REMOTE_HOST\"]}"))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                            (MockTowerOptions.DEFAULT_ADMIN_USER + ":" + MockTowerOptions.DEFAULT_ADMIN_PASSWORD)
+                                    .getBytes(StandardCharsets.UTF_8)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+
+            ProbeReport after = probe(withLogin);
+            assertThat(after.check(CheckIds.CLIENT_ADDRESS).status()).as(ReportWriter.human(after))
+                    .isEqualTo(CheckStatus.PASS);
+            assertThat(after.liveEventsWork()).isTrue();
         }
     }
 

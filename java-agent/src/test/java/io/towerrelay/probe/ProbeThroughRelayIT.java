@@ -60,6 +60,12 @@ class ProbeThroughRelayIT {
                     .containsExactly(CheckIds.TLS); // plain http: skipped
             assertThat(report.check(CheckIds.CLIENT_ADDRESS).evidence())
                     .containsEntry("x-forwarded-for reaching Tower", "127.0.0.1");
+
+            // The command line agrees: exit 0 and live_events true in the JSON document.
+            ProbeThroughProxiesIT.CliRun cli = ProbeThroughProxiesIT.CliRun.probe(page(relay).toString(), "--json");
+            assertThat(cli.exitCode()).as(cli.stdout() + cli.stderr()).isZero();
+            assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(cli.stdout())
+                    .get("live_events").asBoolean()).isTrue();
         }
     }
 
