@@ -37,6 +37,13 @@ else
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | LC_ALL=C sort)
 fi
 
+# ansible-lint needs towerrelay.proxy resolvable, as the scenarios' dependency step installs it.
+lint_collections=$(mktemp -d /tmp/tower-relay-molecule-lint.XXXXXX)
+trap 'rm -rf "$lint_collections"' EXIT
+bash molecule/shared/install-collection.sh "$lint_collections/collections" 2>/dev/null
+log "ansible-lint (production profile) of molecule/"
+ANSIBLE_COLLECTIONS_PATH="$lint_collections/collections" ansible-lint --nocolor -q -c molecule/ansible-lint.yml molecule
+
 # Instances have fixed container names and use the host network: one Molecule run per machine at a time.
 exec 9>/tmp/tower-relay-molecule.lock
 if ! flock -n 9; then
