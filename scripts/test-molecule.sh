@@ -20,9 +20,13 @@ venv=$(bash scripts/venv.sh | tail -n 1)
 # shellcheck disable=SC1091
 source "$venv/bin/activate"
 
-[[ -s build/test-image.tag ]] || die "no build/test-image.tag: run scripts/test-env.sh first (it builds the local test image)"
-TOWER_RELAY_TEST_IMAGE=$(cat build/test-image.tag)
-export TOWER_RELAY_TEST_IMAGE
+# TOWER_RELAY_TEST_IMAGE (and DOCKER_API_VERSION) as scripts/test-env.sh wrote them.
+[[ -s build/test-image.env ]] || die "no build/test-image.env: run scripts/test-env.sh first (it builds the local test image)"
+set -a
+# shellcheck disable=SC1091
+source build/test-image.env
+set +a
+[[ -n "${TOWER_RELAY_TEST_IMAGE:-}" ]] || die "build/test-image.env sets no TOWER_RELAY_TEST_IMAGE: run scripts/test-env.sh"
 docker image inspect "$TOWER_RELAY_TEST_IMAGE" >/dev/null 2>&1 ||
   die "image $TOWER_RELAY_TEST_IMAGE is not in Docker: run scripts/test-env.sh"
 
