@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +19,6 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.framing.Framedata;
-import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.Handshakedata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,66 +31,30 @@ import org.slf4j.LoggerFactory;
 final class LiveEvents extends WebSocketAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveEvents.class);
-    static final Set<String> PATHS = Set.of("/websocket/", "/api/websocket/");
     /** A client that has this many frames unread gets no further events until it catches up. */
     private static final int MAX_QUEUED_FRAMES = 256;
 
-    private final Sessions sessions;
+    /**
+     * AWX's greeting, in its key order. Made when the server starts, like the draft below: their first
+     * use loads Jackson and seeds a SecureRandom, which took over a second on a busy machine and made
+     * the first handshake miss a proxy's 1 s timeout.
+     */
+    private static final String ACCEPT = acceptMessage();
+
     private final Consumer<ClientConnection> writeDemand;
+    /** Copied for each socket by Java-WebSocket. */
+    private final List<Draft> drafts = List.of(new Draft_6455());
     private final Set<LiveSocket> open = new LinkedHashSet<>();
     /** {@code open.size()} for other threads. */
     private final AtomicInteger openCount = new AtomicInteger();
 
-    LiveEvents(Sessions sessions, Consumer<ClientConnection> writeDemand) {
-        this.sessions = sessions;
+    LiveEvents(Consumer<ClientConnection> writeDemand) {
         this.writeDemand = writeDemand;
-    }
-
-    /** What to do with a request for a live-events path. */
-    sealed interface Handshake permits Refused, Accepted {}
-
-    record Refused(HttpResponse response) implements Handshake {}
-
-    record Accepted(Sessions.Session session) implements Handshake {}
-
-    /** The checks AWX (23.8+) and RFC 6455 make before a socket is accepted. */
-    Handshake check(HttpRequest request) {
-        if (request.isWebSocketUpgrade() && request.version().equals("HTTP/1.0")) {
-            // RFC 7230 6.7: a server ignores Upgrade in an HTTP/1.0 request, so this is a plain GET too.
-            // NGINX sends HTTP/1.0 upstream unless told proxy_http_version 1.1.
-            return new Refused(HttpResponse.text(400,
-                    "mock-tower: " + request.path() + " only speaks WebSocket, and this upgrade arrived as HTTP/1.0,"
-                            + " where Upgrade is ignored (the proxy in between must speak HTTP/1.1 upstream, e.g."
-                            + " NGINX proxy_http_version 1.1)"));
-        }
-        if (!request.isWebSocketUpgrade()) {
-            // What a proxy that drops Upgrade/Connection delivers: a plain GET on a WebSocket-only path.
-            return new Refused(HttpResponse.text(400,
-                    "mock-tower: " + request.path() + " only speaks WebSocket, but this request arrived without"
-                            + " 'Upgrade: websocket' and 'Connection: upgrade' (a proxy in between dropped them?)"));
-        }
-        if (!request.methodUpperCase().equals("GET")) {
-            return new Refused(HttpResponse.text(405, "mock-tower: a WebSocket handshake must be a GET")
-                    .withHeader("Allow", "GET"));
-        }
-        if (!request.header("Sec-WebSocket-Version").orElse("").equals("13")) {
-            return new Refused(HttpResponse.text(426, "mock-tower: unsupported Sec-WebSocket-Version")
-                    .withHeader("Sec-WebSocket-Version", "13"));
-        }
-        if (request.header("Sec-WebSocket-Key").orElse("").isEmpty()) {
-            return new Refused(HttpResponse.text(400, "mock-tower: missing Sec-WebSocket-Key"));
-        }
-        Optional<Sessions.Session> session = sessions.find(request.cookie("awx_sessionid").orElse(null));
-        if (session.isEmpty()) {
-            return new Refused(HttpResponse.text(403,
-                    "mock-tower: access denied: no valid awx_sessionid cookie on the WebSocket handshake"));
-        }
-        return new Accepted(session.get());
     }
 
     /** Hands an accepted connection to Java-WebSocket, which answers the handshake from {@code rawHandshake}. */
     LiveSocket open(ClientConnection connection, Sessions.Session session, java.nio.ByteBuffer rawHandshake) {
-        WebSocketImpl webSocket = new WebSocketImpl(this, List.<Draft>of(new Draft_6455()));
+        WebSocketImpl webSocket = new WebSocketImpl(this, drafts);
         LiveSocket socket = new LiveSocket(connection, webSocket, session);
         webSocket.setAttachment(socket);
         connection.live = socket;
@@ -113,10 +75,7 @@ final class LiveEvents extends WebSocketAdapter {
         open.add(socket);
         openCount.set(open.size());
         LOG.debug("websocket open from {}", socket.connection.peer);
-        Map<String, Object> accept = new LinkedHashMap<>(); // AWX's key order, for clients that compare text
-        accept.put("accept", true);
-        accept.put("user", 1);
-        send(socket, accept);
+        sendText(socket, ACCEPT);
     }
 
     @Override
@@ -273,6 +232,13 @@ final class LiveEvents extends WebSocketAdapter {
         for (LiveSocket socket : new ArrayList<>(open)) {
             socket.webSocket.close(1001, "mock-tower is shutting down");
         }
+    }
+
+    private static String acceptMessage() {
+        Map<String, Object> accept = new LinkedHashMap<>();
+        accept.put("accept", true);
+        accept.put("user", 1);
+        return Json.write(accept);
     }
 
     private static List<Integer> subscribedJobs(LiveSocket socket) {

@@ -34,6 +34,7 @@ final class MockServerLoop implements Runnable {
     private final ServerSocketChannel server;
     private final TowerHttpApi api;
     private final LiveEvents liveEvents;
+    private final Sessions sessions;
     private final Consumer<HttpRequest> requestLog;
     private final ArrayDeque<ClientConnection> writeDemand = new ArrayDeque<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
@@ -44,7 +45,8 @@ final class MockServerLoop implements Runnable {
         this.options = options;
         this.requestLog = requestLog;
         this.api = new TowerHttpApi(options, sessions, settings);
-        this.liveEvents = new LiveEvents(sessions, this::demandWrite);
+        this.liveEvents = new LiveEvents(this::demandWrite);
+        this.sessions = sessions;
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
         try {
@@ -230,13 +232,13 @@ final class MockServerLoop implements Runnable {
                 requestLog.accept(request);
                 int headStart = in.position();
                 in.position(headStart + parsed.consumed());
-                if (LiveEvents.PATHS.contains(request.path())) {
-                    LiveEvents.Handshake handshake = liveEvents.check(request);
-                    if (handshake instanceof LiveEvents.Accepted accepted) {
+                if (LiveEventsHandshake.PATHS.contains(request.path())) {
+                    LiveEventsHandshake.Handshake handshake = LiveEventsHandshake.check(request, sessions);
+                    if (handshake instanceof LiveEventsHandshake.Accepted accepted) {
                         upgrade(connection, accepted.session(), in, headStart, parsed.headLength());
                         break;
                     }
-                    respond(connection, request, ((LiveEvents.Refused) handshake).response());
+                    respond(connection, request, ((LiveEventsHandshake.Refused) handshake).response());
                 } else {
                     respond(connection, request, api.handle(request));
                 }
