@@ -11,6 +11,10 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * tracks the window as HttpCore5 does (initial + granted - received) and only grants what brings window plus
  * buffered bytes up to {@link #HIGH_WATER}. It may hold a little more, because HttpCore5 hands over whatever one
  * socket read returned. Not thread-safe: callers hold the exchange lock.
+ *
+ * <p>The array is allocated on the first byte, not with the exchange: most requests (every GET) have no body
+ * and many answers are small, and two eager 16 KiB arrays per exchange were the relay's largest allocation
+ * under load (JFR, bench/profile.sh).
  */
 final class FlowBuffer {
     /**
@@ -18,8 +22,10 @@ final class FlowBuffer {
      * it): 64 KiB keeps a slow client from costing more than that per request.
      */
     static final int HIGH_WATER = 64 * 1024;
+    private static final int INITIAL = 16 * 1024;
+    private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
-    private ByteBuffer buffer = ByteBuffer.allocate(16 * 1024); // write mode
+    private ByteBuffer buffer = NONE; // write mode
     private long received;
     private long granted = HIGH_WATER;
 
@@ -46,7 +52,9 @@ final class FlowBuffer {
         received += src.remaining();
         if (src.remaining() > buffer.remaining()) {
             int needed = buffer.position() + src.remaining();
-            ByteBuffer bigger = ByteBuffer.allocate(Math.max(needed, buffer.capacity() * 2));
+            // Grow by doubling, but never far past the window: HIGH_WATER plus one more read is all it can hold.
+            int grown = Math.min(Math.max(buffer.capacity() * 2, INITIAL), HIGH_WATER + INITIAL);
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(needed, grown));
             buffer.flip();
             bigger.put(buffer);
             buffer = bigger;
