@@ -35,7 +35,7 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     @Override
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
             HttpContext context) throws HttpException, IOException {
-        Optional<Refusal> refusal = screen.check(request);
+        Optional<Refusal> refusal = screen.check(request, context);
         if (refusal.isPresent()) {
             delegate = new FixedResponseHandler(services, refusal.get());
             delegate.handleRequest(request, entityDetails, responseChannel, context);
