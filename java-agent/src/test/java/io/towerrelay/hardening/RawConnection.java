@@ -82,6 +82,26 @@ final class RawConnection implements AutoCloseable {
         return headText + new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
     }
 
+    /** Reads a response head only (a 101 has no body; what follows is the tunnel). */
+    String readHead() throws IOException {
+        socket.setSoTimeout(20_000);
+        InputStream in = socket.getInputStream();
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new IOException("closed inside a response head: " + head);
+            }
+            head.write(b);
+        }
+        return head.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    /** Makes {@link #close()} send a TCP reset: a client that vanishes rather than hangs up. */
+    void resetOnClose() throws IOException {
+        socket.setSoLinger(true, 0);
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
