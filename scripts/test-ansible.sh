@@ -49,8 +49,8 @@ source "$VENV/bin/activate"
 ansible --version | sed -n 1p
 export ANSIBLE_NOCOLOR=1
 
-step "yamllint"
-yamllint -s .
+step "yamllint (the collection's YAML: roles, collection, tests)"
+yamllint -s .yamllint .ansible-lint roles collection tests
 
 WORK=$(mktemp -d /tmp/towerrelay-ansible.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

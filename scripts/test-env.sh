@@ -123,4 +123,4 @@ if [[ "$state" == "degraded" ]]; then
 fi
 docker rm -f "$name" >/dev/null
 log "the image boots systemd (PID 1 systemd, state $state)"
-log "ready"
+log "ready in ${SECONDS} s"

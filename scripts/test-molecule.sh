@@ -20,9 +20,13 @@ venv=$(bash scripts/venv.sh | tail -n 1)
 # shellcheck disable=SC1091
 source "$venv/bin/activate"
 
-[[ -s build/test-image.tag ]] || die "no build/test-image.tag: run scripts/test-env.sh first (it builds the local test image)"
-TOWER_RELAY_TEST_IMAGE=$(cat build/test-image.tag)
-export TOWER_RELAY_TEST_IMAGE
+# TOWER_RELAY_TEST_IMAGE (and DOCKER_API_VERSION) as scripts/test-env.sh wrote them.
+[[ -s build/test-image.env ]] || die "no build/test-image.env: run scripts/test-env.sh first (it builds the local test image)"
+set -a
+# shellcheck disable=SC1091
+source build/test-image.env
+set +a
+[[ -n "${TOWER_RELAY_TEST_IMAGE:-}" ]] || die "build/test-image.env sets no TOWER_RELAY_TEST_IMAGE: run scripts/test-env.sh"
 docker image inspect "$TOWER_RELAY_TEST_IMAGE" >/dev/null 2>&1 ||
   die "image $TOWER_RELAY_TEST_IMAGE is not in Docker: run scripts/test-env.sh"
 
@@ -36,6 +40,13 @@ if (($#)); then
 else
   mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | LC_ALL=C sort)
 fi
+
+# ansible-lint needs towerrelay.proxy resolvable, as the scenarios' dependency step installs it.
+lint_collections=$(mktemp -d /tmp/tower-relay-molecule-lint.XXXXXX)
+trap 'rm -rf "$lint_collections"' EXIT
+bash molecule/shared/install-collection.sh "$lint_collections/collections" 2>/dev/null
+log "ansible-lint (production profile) of molecule/"
+ANSIBLE_COLLECTIONS_PATH="$lint_collections/collections" ansible-lint --nocolor -q -c molecule/ansible-lint.yml molecule
 
 # Instances have fixed container names and use the host network: one Molecule run per machine at a time.
 exec 9>/tmp/tower-relay-molecule.lock

@@ -44,6 +44,11 @@ public record EchoEvidence(
         return host != null && host.equalsIgnoreCase(hostSent);
     }
 
+    /** Apache's mod_proxy adds X-Forwarded-Server (ProxyAddHeaders, on by default); NGINX and the relay do not. */
+    public boolean viaApacheModProxy() {
+        return header("x-forwarded-server") != null;
+    }
+
     /** True when the upstream saw a Cookie header carrying the named cookie. */
     public boolean cookieArrived(String name) {
         String cookie = header("cookie");

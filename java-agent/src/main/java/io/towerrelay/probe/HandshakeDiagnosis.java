@@ -66,8 +66,10 @@ final class HandshakeDiagnosis {
             if (echo != null && echo.upgrade() != null) {
                 evidence.put("upgrade headers reaching Tower", echo.upgrade().describe());
                 if (!echo.upgrade().missingNginxLines().isEmpty()) {
-                    missing = " Tower received " + echo.upgrade().describe() + "; for NGINX that means missing: "
-                            + String.join(" ", echo.upgrade().missingNginxLines());
+                    missing = " Tower received " + echo.upgrade().describe() + "; " + (echo.viaApacheModProxy()
+                            ? "Apache (its X-Forwarded-Server reached Tower) passes the upgrade only with"
+                                    + " upgrade=websocket on the ProxyPass line (2.4.47+)."
+                            : "for NGINX that means missing: " + String.join(" ", echo.upgrade().missingNginxLines()));
                 }
             }
             return Check.finding(id, title, CheckStatus.FAIL, Cause.UPGRADE_NOT_PASSED,

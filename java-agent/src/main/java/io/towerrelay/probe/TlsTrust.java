@@ -21,7 +21,7 @@ final class TlsTrust {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             if (options.insecure()) {
-                context.init(null, new TrustManager[] {new TrustEverything()}, null);
+                return trustingEverything();
             } else if (options.caFile() != null) {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(keyStoreOf(options.caFile()));
@@ -29,6 +29,17 @@ final class TlsTrust {
             } else {
                 context.init(null, null, null);
             }
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** A context that accepts any certificate: for --insecure, and to learn whether a port speaks TLS at all. */
+    static SSLContext trustingEverything() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new TrustEverything()}, null);
             return context;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);

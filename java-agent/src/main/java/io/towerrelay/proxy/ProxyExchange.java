@@ -133,7 +133,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         lock.lock();
         try {
             clientCapacity = channel;
-            room = upstreamDone ? 0 : requestBody.room();
+            room = upstreamDone ? 0 : requestBody.takeGrant();
         } finally {
             lock.unlock();
         }
@@ -210,7 +210,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             int written = responseBody.writeTo(channel, max);
             record.bytesOut += written;
             if (written > 0 && upstreamCapacity != null && !upstreamDone) {
-                upstreamCapacity.update(written);
+                int grant = responseBody.takeGrant();
+                if (grant > 0) {
+                    upstreamCapacity.update(grant);
+                }
             }
             if (responseEnd && !responseEndSent && responseBody.size() == 0) {
                 responseEndSent = true;
@@ -393,7 +396,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 upstreamOutput = channel;
                 int written = requestBody.writeTo(channel);
                 if (written > 0 && clientCapacity != null) {
-                    clientCapacity.update(written);
+                    int grant = requestBody.takeGrant();
+                    if (grant > 0) {
+                        clientCapacity.update(grant);
+                    }
                 }
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     requestEndSent = true;
@@ -445,7 +451,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             lock.lock();
             try {
                 upstreamCapacity = channel;
-                room = responseBody.room();
+                room = responseBody.takeGrant();
             } finally {
                 lock.unlock();
             }

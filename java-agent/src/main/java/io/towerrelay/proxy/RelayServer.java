@@ -97,12 +97,22 @@ public final class RelayServer implements AutoCloseable {
                         .setSoTimeout(config.limits().clientIdleTimeout())
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
+                        // HttpCore5's default (0) leaves the JDK's listen backlog of 50: a burst of reconnecting
+                        // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
+                        // this at net.core.somaxconn.
+                        .setBacklogSize(4096)
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
                         .build())
                 .setHttp1Config(Http1Config.custom()
+                        // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
+                        // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
+                        // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
+                        // buffers grow up to the limits below.
+                        .setBufferSize(8 * 1024)
                         // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
                         .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
                         .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                        .setInitialWindowSize(FlowBuffer.HIGH_WATER)
                         .build())
                 .setHttpProcessor(HttpProcessorBuilder.create()
                         // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
@@ -112,6 +122,7 @@ public final class RelayServer implements AutoCloseable {
                         .build())
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
                 .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline))
+                .setIOSessionDecorator(ReadInterestGate::new)
                 .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()))
                 // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
                 .setIOSessionDecorator(tunnels.sessionDecorator())

@@ -57,6 +57,12 @@ class DiagnosisTest {
         assertThat(check.summary()).contains("missing: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;"
                 + " proxy_set_header Connection $connection_upgrade;");
 
+        EchoEvidence viaApache = new EchoEvidence(200, "tower.example.com",
+                Map.of("host", "tower.example.com", "x-forwarded-server", "127.0.0.1"), 200, "",
+                new UpgradeEcho("HTTP/1.1", null, "Keep-Alive"));
+        assertThat(HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 400, ""), viaApache, false).summary())
+                .contains("upgrade=websocket on the ProxyPass line").doesNotContain("proxy_http_version");
+
         UpgradeEcho onlyVersion = new UpgradeEcho("HTTP/1.0", "websocket", "upgrade");
         assertThat(onlyVersion.missingNginxLines()).containsExactly("proxy_http_version 1.1;");
         assertThat(new UpgradeEcho("HTTP/1.1", "websocket", "Upgrade").missingNginxLines()).isEmpty();
@@ -322,6 +328,21 @@ class DiagnosisTest {
         assertThat(tls.evidence().get("tls")).contains("NOT verified");
         assertThat(ReportWriter.human(new ProbeReport("https://127.0.0.1:8443/", java.util.List.of(tls))))
                 .contains("Fix: Run again with --ca FILE");
+    }
+
+    @Test
+    void aPortAnsweringTheOtherSchemeIsASchemeMismatchAndNothingElseIsTried() {
+        PageEvidence hung = new PageEvidence(URI.create("https://127.0.0.1:8052/"), 0, null, Set.of(), "", null,
+                new TransportError(TransportError.Kind.TIMEOUT, "Read timed out"))
+                .withOtherScheme("http://127.0.0.1:8052/ answers HTTP/1.1 200 OK");
+        ProbeReport report = Diagnosis.diagnose(new ProbeEvidence(hung, null, null, List.of(), null, null, 0));
+
+        Check tls = report.check(CheckIds.TLS);
+        assertThat(tls.cause()).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(tls.summary()).contains("does not speak TLS", "answers HTTP/1.1 200 OK");
+        assertThat(report.check(CheckIds.PAGE).status()).isEqualTo(CheckStatus.SKIP);
+        assertThat(handshake(report, "/websocket/").summary()).contains("wrong scheme");
+        assertThat(report.failures()).extracting(Check::cause).containsExactly(Cause.TLS_SCHEME_MISMATCH);
     }
 
     @Test

@@ -52,7 +52,12 @@ final class TestUpstream implements AutoCloseable {
     }
 
     static TestUpstream https(SSLContext context) throws IOException {
-        HttpsServer server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        return https(context, InetAddress.getLoopbackAddress());
+    }
+
+    /** On another loopback address (127.0.0.2 ...), e.g. one the certificate does not name. */
+    static TestUpstream https(SSLContext context, InetAddress bind) throws IOException {
+        HttpsServer server = HttpsServer.create(new InetSocketAddress(bind, 0), 64);
         server.setHttpsConfigurator(new HttpsConfigurator(context));
         return new TestUpstream(server);
     }

@@ -30,7 +30,7 @@ class ManyTunnelsIT {
         EchoUpstream tower = new EchoUpstream(null);
         ExecutorService executor = Executors.newFixedThreadPool(4);
         HttpClient http = HttpClient.newBuilder().executor(executor).build();
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null), null)) {
+        try (TestRelay relay = new TestRelay(TestRelay.config(tower.uri("http")))) {
             List<Sequenced> clients = new ArrayList<>();
             for (int batch = 0; batch < TUNNELS; batch += 100) {
                 List<CompletableFuture<WebSocket>> opening = new ArrayList<>();
@@ -42,10 +42,15 @@ class ManyTunnelsIT {
                 }
                 CompletableFuture.allOf(opening.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             }
-            assertThat(relay.tunnels.openTunnels()).isEqualTo(TUNNELS);
+            assertThat(relay.openTunnels()).isEqualTo(TUNNELS);
 
             clients.forEach(Sequenced::sendNext);
-            await().atMost(Duration.ofMinutes(3)).until(() -> clients.stream().allMatch(Sequenced::done));
+            try {
+                await().atMost(Duration.ofMinutes(2)).until(() -> clients.stream().allMatch(Sequenced::done));
+            } catch (org.awaitility.core.ConditionTimeoutException ex) {
+                throw new AssertionError("clients stuck (id:received): " + clients.stream().filter(c -> !c.done())
+                        .map(c -> c.id + ":" + c.received).toList(), ex);
+            }
             assertThat(clients).allSatisfy(c -> assertThat(c.error).as("client " + c.id).isNull());
             assertThat(clients).allSatisfy(c -> assertThat(c.received).isEqualTo(MESSAGES));
 
@@ -54,8 +59,8 @@ class ManyTunnelsIT {
                 closing.add(client.socket.sendClose(WebSocket.NORMAL_CLOSURE, "done"));
             }
             CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            await().atMost(Duration.ofMinutes(1)).until(() -> relay.tunnels.openTunnels() == 0);
-            assertThat(relay.events.stream().filter(e -> e.startsWith("closed"))).hasSize(TUNNELS);
+            await().atMost(Duration.ofMinutes(1)).until(() -> relay.openTunnels() == 0);
+            assertThat(relay.tunnelLog().stream().filter(line -> line.contains("\"status\":101,"))).hasSize(TUNNELS);
         } finally {
             executor.shutdownNow();
             tower.shutdown();
@@ -78,8 +83,17 @@ class ManyTunnelsIT {
             return received == MESSAGES || error != null;
         }
 
-        void sendNext() {
-            socket.sendText("client " + id + " message " + received, true);
+        /** The JDK's WebSocket refuses a send while the previous one is still completing: chain them. */
+        private CompletableFuture<WebSocket> lastSend = CompletableFuture.completedFuture(null);
+
+        synchronized void sendNext() {
+            String text = "client " + id + " message " + received;
+            lastSend = lastSend.thenCompose(ignored -> socket.sendText(text, true));
+            lastSend.whenComplete((ws, failure) -> {
+                if (failure != null) {
+                    error = "send failed: " + failure;
+                }
+            });
         }
 
         @Override

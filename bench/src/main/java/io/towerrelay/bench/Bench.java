@@ -1,0 +1,345 @@
+package io.towerrelay.bench;
+
+import io.towerrelay.bench.load.HttpSample;
+import io.towerrelay.bench.load.Wrk;
+import io.towerrelay.bench.load.WsLoad;
+import io.towerrelay.bench.load.WsSample;
+import io.towerrelay.bench.proxies.ApacheSetup;
+import io.towerrelay.bench.proxies.HaproxySetup;
+import io.towerrelay.bench.proxies.NginxSetup;
+import io.towerrelay.bench.proxies.Ports;
+import io.towerrelay.bench.proxies.ProcessTree;
+import io.towerrelay.bench.proxies.ProxySetup;
+import io.towerrelay.bench.proxies.RelaySetup;
+import io.towerrelay.bench.proxies.RunningProxy;
+import io.towerrelay.bench.report.JsonReport;
+import io.towerrelay.bench.report.MarkdownReport;
+import io.towerrelay.bench.report.Results;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The benchmark: one backend, the relay, NGINX, Apache and HAProxy in front of it plus the direct connection,
+ * measured in the same run, alternating targets within each round (each round starts with a different target,
+ * so slow drift of the shared machine spreads over all of them).
+ */
+public final class Bench {
+
+    /** The HTTP tests: name, path, keep-alive. */
+    record HttpTest(String name, String path, boolean keepAlive) {}
+
+    static final List<HttpTest> HTTP_TESTS = List.of(
+            new HttpTest("small-keepalive", "/api/v2/ping/", true),
+            new HttpTest("small-close", "/api/v2/ping/", false),
+            new HttpTest("64k-keepalive", "/api/v2/bench/64k/", true),
+            new HttpTest("64k-close", "/api/v2/bench/64k/", false));
+
+    private final BenchOptions options;
+    private final Results results = new Results();
+    private final Path work;
+    private Process backend;
+    private int backendPort;
+    private final Map<String, RunningProxy> running = new LinkedHashMap<>();
+    private final Map<String, Integer> starts = new LinkedHashMap<>();
+
+    Bench(BenchOptions options) throws IOException {
+        this.options = options;
+        this.work = Files.createDirectories(options.out().resolve("work"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path repo = Path.of("").toAbsolutePath();
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args, repo.resolve("java-agent/target/tower-relay.jar"), repo.resolve("bench/out"));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Results results = run(options);
+        System.out.println(Files.readString(options.out().resolve("results.md")));
+        System.exit(results.notes().containsKey("failed") ? 1 : 0);
+    }
+
+    /** Runs everything the options ask for and writes results.md and results.json into the out directory. */
+    public static Results run(BenchOptions options) throws IOException, InterruptedException {
+        Bench bench = new Bench(options);
+        Instant started = Instant.now();
+        try {
+            bench.execute();
+        } catch (IOException | RuntimeException e) {
+            bench.results.note("failed", e.toString());
+            throw e;
+        } finally {
+            bench.stopAll();
+            Duration took = Duration.between(started, Instant.now());
+            bench.results.note("duration", took.toSeconds() + " s");
+            MachineFacts facts = MachineFacts.collect();
+            Files.writeString(options.out().resolve("results.md"), MarkdownReport.render(bench.results, options, facts));
+            Files.writeString(options.out().resolve("results.json"), JsonReport.render(bench.results, options, facts));
+        }
+        return bench.results;
+    }
+
+    private void execute() throws IOException, InterruptedException {
+        startBackend();
+        for (String target : options.targets()) {
+            start(target);
+        }
+        if (options.phases().contains("http")) {
+            httpPhase();
+        }
+        if (options.phases().contains("ws")) {
+            wsPhase();
+        }
+        if (options.phases().contains("idle")) {
+            idlePhase();
+        }
+        if (options.phases().contains("startup")) {
+            startupPhase();
+        }
+    }
+
+    private List<RunningProxy> rotation(int round) {
+        List<RunningProxy> all = new ArrayList<>(running.values());
+        List<RunningProxy> rotated = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            rotated.add(all.get((i + round) % all.size()));
+        }
+        return rotated;
+    }
+
+    private void httpPhase() throws IOException, InterruptedException {
+        log("HTTP: wrk -t2 -c64, " + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
+        for (RunningProxy target : options.isSmoke() ? List.<RunningProxy>of() : running.values()) {
+            // warm-up (JIT, pools), not recorded
+            Wrk.run(url(target, "/api/v2/ping/"), 64, 2, Duration.ofSeconds(1), true);
+            Wrk.run(url(target, "/api/v2/bench/64k/"), 64, 2, Duration.ofSeconds(1), true);
+        }
+        for (int round = 0; round < options.rounds(); round++) {
+            for (HttpTest test : HTTP_TESTS) {
+                for (RunningProxy target : rotation(round)) {
+                    HttpSample s = Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
+                    results.add("http", test.name(), target.name(), "rps", s.requestsPerSecond());
+                    results.add("http", test.name(), target.name(), "p50_us", s.p50Micros());
+                    results.add("http", test.name(), target.name(), "p99_us", s.p99Micros());
+                    results.add("http", test.name(), target.name(), "errors", s.errors());
+                    results.add("http", test.name(), target.name(), "socket_errors", s.socketErrors());
+                    results.add("http", test.name(), target.name(), "timeouts", s.timeouts());
+                    results.add("http", test.name(), target.name(), "non_2xx", s.non2xx());
+                    log(String.format("  round %d %-16s %-8s %,10.0f req/s  p50 %,8.0f us  p99 %,8.0f us%s", round + 1,
+                            test.name(), target.name(), s.requestsPerSecond(), s.p50Micros(), s.p99Micros(),
+                            s.errors() > 0 ? String.format("  ERRORS: %d socket, %d timeouts, %d non-2xx", s.socketErrors(), s.timeouts(), s.non2xx()) : ""));
+                }
+            }
+        }
+    }
+
+    private void wsPhase() throws IOException, InterruptedException {
+        log("WebSocket: " + options.wsSockets() + " sockets; flood for events/s, paced at "
+                + options.pacedEventsPerSecond() + " events/s in all for latency; " + options.rounds() + " rounds");
+        for (RunningProxy target : options.isSmoke() ? List.<RunningProxy>of() : running.values()) {
+            try (WsLoad load = new WsLoad(2)) { // warm-up, not recorded
+                load.open(target.address(), "/websocket/?mode=flood", 10, Duration.ofSeconds(60));
+                load.subscribeAll();
+                Thread.sleep(1000);
+            }
+        }
+        for (int round = 0; round < options.rounds(); round++) {
+            for (int sockets : options.wsSockets()) {
+                for (RunningProxy target : rotation(round)) {
+                    String test = sockets + "-sockets";
+                    WsSample flood = ws(target, sockets, "/websocket/?mode=flood");
+                    long intervalMicros = Math.max(1, 1_000_000L * sockets / options.pacedEventsPerSecond());
+                    WsSample paced = ws(target, sockets, "/websocket/?mode=paced&interval_us=" + intervalMicros);
+                    results.add("ws", test, target.name(), "events_per_s", flood.eventsPerSecond());
+                    results.add("ws", test, target.name(), "p50_us", paced.p50Micros());
+                    results.add("ws", test, target.name(), "p99_us", paced.p99Micros());
+                    results.add("ws", test, target.name(), "paced_events_per_s", paced.eventsPerSecond());
+                    results.add("ws", test, target.name(), "lost_sockets", flood.lostSockets() + paced.lostSockets());
+                    log(String.format("  round %d %5d sockets %-8s %,10.0f events/s   paced %,6.0f/s p50 %,6d us p99 %,7d us",
+                            round + 1, sockets, target.name(), flood.eventsPerSecond(), paced.eventsPerSecond(),
+                            paced.p50Micros(), paced.p99Micros()));
+                }
+            }
+        }
+    }
+
+    private WsSample ws(RunningProxy target, int sockets, String path) throws IOException, InterruptedException {
+        try (WsLoad load = new WsLoad(2)) {
+            load.open(target.address(), path, sockets, Duration.ofSeconds(60));
+            load.subscribeAll();
+            Thread.sleep(300); // let the stream and the proxy settle
+            return load.record(options.wsWindow());
+        }
+    }
+
+    /** Each proxy fresh, alone, holding N idle sockets (the backend sends nothing after the subscription). */
+    private void idlePhase() throws IOException, InterruptedException {
+        int n = options.idleSockets();
+        log("memory: " + n + " idle WebSockets through each proxy, started fresh");
+        for (String name : new ArrayList<>(running.keySet())) {
+            if (name.equals("direct")) {
+                continue;
+            }
+            running.remove(name).close();
+            RunningProxy proxy = start(name);
+            Thread.sleep(500);
+            ProcessTree.Memory before = proxy.memory();
+            try (WsLoad load = new WsLoad(2)) {
+                long t0 = System.nanoTime();
+                try {
+                    load.open(proxy.address(), "/websocket/?mode=idle", n, Duration.ofSeconds(180));
+                } catch (IOException e) {
+                    // A proxy that cannot hold them all is a result, not the end of the run.
+                    ProcessTree.Memory at = proxy.memory();
+                    long opened = load.openSockets();
+                    results.add("idle", n + "-sockets", name, "failed_after_sockets", opened);
+                    results.add("idle", n + "-sockets", name, "rss_before_kib", before.rssKib());
+                    results.add("idle", n + "-sockets", name, "rss_at_failure_kib", at.rssKib());
+                    results.note("idle " + name, "gave out after " + opened + " sockets: " + e.getMessage()
+                            + lastLines(proxy.log(), 3));
+                    log(String.format("  %-8s FAILED after %d sockets (RSS %,d KiB): %s", name, opened, at.rssKib(), e.getMessage()));
+                    running.remove(name).close();
+                    start(name);
+                    continue;
+                }
+                load.subscribeAll();
+                double openSeconds = (System.nanoTime() - t0) / 1e9;
+                Thread.sleep(2000);
+                ProcessTree.Memory held = proxy.memory();
+                long lost = load.lostOpenSockets();
+                results.add("idle", n + "-sockets", name, "rss_before_kib", before.rssKib());
+                results.add("idle", n + "-sockets", name, "rss_kib", held.rssKib());
+                results.add("idle", n + "-sockets", name, "pss_kib", held.pssKib());
+                results.add("idle", n + "-sockets", name, "processes", held.processes());
+                results.add("idle", n + "-sockets", name, "open_seconds", openSeconds);
+                results.add("idle", n + "-sockets", name, "lost_sockets", lost);
+                log(String.format("  %-8s before %,7d KiB  holding %d sockets: RSS %,8d KiB  PSS %,8d KiB in %d processes"
+                        + " (opened in %.1f s, %d lost)", name, before.rssKib(), n, held.rssKib(), held.pssKib(),
+                        held.processes(), openSeconds, lost));
+            }
+            // The proxy keeps running for the start-up phase; its closed sockets drain meanwhile.
+        }
+    }
+
+    private static String lastLines(Path log, int count) {
+        try {
+            List<String> lines = Files.readAllLines(log).stream()
+                    .filter(l -> !l.contains(" opened: ") && !l.contains(" closed: ")).toList();
+            return lines.isEmpty() ? "" : "; the proxy said: "
+                    + String.join(" / ", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private void startupPhase() throws IOException, InterruptedException {
+        if (!running.containsKey("relay")) {
+            return;
+        }
+        log("start-up: relay restarted " + options.startups() + " times");
+        for (int i = 0; i < options.startups(); i++) {
+            running.remove("relay").close();
+            start("relay");
+        }
+    }
+
+    private RunningProxy start(String name) throws IOException, InterruptedException {
+        RunningProxy proxy;
+        if (name.equals("direct")) {
+            proxy = RunningProxy.direct(backendPort);
+        } else {
+            ProxySetup setup = setup(name);
+            if (!setup.available()) {
+                throw new IOException(name + " is not installed (apt-get install -y nginx apache2 haproxy wrk; "
+                        + "the relay jar: mvn -B -ntp -q package -DskipTests)");
+            }
+            int n = starts.merge(name, 1, Integer::sum); // each start its own directory: logs survive restarts
+            proxy = RunningProxy.start(setup, Files.createDirectories(work.resolve(name + "-" + n)), backendPort);
+            results.add("startup", "start", name, "accept_ms", proxy.acceptMillis());
+            results.add("startup", "start", name, "first_response_ms", proxy.firstResponseMillis());
+            log(String.format("  started %-8s on %s: accepting after %.0f ms, first proxied answer after %.0f ms",
+                    name, proxy.address(), proxy.acceptMillis(), proxy.firstResponseMillis()));
+        }
+        running.put(name, proxy);
+        return proxy;
+    }
+
+    private ProxySetup setup(String name) {
+        return switch (name) {
+            case "relay" -> new RelaySetup(options.relayJar(), options.relayJvmOptions());
+            case "nginx" -> new NginxSetup();
+            case "apache" -> new ApacheSetup();
+            case "haproxy" -> new HaproxySetup();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    private void startBackend() throws IOException, InterruptedException {
+        backendPort = Ports.free();
+        Path jar;
+        try {
+            jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IOException(e);
+        }
+        Path log = work.resolve("backend.log");
+        backend = new ProcessBuilder("java", "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-cp", jar.toString(),
+                "io.towerrelay.bench.backend.Backend", Integer.toString(backendPort), "2")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (!backend.isAlive()) {
+                throw new IOException("backend exited: " + Files.readString(log));
+            }
+            if (pingBackend()) {
+                log("backend on 127.0.0.1:" + backendPort);
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException("backend did not start: " + Files.readString(log));
+    }
+
+    private boolean pingBackend() {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", backendPort)) {
+            s.getOutputStream().write("GET /api/v2/ping/ HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n".getBytes());
+            return new String(s.getInputStream().readNBytes(12)).equals("HTTP/1.1 200");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void stopAll() {
+        for (RunningProxy p : running.values()) {
+            try {
+                p.close();
+            } catch (IOException | InterruptedException e) {
+                log("stopping " + p.name() + ": " + e);
+            }
+        }
+        running.clear();
+        if (backend != null) {
+            backend.destroyForcibly();
+        }
+    }
+
+    private static String url(RunningProxy target, String path) {
+        return "http://" + target.address().getHostString() + ":" + target.address().getPort() + path;
+    }
+
+    static void log(String line) {
+        System.err.println(line);
+    }
+}

@@ -1,0 +1,227 @@
+package io.towerrelay.bench.report;
+
+import io.towerrelay.bench.BenchOptions;
+import io.towerrelay.bench.MachineFacts;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+
+/** The run as markdown: medians over rounds, each proxy's ratio to the direct connection, relay / NGINX. */
+public final class MarkdownReport {
+
+    private static final List<String[]> HTTP_TESTS = List.of(
+            new String[] {"small-keepalive", "small (≈0.4 KiB), keep-alive"},
+            new String[] {"small-close", "small, new connection per request"},
+            new String[] {"64k-keepalive", "64 KiB, keep-alive"},
+            new String[] {"64k-close", "64 KiB, new connection per request"});
+
+    private MarkdownReport() {}
+
+    public static String render(Results r, BenchOptions o, MachineFacts facts) {
+        List<String> targets = o.targets();
+        List<String> proxies = targets.stream().filter(t -> !t.equals("direct")).toList();
+        boolean relayVsNginx = targets.contains("relay") && targets.contains("nginx");
+        StringBuilder b = new StringBuilder();
+        b.append("Measured ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
+                .append(" on **").append(facts.facts().get("cores")).append(" cores** (").append(facts.facts().get("cpu"))
+                .append("), everything on loopback on the same machine: backend, proxies and load generators share the cores. ")
+                .append(o.rounds()).append(" rounds, targets alternating within each round; medians shown. The run took ")
+                .append(r.notes().getOrDefault("duration", "?")).append(".\n\n");
+        b.append("Versions: ");
+        facts.facts().forEach((k, v) -> {
+            if (!k.equals("cores") && !k.equals("cpu")) {
+                b.append(k).append(" `").append(v).append("`; ");
+            }
+        });
+        b.setLength(b.length() - 2);
+        b.append(".\n\n");
+        if (r.notes().containsKey("failed")) {
+            b.append("**The run failed:** `").append(r.notes().get("failed")).append("`\n\n");
+        }
+
+        if (o.phases().contains("http")) {
+            b.append("### HTTP: `wrk -t2 -c64`, ").append(o.httpWindow().toSeconds()).append(" s per run\n\n");
+            b.append("Cells: value (proxy / direct).\n\n");
+            header(b, "test", "metric", targets, relayVsNginx);
+            for (String[] t : HTTP_TESTS) {
+                row(b, r, "http", t[0], t[1], "req/s", "rps", targets, relayVsNginx, "%,.0f");
+                row(b, r, "http", t[0], "", "p50 ms", "p50_us", targets, relayVsNginx, "ms");
+                row(b, r, "http", t[0], "", "p99 ms", "p99_us", targets, relayVsNginx, "ms");
+            }
+            StringBuilder errors = new StringBuilder();
+            for (String[] t : HTTP_TESTS) {
+                for (String target : targets) {
+                    double socket = r.sum("http", t[0], target, "socket_errors");
+                    double timeouts = r.sum("http", t[0], target, "timeouts");
+                    double non2xx = r.sum("http", t[0], target, "non_2xx");
+                    if (socket + timeouts + non2xx > 0) {
+                        errors.append(String.format(Locale.ROOT, " %s via %s: %.0f socket errors, %.0f timeouts (> 5 s), %.0f non-2xx;",
+                                t[0], target, socket, timeouts, non2xx));
+                    }
+                }
+            }
+            b.append('\n').append(errors.length() == 0 ? "No socket errors, timeouts or non-2xx answers in any run.\n\n"
+                    : "**Errors** (all rounds):" + errors.substring(0, errors.length() - 1) + ".\n\n");
+        }
+
+        if (o.phases().contains("ws")) {
+            b.append("### WebSocket: job events from the backend to the load generator\n\n");
+            b.append("events/s: the backend pushes as fast as the connection takes them (~").append(eventSize())
+                    .append(" B frames). Latency: one-way, backend write to load-generator read, at ")
+                    .append(String.format(Locale.ROOT, "%,d", o.pacedEventsPerSecond()))
+                    .append(" events/s in all (paced), with the added latency over direct in brackets.\n\n");
+            header(b, "sockets", "metric", targets, relayVsNginx);
+            for (int sockets : o.wsSockets()) {
+                String test = sockets + "-sockets";
+                row(b, r, "ws", test, Integer.toString(sockets), "events/s", "events_per_s", targets, relayVsNginx, "%,.0f");
+                latencyRow(b, r, test, "p50 µs", "p50_us", targets, relayVsNginx);
+                latencyRow(b, r, test, "p99 µs", "p99_us", targets, relayVsNginx);
+            }
+            double lost = 0;
+            for (int sockets : o.wsSockets()) {
+                for (String target : targets) {
+                    lost += r.sum("ws", sockets + "-sockets", target, "lost_sockets");
+                }
+            }
+            b.append('\n').append(lost == 0 ? "No socket was lost.\n\n" : "**Sockets lost during measurement: " + (long) lost + "**\n\n");
+        }
+
+        if (o.phases().contains("idle")) {
+            int n = o.idleSockets();
+            String test = n + "-sockets";
+            b.append("### Memory: ").append(String.format(Locale.ROOT, "%,d", n))
+                    .append(" idle WebSockets held open through each proxy (started fresh)\n\n");
+            b.append("| proxy | processes | RSS before | RSS holding ").append(String.format(Locale.ROOT, "%,d", n))
+                    .append(" | PSS holding | per socket | RSS at 10,000 (extrapolated) |\n");
+            b.append("|---|---:|---:|---:|---:|---:|---:|\n");
+            for (String p : proxies) {
+                double before = r.median("idle", test, p, "rss_before_kib");
+                double rss = r.median("idle", test, p, "rss_kib");
+                double failedAfter = r.median("idle", test, p, "failed_after_sockets");
+                if (!Double.isNaN(failedAfter)) {
+                    b.append("| ").append(p).append(" | | ").append(mib(before)).append(" | **gave out after ")
+                            .append(String.format(Locale.ROOT, "%,.0f", failedAfter)).append(" sockets** (RSS then ")
+                            .append(mib(r.median("idle", test, p, "rss_at_failure_kib"))).append(") | | | |\n");
+                    continue;
+                }
+                if (Double.isNaN(rss)) {
+                    continue;
+                }
+                double perSocket = (rss - before) / n;
+                double at10k = before + perSocket * 10_000;
+                b.append("| ").append(p).append(" | ").append((long) r.median("idle", test, p, "processes"))
+                        .append(" | ").append(mib(before)).append(" | ").append(mib(rss)).append(" | ")
+                        .append(mib(r.median("idle", test, p, "pss_kib"))).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.1f KiB", perSocket)).append(" | ").append(mib(at10k))
+                        .append(" |\n");
+            }
+            r.notes().forEach((k, v) -> {
+                if (k.startsWith("idle ")) {
+                    b.append("\n").append(k.substring(5)).append(": ").append(v.replace("|", "/")).append('\n');
+                }
+            });
+            b.append("\nRSS is summed over the proxy's processes (NGINX and Apache run workers, which share pages: PSS "
+                    + "counts shared pages once). Each tunnel costs two file descriptors and the container's hard limit "
+                    + "is 20,000 per process (no CAP_SYS_RESOURCE to raise it), so ").append(String.format(Locale.ROOT, "%,d", n))
+                    .append(" is measured and 10,000 extrapolated from the per-socket cost.\n\n");
+        }
+
+        if (o.phases().contains("startup") || o.phases().contains("idle")) {
+            b.append("### Start-up: process spawn to first accepted connection / first proxied answer\n\n");
+            b.append("| proxy | starts | first accepted connection | first proxied 200 |\n|---|---:|---:|---:|\n");
+            for (String p : proxies) {
+                List<Double> samples = r.all().get("startup/start/" + p + "/accept_ms");
+                if (samples == null) {
+                    continue;
+                }
+                b.append("| ").append(p).append(" | ").append(samples.size()).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.0f ms", r.median("startup", "start", p, "accept_ms")))
+                        .append(" | ").append(String.format(Locale.ROOT, "%.0f ms", r.median("startup", "start", p, "first_response_ms")))
+                        .append(" |\n");
+            }
+            b.append('\n');
+        }
+        if (relayVsNginx) {
+            b.append(Goals.render(r, o));
+        }
+        return b.toString();
+    }
+
+    private static int eventSize() {
+        return io.towerrelay.bench.backend.JobEventFrames.frameLength();
+    }
+
+    private static void header(StringBuilder b, String first, String second, List<String> targets, boolean relayVsNginx) {
+        b.append("| ").append(first).append(" | ").append(second).append(" |");
+        targets.forEach(t -> b.append(' ').append(t).append(" |"));
+        if (relayVsNginx) {
+            b.append(" relay / nginx |");
+        }
+        b.append("\n|---|---|");
+        targets.forEach(t -> b.append("---:|"));
+        if (relayVsNginx) {
+            b.append("---:|");
+        }
+        b.append('\n');
+    }
+
+    private static void row(StringBuilder b, Results r, String family, String test, String label, String metricLabel,
+                            String metric, List<String> targets, boolean relayVsNginx, String format) {
+        double direct = r.median(family, test, "direct", metric);
+        b.append("| ").append(label).append(" | ").append(metricLabel).append(" |");
+        for (String t : targets) {
+            double v = r.median(family, test, t, metric);
+            b.append(' ').append(value(v, format));
+            if (!t.equals("direct") && direct > 0 && !Double.isNaN(v)) {
+                b.append(String.format(Locale.ROOT, " (%.2f)", v / direct));
+            }
+            b.append(" |");
+        }
+        if (relayVsNginx) {
+            b.append(' ').append(ratio(r.median(family, test, "relay", metric), r.median(family, test, "nginx", metric))).append(" |");
+        }
+        b.append('\n');
+    }
+
+    private static void latencyRow(StringBuilder b, Results r, String test, String metricLabel, String metric,
+                                   List<String> targets, boolean relayVsNginx) {
+        double direct = r.median("ws", test, "direct", metric);
+        b.append("| | ").append(metricLabel).append(" |");
+        for (String t : targets) {
+            double v = r.median("ws", test, t, metric);
+            b.append(' ').append(value(v, "%,.0f"));
+            if (!t.equals("direct") && !Double.isNaN(direct) && !Double.isNaN(v)) {
+                b.append(String.format(Locale.ROOT, " (%+,.0f)", v - direct));
+            }
+            b.append(" |");
+        }
+        if (relayVsNginx) {
+            b.append(" added: ").append(ratio(r.median("ws", test, "relay", metric) - direct,
+                    r.median("ws", test, "nginx", metric) - direct)).append(" |");
+        }
+        b.append('\n');
+    }
+
+    static String value(double v, String format) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        if (format.equals("ms")) {
+            return String.format(Locale.ROOT, v >= 10_000 ? "%.1f" : "%.2f", v / 1000);
+        }
+        return String.format(Locale.ROOT, format, v);
+    }
+
+    static String ratio(double a, double b) {
+        if (Double.isNaN(a) || Double.isNaN(b) || b == 0) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f", a / b);
+    }
+
+    static String mib(double kib) {
+        return Double.isNaN(kib) ? "–" : String.format(Locale.ROOT, "%.0f MiB", kib / 1024);
+    }
+}

@@ -1,0 +1,54 @@
+package io.towerrelay.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.towerrelay.bench.report.Results;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark harness end to end with tiny counts (seconds, not minutes): backend, relay, NGINX, Apache,
+ * HAProxy and the direct connection all start, every measurement produces a number, and the report has them.
+ * Asserts no timing: the full run's numbers belong in docs/benchmarks.md, never in a test.
+ */
+class BenchSmokeIT {
+
+    private static final List<String> PROXIES = List.of("relay", "nginx", "apache", "haproxy");
+
+    @Test
+    void everyTargetIsMeasuredAndReported() throws Exception {
+        Path jar = Path.of(System.getProperty("towerrelay.jar", "../java-agent/target/tower-relay.jar"));
+        assertThat(jar).as("the relay jar (mvn -B -ntp -q package -DskipTests at the repository root)").isRegularFile();
+        Path out = Files.createDirectories(Path.of(System.getProperty("bench.out", "target/smoke")));
+        BenchOptions options = BenchOptions.parse(new String[] {"--smoke"}, jar.toAbsolutePath(), out);
+
+        Results r = Bench.run(options);
+
+        for (String target : BenchOptions.ALL_TARGETS) {
+            for (Bench.HttpTest test : Bench.HTTP_TESTS) {
+                assertThat(r.median("http", test.name(), target, "rps")).as("%s req/s via %s", test.name(), target).isPositive();
+                // Timeouts are left out: a loaded shared machine may stall a request past wrk's 5 s; nothing else may fail.
+                assertThat(r.sum("http", test.name(), target, "socket_errors")).as("%s socket errors via %s", test.name(), target).isZero();
+                assertThat(r.sum("http", test.name(), target, "non_2xx")).as("%s non-2xx answers via %s", test.name(), target).isZero();
+            }
+            for (int sockets : options.wsSockets()) {
+                String test = sockets + "-sockets";
+                assertThat(r.median("ws", test, target, "events_per_s")).as("events/s, %s via %s", test, target).isPositive();
+                assertThat(r.median("ws", test, target, "p99_us")).as("latency, %s via %s", test, target).isNotNegative();
+                assertThat(r.sum("ws", test, target, "lost_sockets")).as("lost sockets, %s via %s", test, target).isZero();
+            }
+        }
+        String idle = options.idleSockets() + "-sockets";
+        for (String proxy : PROXIES) {
+            assertThat(r.median("idle", idle, proxy, "rss_kib")).as("RSS of %s", proxy).isPositive();
+            assertThat(r.sum("idle", idle, proxy, "lost_sockets")).as("idle sockets lost by %s", proxy).isZero();
+            assertThat(r.median("startup", "start", proxy, "first_response_ms")).as("start-up of %s", proxy).isPositive();
+        }
+        String md = Files.readString(out.resolve("results.md"));
+        assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |", "### Memory",
+                "### Start-up", "### The relay against its goals").doesNotContain("The run failed");
+        assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"");
+    }
+}
