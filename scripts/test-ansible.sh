@@ -46,10 +46,11 @@ step "Python venv (requirements.txt)"
 VENV=$(bash scripts/venv.sh | tail -n 1)
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
-ansible --version | head -n 1
+ansible --version | sed -n 1p
+export ANSIBLE_NOCOLOR=1
 
-step "yamllint"
-yamllint -s .
+step "yamllint (the collection's YAML: roles, collection, tests)"
+yamllint -s .yamllint .ansible-lint roles collection tests
 
 WORK=$(mktemp -d /tmp/towerrelay-ansible.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
@@ -59,15 +60,19 @@ tarball=$(bash scripts/build-collection.sh "$WORK/dist" | tail -n 1)
 ansible-galaxy collection install --offline -p "$WORK/collections" "$tarball"
 export TOWERRELAY_COLLECTIONS_PATH="$WORK/collections"
 export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
-ansible-galaxy collection list -p "$WORK/collections" towerrelay.proxy 2>/dev/null | grep -q 'towerrelay.proxy'
+listed=$(ansible-galaxy collection list -p "$WORK/collections" towerrelay.proxy 2>/dev/null)
+grep -q 'towerrelay.proxy' <<<"$listed"
 
 step "ansible-lint --offline, production profile"
 ansible-lint --offline --profile production roles collection
 
 step "ansible-doc reads the module and role docs from the installed collection"
-ansible-doc towerrelay.proxy.live_events_probe | grep -q 'Check that Ansible Tower / AWX live events'
+doc=$(ansible-doc towerrelay.proxy.live_events_probe)
+grep -q "Does what Tower's web UI does" <<<"$doc"
 for role in relay nginx apache tower_settings; do
-  ansible-doc -t role "towerrelay.proxy.$role" | grep -q "ENTRY POINT: \*main\*"
+  doc=$(ansible-doc -t role "towerrelay.proxy.$role")
+  grep -Eq "ENTRY POINT: \*?main\*? - " <<<"$doc"
+  echo "towerrelay.proxy.$role: argument spec documented"
 done
 
 step "syntax-check playbooks that use the roles and the module by FQCN"

@@ -1,4 +1,126 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a fresh Debian machine (run as root). Idempotent.
+# Installs what the tests need on a fresh Debian bookworm machine (run as root) and leaves the machine
+# ready for them: Debian packages, a running Docker engine, the project's Python venv and the local
+# test image. Idempotent: a second run installs and builds nothing and takes seconds.
+#
+# Leaves behind:
+#   dockerd running in the background (log: /var/log/tower-relay-dockerd.log), kept after this script
+#   build/test-image.tag, build/test-image.env   the local test image (see containers/image/build.sh)
+#   .venv/                                       via scripts/venv.sh, when that script exists
 set -euo pipefail
-echo "test-env: nothing extra needed yet"
+cd "$(dirname "$0")/.."
+repo="$(pwd)"
+
+log() { printf 'test-env: %s\n' "$*"; }
+die() { printf 'test-env: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[[ $EUID -eq 0 ]] || die "run as root (it installs Debian packages and starts dockerd)"
+
+# Several developers share a machine: one run at a time (the others then find everything done).
+exec 9>/var/lock/tower-relay-test-env.lock
+flock 9
+
+# --- Debian packages -------------------------------------------------------------------------------
+# docker.io: the engine (containers for the suite and Molecule); debootstrap: builds the test image;
+# nginx, apache2, haproxy: real proxies for integration tests and benchmarks; chromium(-driver): the
+# browser check; wrk: benchmarks; curl, openssl: clients and certificates in tests.
+packages=(docker.io debootstrap nginx apache2 haproxy chromium chromium-driver wrk curl openssl
+          ca-certificates iproute2 procps util-linux)
+
+# Python for Ansible: the machine's python3 (3.11) needs a working venv module (Debian's python3
+# needs python3-venv for that; a pyenv build has it built in).
+python3 -c 'import venv, ensurepip' 2>/dev/null || packages+=(python3-venv)
+
+installed() { [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == "installed" ]]; }
+missing=()
+for p in "${packages[@]}"; do installed "$p" || missing+=("$p"); done
+
+if ((${#missing[@]})); then
+  log "installing ${missing[*]}"
+  # Debian starts a package's service on install; tests start their own nginx/apache2/haproxy on
+  # free ports, so nothing may start here (policy-rc.d 101 = "action forbidden").
+  own_policy=false
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\n# tower-relay test-env: no service starts during package installation\nexit 101\n' \
+      >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    own_policy=true
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt_opts=(-o DPkg::Lock::Timeout=600 -o Dpkg::Options::=--force-confold)
+  apt-get "${apt_opts[@]}" update -qq
+  apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}" \
+    >/var/log/tower-relay-apt.log 2>&1 || { tail -n 40 /var/log/tower-relay-apt.log >&2; die "apt-get install failed"; }
+  $own_policy && rm -f /usr/sbin/policy-rc.d
+else
+  log "Debian packages present"
+fi
+
+# The system nginx/apache2/haproxy services must not hold ports 80/443: tests run their own instances.
+for svc in nginx apache2 haproxy; do
+  if [[ -d /run/systemd/system ]]; then
+    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+  elif [[ -x /etc/init.d/$svc ]]; then
+    if service "$svc" status >/dev/null 2>&1; then
+      log "stopping the system $svc service"
+      service "$svc" stop >/dev/null 2>&1 || true
+    fi
+    update-rc.d "$svc" disable >/dev/null 2>&1 || true
+  fi
+done
+
+# --- Docker engine ---------------------------------------------------------------------------------
+if ! docker info >/dev/null 2>&1; then
+  if [[ -d /run/systemd/system ]] && systemctl start docker >/dev/null 2>&1; then
+    log "started docker.service"
+  else
+    log "starting dockerd in the background (log: /var/log/tower-relay-dockerd.log)"
+    # setsid + nohup: dockerd outlives this script; the tests run after it.
+    # 9>&-: the daemon must not inherit (and so hold forever) the lock of this script.
+    setsid nohup dockerd >>/var/log/tower-relay-dockerd.log 2>&1 </dev/null 9>&- &
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 1
+  done
+  docker info >/dev/null 2>&1 || { tail -n 30 /var/log/tower-relay-dockerd.log >&2; die "dockerd did not come up"; }
+fi
+log "docker engine $(docker version -f '{{.Server.Version}} (API {{.Server.APIVersion}})')"
+
+# --- Python venv (Ansible, Molecule) ---------------------------------------------------------------
+if [[ -x scripts/venv.sh || -f scripts/venv.sh ]]; then
+  log "python venv: scripts/venv.sh"
+  bash scripts/venv.sh
+fi
+
+# --- Local test image ------------------------------------------------------------------------------
+image_start=$(date +%s)
+tag="$(bash containers/image/build.sh)"
+log "test image $tag ready in $(($(date +%s) - image_start)) s (tag in build/test-image.tag)"
+
+# Prove the image boots systemd the way the suite and Molecule run it (host network, no --privileged).
+name="tower-relay-env-check-$$"
+docker rm -f "$name" >/dev/null 2>&1 || true
+docker run -d --name "$name" --network host \
+  --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
+  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+  "$tag" >/dev/null
+state=""
+for _ in $(seq 1 60); do
+  state="$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)"
+  [[ "$state" == "running" || "$state" == "degraded" ]] && break
+  sleep 1
+done
+pid1="$(docker exec "$name" cat /proc/1/comm 2>/dev/null || true)"
+if [[ "$pid1" != "systemd" || ! ("$state" == "running" || "$state" == "degraded") ]]; then
+  docker logs "$name" 2>&1 | tail -n 30 >&2
+  docker exec "$name" systemctl --failed --no-pager 2>&1 | tail -n 20 >&2 || true
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  die "the test image did not boot systemd (PID 1: '${pid1:-none}', state: '${state:-unknown}')"
+fi
+if [[ "$state" == "degraded" ]]; then
+  log "note: systemd in the container is degraded: $(docker exec "$name" systemctl --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | xargs)"
+fi
+docker rm -f "$name" >/dev/null
+log "the image boots systemd (PID 1 systemd, state $state)"
+log "ready in ${SECONDS} s"

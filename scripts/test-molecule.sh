@@ -1,3 +1,81 @@
 #!/usr/bin/env bash
+# CI stage "Molecule scenarios" (called by scripts/test-all.sh after scripts/test-env.sh, the Java
+# and the Ansible stages): `molecule test` for every scenario in molecule/, one after another, from
+# the repository root with the project venv. Each scenario proves live events end to end through
+# the proxy a role deployed; nginx-without-websocket proves the verifier fails when they are broken.
+#
+#   bash scripts/test-molecule.sh              every scenario
+#   bash scripts/test-molecule.sh nginx relay  only these
+#
+# Needs what scripts/test-env.sh sets up: a running Docker engine, the local test image (tag in
+# build/test-image.tag) and the venv (.venv). Builds the relay jar when it is missing.
+# Exit code: 0 when every scenario passed; 1 when any failed (all of them run, then a summary).
 set -euo pipefail
-echo "test-molecule: no molecule tests yet"
+cd "$(dirname "$0")/.."
+
+log() { printf 'test-molecule: %s\n' "$*"; }
+die() { printf 'test-molecule: ERROR: %s\n' "$*" >&2; exit 2; }
+
+venv=$(bash scripts/venv.sh | tail -n 1)
+# shellcheck disable=SC1091
+source "$venv/bin/activate"
+
+# TOWER_RELAY_TEST_IMAGE (and DOCKER_API_VERSION) as scripts/test-env.sh wrote them.
+[[ -s build/test-image.env ]] || die "no build/test-image.env: run scripts/test-env.sh first (it builds the local test image)"
+set -a
+# shellcheck disable=SC1091
+source build/test-image.env
+set +a
+[[ -n "${TOWER_RELAY_TEST_IMAGE:-}" ]] || die "build/test-image.env sets no TOWER_RELAY_TEST_IMAGE: run scripts/test-env.sh"
+docker image inspect "$TOWER_RELAY_TEST_IMAGE" >/dev/null 2>&1 ||
+  die "image $TOWER_RELAY_TEST_IMAGE is not in Docker: run scripts/test-env.sh"
+
+if [[ ! -f java-agent/target/tower-relay.jar ]]; then
+  log "building java-agent/target/tower-relay.jar (mvn -B -ntp -q package -DskipTests)"
+  mvn -B -ntp -q package -DskipTests
+fi
+
+if (($#)); then
+  scenarios=("$@")
+else
+  mapfile -t scenarios < <(find molecule -mindepth 2 -maxdepth 2 -name molecule.yml -printf '%h\n' | xargs -n1 basename | LC_ALL=C sort)
+fi
+
+# ansible-lint needs towerrelay.proxy resolvable, as the scenarios' dependency step installs it.
+lint_collections=$(mktemp -d /tmp/tower-relay-molecule-lint.XXXXXX)
+trap 'rm -rf "$lint_collections"' EXIT
+bash molecule/shared/install-collection.sh "$lint_collections/collections" 2>/dev/null
+log "ansible-lint (production profile) of molecule/"
+ANSIBLE_COLLECTIONS_PATH="$lint_collections/collections" ansible-lint --nocolor -q -c molecule/ansible-lint.yml molecule
+
+# Instances have fixed container names and use the host network: one Molecule run per machine at a time.
+exec 9>/tmp/tower-relay-molecule.lock
+if ! flock -n 9; then
+  log "another Molecule run holds /tmp/tower-relay-molecule.lock; waiting for it"
+  flock 9
+fi
+
+export PY_COLORS=0 ANSIBLE_FORCE_COLOR=0
+failed=()
+summary=()
+all_start=$(date +%s)
+for scenario in "${scenarios[@]}"; do
+  log "scenario $scenario"
+  start=$(date +%s)
+  if molecule test -s "$scenario"; then
+    result=passed
+  else
+    result=FAILED
+    failed+=("$scenario")
+  fi
+  summary+=("$(printf '%-26s %-7s %4d s' "$scenario" "$result" $(($(date +%s) - start)))")
+done
+
+log "summary (image $TOWER_RELAY_TEST_IMAGE):"
+printf '  %s\n' "${summary[@]}"
+log "total $(($(date +%s) - all_start)) s"
+if ((${#failed[@]})); then
+  log "FAILED: ${failed[*]}"
+  exit 1
+fi
+log "all ${#scenarios[@]} scenarios passed"

@@ -216,3 +216,66 @@ def test_module_failure_in_a_play_shows_the_diagnosis(tmp_path, collections_path
     done = run_playbook(collections_path, tmp_path, body)
     assert done.returncode == 2
     assert "Nothing accepts connections on 127.0.0.1:" in done.stdout
+
+
+CLOSING_NGINX = """
+# The upgrade request is dropped without an answer (444: NGINX closes the connection).
+server {{
+    listen 127.0.0.1:{port};
+    location /websocket/ {{
+        return 444;
+    }}
+    location / {{
+        proxy_pass http://{upstream};
+        proxy_set_header Host $http_host;
+    }}
+}}
+"""
+
+STUCK_UPSTREAM_NGINX = """
+# Live events go to an upstream that accepts and never answers: NGINX gives up with 504.
+server {{
+    listen 127.0.0.1:{port};
+    location /websocket/ {{
+        proxy_pass http://127.0.0.1:{stuck};
+        proxy_read_timeout 1s;
+    }}
+    location / {{
+        proxy_pass http://{upstream};
+        proxy_set_header Host $http_host;
+    }}
+}}
+"""
+
+
+def test_connection_closed_before_the_websocket_is_established(tmp_path, nginx, mock_tower):
+    port = start_hand_written_nginx(tmp_path, nginx, mock_tower, CLOSING_NGINX)
+    result = run_module(url="http://127.0.0.1:%d" % port, paths=["/websocket/"])
+    assert result["problem"] == "closed_before_established", result.get("msg")
+    assert "WebSocket is closed before the connection is established" in result["msg"]
+
+
+def test_handshake_504_from_a_stuck_upstream_is_diagnosed(tmp_path, nginx, mock_tower):
+    import socket
+    stuck = socket.socket()
+    stuck.bind(("127.0.0.1", 0))
+    stuck.listen(8)
+    try:
+        template = STUCK_UPSTREAM_NGINX.replace("{stuck}", str(stuck.getsockname()[1]))
+        port = start_hand_written_nginx(tmp_path, nginx, mock_tower, template)
+        result = run_module(url="http://127.0.0.1:%d" % port, paths=["/websocket/"])
+    finally:
+        stuck.close()
+    assert result["problem"] == "upgrade_not_passed", result.get("msg")
+    assert result["handshake_status"] == 504
+    assert "Unexpected response code: 504" in result["msg"]
+
+
+def test_a_redirecting_url_is_diagnosed(tmp_path, nginx, mock_tower, self_signed):
+    cert, key = self_signed
+    http_port = free_port()
+    start_role_nginx(tmp_path, nginx, mock_tower, nginx_tls=True, nginx_https_port=free_port(),
+                     nginx_http_port=http_port, nginx_tls_cert=str(cert), nginx_tls_key=str(key))
+    result = run_module(url="http://127.0.0.1:%d" % http_port)
+    assert result["problem"] == "page"
+    assert "a redirect to https://127.0.0.1:" in result["msg"]

@@ -635,6 +635,11 @@ class LiveEventsProbe(object):
         if status >= 400:
             raise ProbeFailure("page", "GET %s/ answered %s: the proxy does not serve Tower's UI at this URL." % (
                 self.target.origin + self.target.prefix, status_words(status, reason)))
+        if 300 <= status < 400:
+            raise ProbeFailure("page", "GET %s/ answered %s, a redirect to %s: point url at the address the browser "
+                                       "ends up on (e.g. the https:// one)." % (
+                                           self.target.origin + self.target.prefix, status_words(status, reason),
+                                           headers.get("Location", "(no Location)")))
         jar = cookies_from(headers)
         self.result["cookies"] = sorted(jar)
         jar.update(self.params.get("cookies") or {})

@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.config.Addresses;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -21,17 +22,21 @@ final class Listening {
         try {
             return binder.bind();
         } catch (BindException e) {
-            throw new UserError("cannot listen on " + hostAndPort(address) + " for " + what + ": "
+            throw new UserError("cannot listen on " + Addresses.format(address) + " for " + what + ": "
                     + (e.getMessage() == null ? "address unavailable" : e.getMessage().toLowerCase(Locale.ROOT))
                     + " (another process has the port? choose another with the flags, see --help)", e);
         } catch (IOException e) {
-            throw new UserError("cannot listen on " + hostAndPort(address) + " for " + what + ": " + e.getMessage(), e);
+            throw new UserError("cannot listen on " + Addresses.format(address) + " for " + what + ": " + e.getMessage(), e);
         }
     }
 
-    static String hostAndPort(InetSocketAddress address) {
-        String host = address.getAddress() == null ? address.getHostString() : address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+    /** A {@code HOST:PORT} flag value; a bad one is a usage error naming the flag. */
+    static InetSocketAddress address(String flag, String value) {
+        try {
+            return Addresses.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(flag + ": " + e.getMessage());
+        }
     }
 
     /**

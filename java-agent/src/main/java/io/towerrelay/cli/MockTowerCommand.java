@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 public final class MockTowerCommand implements Callable<Integer> {
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8052",
-            converter = HostPortConverter.class, description = "Address to listen on (default: ${DEFAULT-VALUE}).")
-    InetSocketAddress listen;
+            description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String listen;
 
     @Option(names = "--event-interval-ms", paramLabel = "N", defaultValue = "500",
             description = "Milliseconds between job events on each subscribed socket (default: ${DEFAULT-VALUE}).")
@@ -39,8 +39,9 @@ public final class MockTowerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        MockTowerOptions options = options(listen);
-        MockTower tower = Listening.bindOrExplain("mock-tower", listen, () -> MockTower.start(options));
+        InetSocketAddress address = Listening.address("--listen", listen);
+        MockTowerOptions options = options(address);
+        MockTower tower = Listening.bindOrExplain("mock-tower", address, () -> MockTower.start(options));
         System.out.println("mock-tower listening on http://" + tower.hostAndPort() + "/ (settings API user: "
                 + options.adminUser() + ")");
         System.out.flush();
@@ -48,8 +49,8 @@ public final class MockTowerCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The options these flags describe, listening on {@code address}; demo reuses it. */
-    MockTowerOptions options(InetSocketAddress address) {
+    /** The options these flags describe, listening on {@code address}. */
+    private MockTowerOptions options(InetSocketAddress address) {
         if (eventIntervalMs <= 0) {
             throw new UserError("--event-interval-ms must be at least 1, got " + eventIntervalMs);
         }

@@ -71,7 +71,13 @@ public final class ProbeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ProbeOptions options = options();
-        ProbeReport report = new LiveEventsProbe(options).run();
+        var err = spec.commandLine().getErr();
+        ProbeReport report = new LiveEventsProbe(options, step -> {
+            if (!json) {
+                err.println("probe: " + step + " ...");
+                err.flush();
+            }
+        }).run();
         var out = spec.commandLine().getOut();
         out.print(json ? ReportWriter.json(report) + "\n" : ReportWriter.human(report));
         out.flush();

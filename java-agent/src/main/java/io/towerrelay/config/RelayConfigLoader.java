@@ -110,7 +110,8 @@ public final class RelayConfigLoader {
                 lim.value("max-request-line-bytes", s -> integer(s, 256, 1 << 20), LimitsConfig.DEFAULT_MAX_REQUEST_LINE_BYTES),
                 lim.value("max-header-bytes", s -> integer(s, 1024, 1 << 20), LimitsConfig.DEFAULT_MAX_HEADER_BYTES),
                 lim.value("max-connections", s -> integer(s, 1, 1_000_000), LimitsConfig.DEFAULT_MAX_CONNECTIONS),
-                lim.value("client-idle-timeout", Durations::parse, LimitsConfig.DEFAULT_CLIENT_IDLE_TIMEOUT));
+                lim.value("client-idle-timeout", Durations::parse, LimitsConfig.DEFAULT_CLIENT_IDLE_TIMEOUT),
+                lim.value("header-timeout", Durations::parse, LimitsConfig.DEFAULT_HEADER_TIMEOUT));
         lim.rejectUnknownKeys();
 
         AccessLogFormat accessLog = root.value("access-log", AccessLogFormat::parse, AccessLogFormat.COMBINED);

@@ -10,6 +10,7 @@ import java.io.Reader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /** Reads a YAML document through Jackson's streaming parser into {@link YamlNode}s that remember their lines. */
 final class YamlTreeReader {
@@ -36,8 +37,16 @@ final class YamlTreeReader {
         } catch (JsonProcessingException e) {
             JsonLocation where = e.getLocation();
             int line = where == null ? 1 : Math.max(1, where.getLineNr());
-            throw new ConfigException(file, line, "(syntax)", "not valid YAML: " + e.getOriginalMessage().replaceAll("\\s+", " ").trim());
+            throw new ConfigException(file, line, "(syntax)", "not valid YAML: " + problem(e));
         }
+    }
+
+    /** SnakeYAML's own words ("expected ',' or ']', but got <stream end>") without its multi-line excerpt. */
+    private static String problem(JsonProcessingException e) {
+        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblem() != null) {
+            return (marked.getContext() == null ? "" : marked.getContext() + ": ") + marked.getProblem();
+        }
+        return e.getOriginalMessage().replaceAll("\\s+", " ").trim();
     }
 
     private YamlNode readValue(JsonParser parser, String path) throws IOException {

@@ -20,6 +20,8 @@ final class ClientConnection {
     /** HTTP responses not yet written. */
     final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     boolean closeWhenFlushed;
+    /** A 100 Continue went out for the request whose body is being received. */
+    boolean continueSent;
     boolean writeQueued;
     boolean closed;
     LiveSocket live;

@@ -20,8 +20,11 @@ final class HttpRequestParser {
     /** What parsing the bytes so far gave. */
     sealed interface Result permits Incomplete, Failed, Parsed {}
 
-    /** More bytes are needed. */
-    record Incomplete() implements Result {}
+    /**
+     * More bytes are needed. {@code awaitsContinue}: the head is complete, the body is not, and the
+     * client sent {@code Expect: 100-continue}, so it may wait for a 100 before sending the body.
+     */
+    record Incomplete(boolean awaitsContinue) implements Result {}
 
     /** The request is malformed: answer with this status, then close. */
     record Failed(int status, String reason) implements Result {}
@@ -29,7 +32,7 @@ final class HttpRequestParser {
     /** A whole request; it took {@code consumed} bytes, of which {@code headLength} were the head. */
     record Parsed(HttpRequest request, int headLength, int consumed) implements Result {}
 
-    private static final Incomplete INCOMPLETE = new Incomplete();
+    private static final Incomplete INCOMPLETE = new Incomplete(false);
 
     private HttpRequestParser() {}
 
@@ -110,7 +113,7 @@ final class HttpRequestParser {
         }
         int end = bodyStart + (int) length;
         if (buf.limit() < end) {
-            return INCOMPLETE;
+            return bodyPending(head);
         }
         byte[] body = new byte[(int) length];
         buf.duplicate().position(bodyStart).get(body);
@@ -123,7 +126,7 @@ final class HttpRequestParser {
         while (true) {
             int lineEnd = findLineEnd(buf, pos, limit);
             if (lineEnd < 0) {
-                return INCOMPLETE;
+                return bodyPending(head);
             }
             String sizeLine = new String(bytes(buf, pos, lineEnd), StandardCharsets.ISO_8859_1);
             int semi = sizeLine.indexOf(';');
@@ -143,7 +146,7 @@ final class HttpRequestParser {
                 while (true) {
                     int trailerEnd = findLineEnd(buf, pos, limit);
                     if (trailerEnd < 0) {
-                        return INCOMPLETE;
+                        return bodyPending(head);
                     }
                     boolean empty = trailerEnd == pos;
                     pos = skipLineBreak(buf, trailerEnd);
@@ -155,7 +158,7 @@ final class HttpRequestParser {
                 }
             }
             if (limit < pos + size + 2) {
-                return INCOMPLETE;
+                return bodyPending(head);
             }
             if (body.remaining() < size) {
                 ByteBuffer bigger = ByteBuffer.allocate(Math.max(body.capacity() * 2, body.position() + size));
@@ -171,6 +174,10 @@ final class HttpRequestParser {
                 return new Failed(400, "chunk not followed by CRLF");
             }
         }
+    }
+
+    private static Incomplete bodyPending(HttpRequest head) {
+        return new Incomplete(head.header("Expect").map(v -> v.equalsIgnoreCase("100-continue")).orElse(false));
     }
 
     private static HttpRequest withBody(HttpRequest head, byte[] body) {

@@ -31,6 +31,16 @@ final class JobRun {
         this.jobId = jobId;
     }
 
+    /** An independent run that continues from where this one is. */
+    JobRun copy() {
+        JobRun copy = new JobRun(jobId);
+        copy.counter = counter;
+        copy.line = line;
+        copy.task = task;
+        copy.host = host;
+        return copy;
+    }
+
     int jobId() {
         return jobId;
     }

@@ -9,9 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
@@ -19,7 +19,6 @@ import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.framing.Framedata;
-import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.Handshakedata;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,56 +31,30 @@ import org.slf4j.LoggerFactory;
 final class LiveEvents extends WebSocketAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(LiveEvents.class);
-    static final Set<String> PATHS = Set.of("/websocket/", "/api/websocket/");
     /** A client that has this many frames unread gets no further events until it catches up. */
     private static final int MAX_QUEUED_FRAMES = 256;
 
-    private final Sessions sessions;
+    /**
+     * AWX's greeting, in its key order. Made when the server starts, like the draft below: their first
+     * use loads Jackson and seeds a SecureRandom, which took over a second on a busy machine and made
+     * the first handshake miss a proxy's 1 s timeout.
+     */
+    private static final String ACCEPT = acceptMessage();
+
     private final Consumer<ClientConnection> writeDemand;
+    /** Copied for each socket by Java-WebSocket. */
+    private final List<Draft> drafts = List.of(new Draft_6455());
     private final Set<LiveSocket> open = new LinkedHashSet<>();
+    /** {@code open.size()} for other threads. */
+    private final AtomicInteger openCount = new AtomicInteger();
 
-    LiveEvents(Sessions sessions, Consumer<ClientConnection> writeDemand) {
-        this.sessions = sessions;
+    LiveEvents(Consumer<ClientConnection> writeDemand) {
         this.writeDemand = writeDemand;
-    }
-
-    /** What to do with a request for a live-events path. */
-    sealed interface Handshake permits Refused, Accepted {}
-
-    record Refused(HttpResponse response) implements Handshake {}
-
-    record Accepted(Sessions.Session session) implements Handshake {}
-
-    /** The checks AWX (23.8+) and RFC 6455 make before a socket is accepted. */
-    Handshake check(HttpRequest request) {
-        if (!request.isWebSocketUpgrade()) {
-            // What a proxy that drops Upgrade/Connection delivers: a plain GET on a WebSocket-only path.
-            return new Refused(HttpResponse.text(400,
-                    "mock-tower: " + request.path() + " only speaks WebSocket, but this request arrived without"
-                            + " 'Upgrade: websocket' and 'Connection: upgrade' (a proxy in between dropped them?)"));
-        }
-        if (!request.methodUpperCase().equals("GET")) {
-            return new Refused(HttpResponse.text(405, "mock-tower: a WebSocket handshake must be a GET")
-                    .withHeader("Allow", "GET"));
-        }
-        if (!request.header("Sec-WebSocket-Version").orElse("").equals("13")) {
-            return new Refused(HttpResponse.text(426, "mock-tower: unsupported Sec-WebSocket-Version")
-                    .withHeader("Sec-WebSocket-Version", "13"));
-        }
-        if (request.header("Sec-WebSocket-Key").orElse("").isEmpty()) {
-            return new Refused(HttpResponse.text(400, "mock-tower: missing Sec-WebSocket-Key"));
-        }
-        Optional<Sessions.Session> session = sessions.find(request.cookie("awx_sessionid").orElse(null));
-        if (session.isEmpty()) {
-            return new Refused(HttpResponse.text(403,
-                    "mock-tower: access denied: no valid awx_sessionid cookie on the WebSocket handshake"));
-        }
-        return new Accepted(session.get());
     }
 
     /** Hands an accepted connection to Java-WebSocket, which answers the handshake from {@code rawHandshake}. */
     LiveSocket open(ClientConnection connection, Sessions.Session session, java.nio.ByteBuffer rawHandshake) {
-        WebSocketImpl webSocket = new WebSocketImpl(this, List.<Draft>of(new Draft_6455()));
+        WebSocketImpl webSocket = new WebSocketImpl(this, drafts);
         LiveSocket socket = new LiveSocket(connection, webSocket, session);
         webSocket.setAttachment(socket);
         connection.live = socket;
@@ -89,8 +62,9 @@ final class LiveEvents extends WebSocketAdapter {
         return socket;
     }
 
+    /** Open WebSockets; safe to call from any thread. */
     int openSockets() {
-        return open.size();
+        return openCount.get();
     }
 
     // ---- Java-WebSocket callbacks (I/O thread) ----
@@ -99,11 +73,9 @@ final class LiveEvents extends WebSocketAdapter {
     public void onWebsocketOpen(WebSocket conn, Handshakedata handshake) {
         LiveSocket socket = conn.getAttachment();
         open.add(socket);
+        openCount.set(open.size());
         LOG.debug("websocket open from {}", socket.connection.peer);
-        Map<String, Object> accept = new LinkedHashMap<>(); // AWX's key order, for clients that compare text
-        accept.put("accept", true);
-        accept.put("user", 1);
-        send(socket, accept);
+        sendText(socket, ACCEPT);
     }
 
     @Override
@@ -154,6 +126,7 @@ final class LiveEvents extends WebSocketAdapter {
     public void onWebsocketClose(WebSocket conn, int code, String reason, boolean remote) {
         LiveSocket socket = conn.getAttachment();
         open.remove(socket);
+        openCount.set(open.size());
         LOG.debug("websocket from {} closed: {} {}", socket.connection.peer, code, reason);
         socket.connection.closeChannel();
     }
@@ -227,27 +200,19 @@ final class LiveEvents extends WebSocketAdapter {
     }
 
     /**
-     * One step of every watched job: each session's run of a job produces its next event, sent to
-     * every socket of that session subscribed to {@code job_events-<id>}.
+     * One step of every watched job: each socket gets the next event of each job it subscribed to,
+     * unless it has {@value #MAX_QUEUED_FRAMES} frames unread; then its output pauses (nothing is
+     * dropped) until it catches up, and the other sockets go on.
      */
     void tick() {
-        Map<JobRun, List<LiveSocket>> watchers = new LinkedHashMap<>();
         for (LiveSocket socket : open) {
-            if (!socket.webSocket.isOpen()) {
+            if (!socket.webSocket.isOpen() || socket.queuedFrames() >= MAX_QUEUED_FRAMES) {
                 continue;
             }
             for (int jobId : subscribedJobs(socket)) {
-                watchers.computeIfAbsent(socket.session.jobRun(jobId), k -> new ArrayList<>()).add(socket);
-            }
-        }
-        for (Map.Entry<JobRun, List<LiveSocket>> entry : watchers.entrySet()) {
-            boolean anyBehind = entry.getValue().stream().anyMatch(s -> s.queuedFrames() >= MAX_QUEUED_FRAMES);
-            if (anyBehind) {
-                continue;
-            }
-            String event = Json.write(entry.getKey().next());
-            for (LiveSocket socket : entry.getValue()) {
-                sendText(socket, event);
+                JobRun run = socket.runs.computeIfAbsent(jobId, socket.session::resume);
+                sendText(socket, Json.write(run.next()));
+                socket.session.progressed(run);
             }
         }
     }
@@ -267,6 +232,13 @@ final class LiveEvents extends WebSocketAdapter {
         for (LiveSocket socket : new ArrayList<>(open)) {
             socket.webSocket.close(1001, "mock-tower is shutting down");
         }
+    }
+
+    private static String acceptMessage() {
+        Map<String, Object> accept = new LinkedHashMap<>();
+        accept.put("accept", true);
+        accept.put("user", 1);
+        return Json.write(accept);
     }
 
     private static List<Integer> subscribedJobs(LiveSocket socket) {

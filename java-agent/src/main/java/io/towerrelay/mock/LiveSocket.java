@@ -1,5 +1,7 @@
 package io.towerrelay.mock;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.java_websocket.WebSocketImpl;
@@ -12,6 +14,8 @@ final class LiveSocket {
     /** AWX group names, e.g. {@code jobs-status_changed}, {@code job_events-1}. */
     Set<String> groups = new TreeSet<>();
     long lastActivityNanos = System.nanoTime();
+    /** This socket's position in each job it watches: a slow reader pauses only its own output. */
+    final Map<Integer, JobRun> runs = new HashMap<>();
 
     LiveSocket(ClientConnection connection, WebSocketImpl webSocket, Sessions.Session session) {
         this.connection = connection;

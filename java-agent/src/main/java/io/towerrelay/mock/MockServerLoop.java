@@ -27,11 +27,14 @@ final class MockServerLoop implements Runnable {
     private static final int BACKLOG = 2048;
     private static final int MAX_BUFFER = HttpRequestParser.MAX_HEAD_BYTES + HttpRequestParser.MAX_BODY_BYTES + 64 * 1024;
 
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+
     private final MockTowerOptions options;
     private final Selector selector;
     private final ServerSocketChannel server;
     private final TowerHttpApi api;
     private final LiveEvents liveEvents;
+    private final Sessions sessions;
     private final Consumer<HttpRequest> requestLog;
     private final ArrayDeque<ClientConnection> writeDemand = new ArrayDeque<>();
     private final ByteBuffer readBuffer = ByteBuffer.allocate(64 * 1024);
@@ -42,7 +45,8 @@ final class MockServerLoop implements Runnable {
         this.options = options;
         this.requestLog = requestLog;
         this.api = new TowerHttpApi(options, sessions, settings);
-        this.liveEvents = new LiveEvents(sessions, this::demandWrite);
+        this.liveEvents = new LiveEvents(this::demandWrite);
+        this.sessions = sessions;
         this.selector = Selector.open();
         this.server = ServerSocketChannel.open();
         try {
@@ -59,6 +63,10 @@ final class MockServerLoop implements Runnable {
 
     InetSocketAddress address() throws IOException {
         return (InetSocketAddress) server.getLocalAddress();
+    }
+
+    int openWebSockets() {
+        return liveEvents.openSockets();
     }
 
     void stop() {
@@ -204,7 +212,12 @@ final class MockServerLoop implements Runnable {
         try {
             while (!connection.closeWhenFlushed && connection.live == null && in.hasRemaining()) {
                 HttpRequestParser.Result result = HttpRequestParser.parse(in, connection.peer);
-                if (result instanceof HttpRequestParser.Incomplete) {
+                if (result instanceof HttpRequestParser.Incomplete incomplete) {
+                    if (incomplete.awaitsContinue() && !connection.continueSent) {
+                        connection.continueSent = true;
+                        connection.out.add(ByteBuffer.wrap(CONTINUE.clone()));
+                        demandWrite(connection);
+                    }
                     break;
                 }
                 if (result instanceof HttpRequestParser.Failed failed) {
@@ -215,16 +228,17 @@ final class MockServerLoop implements Runnable {
                 }
                 HttpRequestParser.Parsed parsed = (HttpRequestParser.Parsed) result;
                 HttpRequest request = parsed.request();
+                connection.continueSent = false;
                 requestLog.accept(request);
                 int headStart = in.position();
                 in.position(headStart + parsed.consumed());
-                if (LiveEvents.PATHS.contains(request.path())) {
-                    LiveEvents.Handshake handshake = liveEvents.check(request);
-                    if (handshake instanceof LiveEvents.Accepted accepted) {
+                if (LiveEventsHandshake.PATHS.contains(request.path())) {
+                    LiveEventsHandshake.Handshake handshake = LiveEventsHandshake.check(request, sessions);
+                    if (handshake instanceof LiveEventsHandshake.Accepted accepted) {
                         upgrade(connection, accepted.session(), in, headStart, parsed.headLength());
                         break;
                     }
-                    respond(connection, request, ((LiveEvents.Refused) handshake).response());
+                    respond(connection, request, ((LiveEventsHandshake.Refused) handshake).response());
                 } else {
                     respond(connection, request, api.handle(request));
                 }

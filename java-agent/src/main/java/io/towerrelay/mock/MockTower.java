@@ -1,5 +1,6 @@
 package io.towerrelay.mock;
 
+import io.towerrelay.config.Addresses;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -52,8 +53,7 @@ public final class MockTower implements AutoCloseable {
 
     /** {@code host:port} for URLs, with IPv6 addresses in brackets. */
     public String hostAndPort() {
-        String host = address.getAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
+        return Addresses.format(address);
     }
 
     public MockTowerOptions options() {
@@ -65,6 +65,14 @@ public final class MockTower implements AutoCloseable {
         synchronized (requestLog) {
             return new ArrayList<>(requestLog);
         }
+    }
+
+    /**
+     * WebSockets open right now. Tests use it to see that a proxy closed the upstream side when the
+     * browser went away (and that nothing leaks).
+     */
+    public int openWebSockets() {
+        return loop.openWebSockets();
     }
 
     /** The current {@code REMOTE_HOST_HEADERS}, {@code PROXY_IP_ALLOWED_LIST} and {@code CSRF_TRUSTED_ORIGINS}. */

@@ -17,15 +17,26 @@ final class Sessions {
     static final class Session {
         final String id;
         final String csrfToken;
-        private final Map<Integer, JobRun> jobRuns = new HashMap<>();
+        /** Per job, the run of the socket that got furthest: where a new socket of this session starts. */
+        private final Map<Integer, JobRun> furthest = new HashMap<>();
 
         Session(String id, String csrfToken) {
             this.id = id;
             this.csrfToken = csrfToken;
         }
 
-        JobRun jobRun(int jobId) {
-            return jobRuns.computeIfAbsent(jobId, JobRun::new);
+        /** A run for a new socket: a copy of the furthest one so far, or a fresh run from counter 1. */
+        JobRun resume(int jobId) {
+            JobRun run = furthest.get(jobId);
+            return run == null ? new JobRun(jobId) : run.copy();
+        }
+
+        /** Remembers a socket's run when it is the furthest of this session. */
+        void progressed(JobRun run) {
+            JobRun known = furthest.get(run.jobId());
+            if (known == null || run.lastCounter() > known.lastCounter()) {
+                furthest.put(run.jobId(), run);
+            }
         }
     }
 

@@ -12,7 +12,7 @@ public record CloseInfo(int code, String reason, boolean remote, long afterMilli
     public static final int ABNORMAL = 1006;
 
     public String describe() {
-        String who = remote ? "by the server side" : "by the probe";
+        String who = remote ? "by the far end (a proxy or Tower)" : "by the probe";
         String frame = code == ABNORMAL ? "connection dropped without a close frame (1006)" : "close code " + code;
         return String.format(java.util.Locale.ROOT, "closed %s after %.1f s: %s%s", who, afterMillis / 1000.0, frame,
                 reason == null || reason.isBlank() ? "" : " \"" + reason + "\"");

@@ -20,13 +20,14 @@ public final class Diagnosis {
         PageEvidence page = ev.page();
         checks.add(tls(page));
         checks.add(page(page));
-        boolean reachable = page.error() == null
+        boolean reachable = !page.schemeMismatch() && (page.error() == null
                 || !(page.error().kind().isTls() || page.error().kind() == TransportError.Kind.REFUSED
-                        || page.error().kind() == TransportError.Kind.UNKNOWN_HOST);
+                        || page.error().kind() == TransportError.Kind.UNKNOWN_HOST));
         if (!reachable) {
             for (String path : TowerProtocol.WEBSOCKET_PATHS) {
                 checks.add(Check.skip(CheckIds.handshake(path), "WebSocket handshake on " + path,
-                        "Not tried: the page could not be loaded."));
+                        page.schemeMismatch() ? "Not tried: wrong scheme for this port (see the tls check)."
+                                : "Not tried: the page could not be loaded."));
             }
         } else {
             for (HandshakeEvidence h : ev.handshakes()) {
@@ -54,6 +55,12 @@ public final class Diagnosis {
     static Check tls(PageEvidence page) {
         String title = "TLS (https:// page, wss:// live events)";
         boolean https = "https".equalsIgnoreCase(page.url().getScheme());
+        if (page.schemeMismatch()) {
+            return Check.finding(CheckIds.TLS, title, CheckStatus.FAIL, Cause.TLS_SCHEME_MISMATCH, https
+                    ? "This port does not speak TLS: the URL says https:// (so wss://) but " + page.otherScheme() + "."
+                    : "This port speaks TLS: the URL says http:// (so ws://) but " + page.otherScheme() + ".",
+                    page.evidence());
+        }
         if (!https) {
             // NGINX answers plain HTTP on a TLS port with 400 and this text; Apache with a 400 about "SSL-enabled".
             String body = page.body().toLowerCase(Locale.ROOT);
@@ -91,8 +98,8 @@ public final class Diagnosis {
 
     static Check page(PageEvidence page) {
         String title = "Tower page loads and sets its cookies";
-        if (page.error() != null) {
-            if (page.error().kind().isTls()) {
+        if (page.error() != null || page.schemeMismatch()) {
+            if (page.schemeMismatch() || page.error().kind().isTls()) {
                 return Check.skip(CheckIds.PAGE, title, "Not loaded: TLS failed (see the tls check).");
             }
             return Check.finding(CheckIds.PAGE, title, CheckStatus.FAIL,
@@ -201,7 +208,10 @@ public final class Diagnosis {
 
     static Check hostHeader(EchoEvidence echo) {
         String title = "Host header reaches Tower unchanged";
-        if (echo == null || !echo.available()) {
+        if (echo == null) {
+            return Check.skip(CheckIds.HOST_HEADER, title, "Not tried: the page could not be loaded.");
+        }
+        if (!echo.available()) {
             return Check.skip(CheckIds.HOST_HEADER, title, "Cannot see what reached Tower (only the mock Tower has"
                     + " " + TowerProtocol.ECHO_PATH + ").");
         }
@@ -227,6 +237,9 @@ public final class Diagnosis {
 
     static Check clientAddress(EchoEvidence echo, SettingsEvidence settings) {
         String title = "Client address forwarded to Tower";
+        if (echo == null && !settings.read()) {
+            return Check.skip(CheckIds.CLIENT_ADDRESS, title, "Not tried: the page could not be loaded.");
+        }
         var e = new LinkedHashMap<String, String>();
         boolean echoed = echo != null && echo.available();
         if (echoed) {

@@ -12,15 +12,17 @@ import java.util.Map;
  * @param seen       request headers the upstream received, names in lower case; null when unavailable
  * @param csrfStatus status of a POST with the page's Origin and CSRF token (Tower's CSRF check), 0 if not sent
  * @param csrfAnswer the start of that POST's answer body
+ * @param upgrade    how a request with the WebSocket upgrade headers reached Tower, or null when not seen
  */
-public record EchoEvidence(int status, String hostSent, Map<String, String> seen, int csrfStatus, String csrfAnswer) {
+public record EchoEvidence(
+        int status, String hostSent, Map<String, String> seen, int csrfStatus, String csrfAnswer, UpgradeEcho upgrade) {
 
     public EchoEvidence {
         seen = seen == null ? null : Map.copyOf(seen);
     }
 
     public static EchoEvidence unavailable(int status, String hostSent) {
-        return new EchoEvidence(status, hostSent, null, 0, null);
+        return new EchoEvidence(status, hostSent, null, 0, null, null);
     }
 
     /** True when Tower's CSRF check refused a same-origin POST (what a rewritten Host causes). */
@@ -40,6 +42,11 @@ public record EchoEvidence(int status, String hostSent, Map<String, String> seen
     public boolean hostPreserved() {
         String host = header("host");
         return host != null && host.equalsIgnoreCase(hostSent);
+    }
+
+    /** Apache's mod_proxy adds X-Forwarded-Server (ProxyAddHeaders, on by default); NGINX and the relay do not. */
+    public boolean viaApacheModProxy() {
+        return header("x-forwarded-server") != null;
     }
 
     /** True when the upstream saw a Cookie header carrying the named cookie. */

@@ -52,6 +52,17 @@ final class EchoParser {
         return result;
     }
 
+    /** The request's HTTP version as the echo reports it ({@code http_version}), or null. */
+    static String httpVersion(String json) {
+        try {
+            JsonNode root = JSON.readTree(json);
+            JsonNode version = root == null ? null : root.get("http_version");
+            return version == null || version.isNull() ? null : version.asText();
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
     private static void add(Map<String, String> result, String name, String value) {
         String key = name.toLowerCase(Locale.ROOT);
         String separator = key.equals("cookie") ? "; " : ", ";

@@ -62,10 +62,20 @@ final class HandshakeDiagnosis {
                             + " which uses /api/websocket/.", evidence);
         }
         if (status == 400 || status == 404 || status == 405 || status == 426 || (status >= 200 && status < 300)) {
+            String missing = "";
+            if (echo != null && echo.upgrade() != null) {
+                evidence.put("upgrade headers reaching Tower", echo.upgrade().describe());
+                if (!echo.upgrade().missingNginxLines().isEmpty()) {
+                    missing = " Tower received " + echo.upgrade().describe() + "; " + (echo.viaApacheModProxy()
+                            ? "Apache (its X-Forwarded-Server reached Tower) passes the upgrade only with"
+                                    + " upgrade=websocket on the ProxyPass line (2.4.47+)."
+                            : "for NGINX that means missing: " + String.join(" ", echo.upgrade().missingNginxLines()));
+                }
+            }
             return Check.finding(id, title, CheckStatus.FAIL, Cause.UPGRADE_NOT_PASSED,
                     status + " instead of 101: Tower saw a plain GET, so the proxy did not pass the Upgrade and"
                             + " Connection headers (the browser shows 'Unexpected response code: " + status + "' or"
-                            + " 'closed before the connection is established').", evidence);
+                            + " 'closed before the connection is established')." + missing, evidence);
         }
         return Check.finding(id, title, CheckStatus.FAIL, Cause.HANDSHAKE_REFUSED,
                 status + " instead of 101 on the WebSocket handshake.", evidence);

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 
@@ -15,9 +16,16 @@ import org.java_websocket.exceptions.WebsocketNotConnectedException;
  */
 public final class LiveEventsProbe {
     private final ProbeOptions options;
+    private final Consumer<String> progress;
 
     public LiveEventsProbe(ProbeOptions options) {
+        this(options, step -> { });
+    }
+
+    /** @param progress told each step as it starts (the CLI shows them on stderr; long idle waits need it) */
+    public LiveEventsProbe(ProbeOptions options, Consumer<String> progress) {
         this.options = options;
+        this.progress = progress;
     }
 
     public ProbeReport run() throws InterruptedException {
@@ -26,16 +34,19 @@ public final class LiveEventsProbe {
 
     ProbeEvidence gather() throws InterruptedException {
         try (PageClient http = new PageClient(options)) {
+            progress.accept("loading " + options.url());
             PageEvidence page = http.fetchPage();
-            if (page.error() != null && page.error().kind() != TransportError.Kind.TIMEOUT
-                    && page.error().kind() != TransportError.Kind.CLOSED
-                    && page.error().kind() != TransportError.Kind.IO) {
+            if (mayBeTheOtherScheme(page)) {
+                page = page.withOtherScheme(SchemeCrossCheck.otherScheme(page.url(), options.timeout()));
+            }
+            if (nothingMoreToLearn(page)) {
                 return new ProbeEvidence(page, null, null, List.of(), null, null, options.idle().toSeconds());
             }
             URI base = page.url();
             if (options.hasCredentials() && !page.hasSessionCookie()) {
                 http.login(base);
             }
+            progress.accept("asking what reaches Tower (" + TowerProtocol.ECHO_PATH + ")");
             EchoEvidence echo = http.echo(base);
             SettingsEvidence settings = http.settings(base);
 
@@ -44,6 +55,7 @@ public final class LiveEventsProbe {
             ProbeSocket live = null;
             String livePath = null;
             for (String path : TowerProtocol.WEBSOCKET_PATHS) {
+                progress.accept("opening " + BrowserHeaders.websocket(base, path));
                 ProbeSocket socket = open(base, path, http, tls);
                 handshakes.add(evidence(socket, base, path, http));
                 if (socket.opened() && live == null) {
@@ -59,10 +71,13 @@ public final class LiveEventsProbe {
                 try {
                     TowerSession tower = new TowerSession(live, livePath, http.cookie(TowerProtocol.CSRF_COOKIE),
                             options.jobId(), options.timeout());
+                    progress.accept("subscribing on " + livePath + " and waiting for " + options.eventsWanted()
+                            + " job events");
                     session = tower.run(options.eventsWanted());
                     boolean eventsFlow = session.subscription() == SessionEvidence.Subscription.JOINED
                             && session.close() == null && !session.counters().isEmpty();
                     if (!options.idle().isZero() && eventsFlow) {
+                        progress.accept("staying idle for " + options.idle().toSeconds() + " s");
                         idle = tower.idle(options.idle());
                     }
                 } catch (WebsocketNotConnectedException e) {
@@ -75,6 +90,35 @@ public final class LiveEventsProbe {
         } catch (IOException e) {
             throw new IllegalStateException("closing the HTTP client failed", e);
         }
+    }
+
+    /**
+     * Wrong scheme, refused, unknown host, untrusted certificate: the WebSockets would fail the same way, so
+     * the probe stops. A page that timed out or was cut may still leave the WebSocket paths worth trying.
+     */
+    private static boolean nothingMoreToLearn(PageEvidence page) {
+        if (page.schemeMismatch()) {
+            return true;
+        }
+        return page.error() != null && switch (page.error().kind()) {
+            case TIMEOUT, CLOSED, IO -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * Failures a scheme mix-up looks like: no usable answer after connecting (a plain port hangs or resets on a
+     * ClientHello, or the JDK calls its answer "not TLS"), or a 400 to plain HTTP. A certificate complaint proves
+     * the port speaks TLS, so it is not one of them.
+     */
+    private static boolean mayBeTheOtherScheme(PageEvidence page) {
+        if (page.error() == null) {
+            return page.status() == 400;
+        }
+        return switch (page.error().kind()) {
+            case TLS_NOT_TLS, TIMEOUT, CLOSED, IO -> true;
+            default -> false;
+        };
     }
 
     private ProbeSocket open(URI base, String path, PageClient http, SSLContext tls) throws InterruptedException {

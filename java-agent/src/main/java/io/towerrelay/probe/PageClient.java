@@ -140,10 +140,31 @@ final class PageClient implements Closeable {
                 }
                 int[] csrf = new int[1];
                 String answer = csrfPost(base, csrf);
-                return new EchoEvidence(200, hostSent, seen, csrf[0], answer);
+                return new EchoEvidence(200, hostSent, seen, csrf[0], answer, upgradeEcho(base));
             });
         } catch (IOException e) {
             return EchoEvidence.unavailable(0, hostSent);
+        }
+    }
+
+    /**
+     * Sends the echo endpoint a GET carrying the WebSocket upgrade headers, to see which of them the proxy
+     * passes on (and over which HTTP version). Null when that request does not come back as an echo.
+     */
+    private UpgradeEcho upgradeEcho(URI base) {
+        HttpGet get = new HttpGet(base.resolve(TowerProtocol.ECHO_PATH));
+        get.setHeader(HttpHeaders.UPGRADE, "websocket");
+        get.setHeader(HttpHeaders.CONNECTION, "Upgrade");
+        try {
+            return client.execute(get, response -> {
+                String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+                Map<String, String> seen = response.getCode() == 200 ? EchoParser.headers(body) : null;
+                String version = EchoParser.httpVersion(body);
+                return seen == null || version == null ? null
+                        : new UpgradeEcho(version, seen.get("upgrade"), seen.get("connection"));
+            });
+        } catch (IOException e) {
+            return null;
         }
     }
 

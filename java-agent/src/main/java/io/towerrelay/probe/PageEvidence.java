@@ -14,13 +14,30 @@ import java.util.Set;
  * @param body        the start of the body, for evidence
  * @param tls         the TLS session, or null for plain HTTP
  * @param error       why no response came, or null
+ * @param otherScheme what the same port answered in the other scheme (http vs https) when the page failed, or null
  */
 public record PageEvidence(
-        URI url, int status, String server, Set<String> cookieNames, String body, TlsSession tls, TransportError error) {
+        URI url, int status, String server, Set<String> cookieNames, String body, TlsSession tls, TransportError error,
+        String otherScheme) {
 
     public PageEvidence {
         cookieNames = cookieNames == null ? Set.of() : Set.copyOf(cookieNames);
         body = body == null ? "" : body;
+    }
+
+    public PageEvidence(
+            URI url, int status, String server, Set<String> cookieNames, String body, TlsSession tls,
+            TransportError error) {
+        this(url, status, server, cookieNames, body, tls, error, null);
+    }
+
+    public PageEvidence withOtherScheme(String answer) {
+        return new PageEvidence(url, status, server, cookieNames, body, tls, error, answer);
+    }
+
+    /** True when the port speaks the other scheme: the URL's http/https (and so ws/wss) is the wrong one. */
+    public boolean schemeMismatch() {
+        return otherScheme != null;
     }
 
     public boolean answered() {
@@ -50,6 +67,9 @@ public record PageEvidence(
         }
         if (tls != null) {
             e.put("tls", tls.description() + (tls.verified() ? "" : " (NOT verified: --insecure)"));
+        }
+        if (otherScheme != null) {
+            e.put("other scheme", otherScheme);
         }
         return e;
     }

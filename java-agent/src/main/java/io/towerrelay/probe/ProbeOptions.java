@@ -57,7 +57,7 @@ public record ProbeOptions(
         return user != null && password != null;
     }
 
-    /** Fails with a message naming the file when it holds no usable CA certificate. */
+    /** Fails with a {@code UserError} naming the file when it holds no usable CA certificate. */
     public static void checkCaFile(java.nio.file.Path caFile) {
         TlsTrust.keyStoreOf(caFile);
     }

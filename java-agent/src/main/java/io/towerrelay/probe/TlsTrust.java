@@ -1,15 +1,11 @@
 package io.towerrelay.probe;
 
+import io.towerrelay.proxy.PemFiles;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.Collection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
@@ -25,7 +21,7 @@ final class TlsTrust {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             if (options.insecure()) {
-                context.init(null, new TrustManager[] {new TrustEverything()}, null);
+                return trustingEverything();
             } else if (options.caFile() != null) {
                 TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
                 tmf.init(keyStoreOf(options.caFile()));
@@ -39,28 +35,29 @@ final class TlsTrust {
         }
     }
 
-    /**
-     * Reads every certificate of a PEM (or DER) file into a trust store.
-     *
-     * @throws IllegalArgumentException when the file is unreadable or holds no certificate
-     */
+    /** A context that accepts any certificate: for --insecure, and to learn whether a port speaks TLS at all. */
+    static SSLContext trustingEverything() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {new TrustEverything()}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every certificate of a PEM file as trust anchors; an unreadable or empty file is a {@code UserError} naming it. */
     static KeyStore keyStoreOf(Path caFile) {
-        try (InputStream in = Files.newInputStream(caFile)) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            if (certs.isEmpty()) {
-                throw new IllegalArgumentException(caFile + ": no certificate in the file (expected PEM)");
-            }
+        try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
             int i = 0;
-            for (Certificate cert : certs) {
+            for (X509Certificate cert : PemFiles.certificates(caFile)) {
                 store.setCertificateEntry("ca-" + i++, cert);
             }
             return store;
-        } catch (IOException e) {
-            throw new IllegalArgumentException(caFile + ": cannot read: " + e.getMessage(), e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException(caFile + ": not a PEM certificate: " + e.getMessage(), e);
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException("cannot build a trust store: " + e.getMessage(), e);
         }
     }
 

@@ -20,10 +20,12 @@ final class ConnectionGate implements IOSessionListener {
     private final RelayMetrics metrics;
     private final int maxConnections;
     private final IOSessionListener next;
+    private final HeadDeadline headDeadline;
     /** Sessions closed at connect; their disconnect must not be counted. */
     private final Set<String> rejected = ConcurrentHashMap.newKeySet();
 
-    ConnectionGate(RelayMetrics metrics, int maxConnections, IOSessionListener next) {
+    ConnectionGate(RelayMetrics metrics, int maxConnections, HeadDeadline headDeadline, IOSessionListener next) {
+        this.headDeadline = headDeadline;
         this.metrics = metrics;
         this.maxConnections = maxConnections;
         this.next = next;
@@ -39,6 +41,7 @@ final class ConnectionGate implements IOSessionListener {
             return;
         }
         metrics.connectionOpened();
+        headDeadline.connected(session);
         if (next != null) {
             next.connected(session);
         }
@@ -82,9 +85,14 @@ final class ConnectionGate implements IOSessionListener {
     @Override
     public void disconnected(IOSession session) {
         if (rejected.remove(session.getId())) {
+            // Not counted, but listeners further down may have seen its TLS start: let them forget it.
+            if (next != null) {
+                next.disconnected(session);
+            }
             return;
         }
         metrics.connectionClosed();
+        headDeadline.disconnected(session);
         if (next != null) {
             next.disconnected(session);
         }

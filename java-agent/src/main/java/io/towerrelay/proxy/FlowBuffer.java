@@ -5,33 +5,51 @@ import java.nio.ByteBuffer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 
 /**
- * The bytes of one body direction that the reading side has taken and the writing side has not yet written.
- * The window the reader grants ({@link #room()}) keeps it near {@link #HIGH_WATER}; it may grow a little past it
- * because HttpCore5 hands over whatever one socket read returned. Not thread-safe: callers hold the exchange lock.
+ * The bytes of one body direction that the reading side has taken and the writing side has not yet written,
+ * plus the reading side's HttpCore5 input window. HttpCore5 resumes reading on ANY positive capacity update, even
+ * one that leaves its window negative, so granting "what was drained" lets a fast sender fill memory. Instead this
+ * tracks the window as HttpCore5 does (initial + granted - received) and only grants what brings window plus
+ * buffered bytes up to {@link #HIGH_WATER}. It may hold a little more, because HttpCore5 hands over whatever one
+ * socket read returned. Not thread-safe: callers hold the exchange lock.
  *
  * <p>The array is allocated on the first byte, not with the exchange: most requests (every GET) have no body
  * and many answers are small, and two eager 16 KiB arrays per exchange were the relay's largest allocation
  * under load (JFR, bench/profile.sh).
  */
 final class FlowBuffer {
-    /** How much one direction may hold; 64 KiB keeps a slow client from costing more than that per request. */
+    /**
+     * How much one direction may hold, and the initial HttpCore5 input window (both bootstraps are configured with
+     * it): 64 KiB keeps a slow client from costing more than that per request.
+     */
     static final int HIGH_WATER = 64 * 1024;
     private static final int INITIAL = 16 * 1024;
     private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
     private ByteBuffer buffer = NONE; // write mode
+    private long received;
+    private long granted = HIGH_WATER;
+
+    /**
+     * The capacity increment to send to the reader now (0 for none): enough that the reader's window plus what is
+     * buffered reaches {@link #HIGH_WATER}. Counts it as granted.
+     */
+    int takeGrant() {
+        long window = granted - received;
+        long wanted = (long) HIGH_WATER - buffer.position() - window;
+        if (wanted <= 0) {
+            return 0;
+        }
+        granted += wanted;
+        return (int) wanted;
+    }
 
     int size() {
         return buffer.position();
     }
 
-    /** How much more the reader may be allowed to send. */
-    int room() {
-        return Math.max(0, HIGH_WATER - buffer.position());
-    }
-
     /** Takes all of {@code src}: HttpCore5 reuses that buffer once consume() returns. */
     void put(ByteBuffer src) {
+        received += src.remaining();
         if (src.remaining() > buffer.remaining()) {
             int needed = buffer.position() + src.remaining();
             // Grow by doubling, but never far past the window: HIGH_WATER plus one more read is all it can hold.
@@ -44,16 +62,27 @@ final class FlowBuffer {
         buffer.put(src);
     }
 
+    /** Bytes the relay made itself (an error body): not read from a peer, so not counted against a window. */
     void put(byte[] bytes) {
         put(ByteBuffer.wrap(bytes));
+        received -= bytes.length;
     }
 
     /** Writes as much as the channel takes now; returns the number of bytes written. */
     int writeTo(DataStreamChannel channel) throws IOException {
-        if (buffer.position() == 0) {
+        return writeTo(channel, Integer.MAX_VALUE);
+    }
+
+    /** Writes at most {@code max} bytes; returns the number of bytes written. */
+    int writeTo(DataStreamChannel channel, int max) throws IOException {
+        if (buffer.position() == 0 || max <= 0) {
             return 0;
         }
         buffer.flip();
+        int savedLimit = buffer.limit();
+        if (buffer.remaining() > max) {
+            buffer.limit(buffer.position() + max);
+        }
         int total = 0;
         try {
             while (buffer.hasRemaining()) {
@@ -64,6 +93,7 @@ final class FlowBuffer {
                 total += n;
             }
         } finally {
+            buffer.limit(savedLimit);
             buffer.compact();
         }
         return total;

@@ -62,6 +62,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     private boolean responseEndSent;
     private CapacityChannel upstreamCapacity;
     private DataStreamChannel clientOutput;
+    /** The response's Content-Length, or -1 when chunked or close-delimited. */
+    private long responseLength = -1;
+    /** A bodiless upstream response waiting for the upstream connection's release. */
+    private HttpResponse bodilessHead;
     /** The upstream broke after the response head went out: the client connection must be cut, not ended. */
     private Exception abortCause;
 
@@ -93,6 +97,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             upstreamRequest = outgoing;
             requestEntity = entityDetails;
             requestEnd = entityDetails == null;
+            requestEndSent = entityDetails == null; // no body: the head alone completes the request
             responseChannel = channel;
             serverContext = context;
         } finally {
@@ -128,7 +133,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         lock.lock();
         try {
             clientCapacity = channel;
-            room = upstreamDone ? 0 : requestBody.room();
+            room = upstreamDone ? 0 : requestBody.takeGrant();
         } finally {
             lock.unlock();
         }
@@ -195,10 +200,20 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 // Throwing makes HttpCore5 close the client connection, so the client sees a cut, not a short body.
                 throw new IOException("upstream failed after the response started: " + abortCause.getMessage(), abortCause);
             }
-            int written = responseBody.writeTo(channel);
+            int max = Integer.MAX_VALUE;
+            if (!responseEnd && responseLength >= 0 && record.bytesOut + responseBody.size() >= responseLength) {
+                // The buffer holds the end of a Content-Length body. Keep its last byte until the upstream
+                // connection is back in the pool: a client that has every byte sends its next request at once,
+                // and that request must find the pooled connection instead of opening another.
+                max = responseBody.size() - 1;
+            }
+            int written = responseBody.writeTo(channel, max);
             record.bytesOut += written;
             if (written > 0 && upstreamCapacity != null && !upstreamDone) {
-                upstreamCapacity.update(written);
+                int grant = responseBody.takeGrant();
+                if (grant > 0) {
+                    upstreamCapacity.update(grant);
+                }
             }
             if (responseEnd && !responseEndSent && responseBody.size() == 0) {
                 responseEndSent = true;
@@ -381,7 +396,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 upstreamOutput = channel;
                 int written = requestBody.writeTo(channel);
                 if (written > 0 && clientCapacity != null) {
-                    clientCapacity.update(written);
+                    int grant = requestBody.takeGrant();
+                    if (grant > 0) {
+                        clientCapacity.update(grant);
+                    }
                 }
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     requestEndSent = true;
@@ -410,16 +428,21 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 responseStarted = true;
                 record.status = response.getCode();
                 if (entityDetails == null) {
-                    responseEnd = true;
+                    // Bodiless (HEAD, 204, 304): answer the client once the connection is back in the pool.
                     upstreamDone = true;
+                    bodilessHead = head;
+                    return;
                 }
             } finally {
                 lock.unlock();
             }
-            responseChannel.sendResponse(head, entityDetails, serverContext);
-            if (entityDetails == null) {
-                releaseUpstream(requestEndSentNow());
+            lock.lock();
+            try {
+                responseLength = entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
+            } finally {
+                lock.unlock();
             }
+            responseChannel.sendResponse(head, entityDetails, serverContext);
         }
 
         @Override
@@ -428,7 +451,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             lock.lock();
             try {
                 upstreamCapacity = channel;
-                room = responseBody.room();
+                room = responseBody.takeGrant();
             } finally {
                 lock.unlock();
             }
@@ -460,16 +483,11 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             DataStreamChannel out;
             lock.lock();
             try {
-                responseEnd = true;
+                // responseEnd is set in releaseResources(), after the connection is back in the pool.
                 responseTrailers = trailers;
                 upstreamDone = true;
-                out = clientOutput;
             } finally {
                 lock.unlock();
-            }
-            releaseUpstream(requestEndSentNow());
-            if (out != null) {
-                out.requestOutput();
             }
         }
 
@@ -483,9 +501,44 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             onUpstreamFailure(new IOException("upstream exchange cancelled"), false);
         }
 
+        /**
+         * HttpCore5 is done with the upstream exchange. Only now may the connection go back to the pool, and only
+         * after that may the client see the end of its response: otherwise the client's next request can race
+         * ahead of the release and open a second upstream connection.
+         */
         @Override
         public void releaseResources() {
-            // The endpoint is released by whichever side finishes the exchange; nothing is held here.
+            boolean completed;
+            HttpResponse head;
+            DataStreamChannel out;
+            lock.lock();
+            try {
+                completed = upstreamDone && abortCause == null && !responseEnd && record.error == null;
+                head = bodilessHead;
+                bodilessHead = null;
+            } finally {
+                lock.unlock();
+            }
+            releaseUpstream(completed && requestEndSentNow());
+            if (!completed) {
+                return;
+            }
+            lock.lock();
+            try {
+                responseEnd = true;
+                out = clientOutput;
+            } finally {
+                lock.unlock();
+            }
+            if (head != null) {
+                try {
+                    responseChannel.sendResponse(head, null, serverContext);
+                } catch (HttpException | IOException e) {
+                    LOG.debug("could not answer {}: {}", record.remote, e.toString());
+                }
+            } else if (out != null) {
+                out.requestOutput();
+            }
         }
 
         private boolean requestEndSentNow() {

@@ -23,10 +23,12 @@ import io.towerrelay.tunnel.WebSocketTunnels;
 final class RelayDispatcher implements AsyncServerExchangeHandler {
     private final ProxyServices services;
     private final RequestScreen screen;
+    private final HeadDeadline headDeadline;
     private final WebSocketTunnels tunnels;
     private volatile AsyncServerExchangeHandler delegate;
 
-    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels) {
+    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline) {
+        this.headDeadline = headDeadline;
         this.services = services;
         this.screen = screen;
         this.tunnels = tunnels;
@@ -35,7 +37,8 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     @Override
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
             HttpContext context) throws HttpException, IOException {
-        Optional<Refusal> refusal = screen.check(request);
+        headDeadline.headReceived(context);
+        Optional<Refusal> refusal = screen.check(request, context);
         if (refusal.isPresent()) {
             delegate = new FixedResponseHandler(services, refusal.get());
             delegate.handleRequest(request, entityDetails, responseChannel, context);

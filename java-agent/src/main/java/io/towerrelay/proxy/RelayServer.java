@@ -20,7 +20,6 @@ import org.apache.hc.core5.http.impl.bootstrap.AsyncServerBootstrap;
 import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
-import org.apache.hc.core5.http.protocol.RequestValidateHost;
 import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseDate;
 import org.apache.hc.core5.io.CloseMode;
@@ -47,10 +46,12 @@ public final class RelayServer implements AutoCloseable {
     private final AdminServer admin;
     private final InetSocketAddress listenAddress;
     private final RelayMetrics metrics;
+    private final HeadDeadline headDeadline;
     private boolean closed;
 
     private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, WebSocketTunnels tunnels,
-            AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics) {
+            AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline) {
+        this.headDeadline = headDeadline;
         this.tunnels = tunnels;
         this.config = config;
         this.server = server;
@@ -84,6 +85,7 @@ public final class RelayServer implements AutoCloseable {
                 new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
                 metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
+        HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
         WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
@@ -110,16 +112,20 @@ public final class RelayServer implements AutoCloseable {
                         // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
                         .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
                         .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                        .setInitialWindowSize(FlowBuffer.HIGH_WATER)
                         .build())
                 .setHttpProcessor(HttpProcessorBuilder.create()
-                        .add(new RequestValidateHost())
+                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
                         .add(new ResponseDate())
                         .add(MessageFraming.RESPONSE)
                         .add(new ResponseConnControl())
                         .build())
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
-                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels))
-                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), tunnels.sessionListener()))
+                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline))
+                .setIOSessionDecorator(ReadInterestGate::new)
+                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()))
+                // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
+                .setIOSessionDecorator(tunnels.sessionDecorator())
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
             bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));
@@ -134,6 +140,7 @@ public final class RelayServer implements AutoCloseable {
         } catch (ExecutionException | InterruptedException e) {
             server.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
+            headDeadline.close();
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
@@ -147,13 +154,14 @@ public final class RelayServer implements AutoCloseable {
             } catch (IOException e) {
                 server.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
+                headDeadline.close();
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
             }
         }
         LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics);
+        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline);
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -216,6 +224,7 @@ public final class RelayServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         server.close(CloseMode.IMMEDIATE);
+        headDeadline.close();
         tunnels.close(CloseMode.GRACEFUL);
         if (admin != null) {
             admin.close();

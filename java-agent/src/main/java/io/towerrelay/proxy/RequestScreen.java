@@ -1,10 +1,18 @@
 package io.towerrelay.proxy;
 
 import io.towerrelay.config.LimitsConfig;
+import java.net.URISyntaxException;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.Method;
 import org.apache.hc.core5.net.URIAuthority;
@@ -15,15 +23,38 @@ import org.apache.hc.core5.net.URIAuthority;
  */
 public final class RequestScreen {
     private final LimitsConfig limits;
+    /** Connections answered with close; weak so that a closed connection's entry goes with its duplexer. */
+    private final Set<EndpointDetails> closing = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     public RequestScreen(LimitsConfig limits) {
         this.limits = limits;
+    }
+
+    /**
+     * As {@link #check(HttpRequest)}, and once a request on a connection was refused with close, every request
+     * pipelined after it on that connection is refused too: HttpCore5 still dispatches requests it had already read
+     * before the {@code Connection: close} answer went out, and those must never reach Tower (request smuggling).
+     */
+    public Optional<Refusal> check(HttpRequest request, HttpContext context) {
+        EndpointDetails connection = HttpCoreContext.cast(context).getEndpointDetails();
+        if (connection != null && closing.contains(connection)) {
+            return Optional.of(new Refusal(400, "request pipelined after a refused request on a closing connection", true));
+        }
+        Optional<Refusal> refusal = check(request);
+        if (connection != null && refusal.isPresent() && refusal.get().close()) {
+            closing.add(connection);
+        }
+        return refusal;
     }
 
     public Optional<Refusal> check(HttpRequest request) {
         String method = request.getMethod();
         if (Method.CONNECT.isSame(method)) {
             return Optional.of(new Refusal(405, "CONNECT refused: tower-relay is a reverse proxy, not a forward proxy", true));
+        }
+        Optional<String> malformed = HeadSyntax.problem(request);
+        if (malformed.isPresent()) {
+            return Optional.of(new Refusal(400, "malformed request: " + malformed.get(), true));
         }
         String target = request.getRequestUri();
         int requestLine = method.length() + 1 + (target == null ? 0 : target.length()) + 1 + 8;
@@ -48,6 +79,12 @@ public final class RequestScreen {
             return Optional.of(new Refusal(400, "more than one Host header", true));
         }
         Header host = request.getFirstHeader("Host");
+        if (host == null && !HttpVersion.HTTP_1_0.equals(request.getVersion())) {
+            return Optional.of(new Refusal(400, "no Host header", true));
+        }
+        if (host != null && !validAuthority(host.getValue())) {
+            return Optional.of(new Refusal(400, "invalid Host header", true));
+        }
         URIAuthority authority = request.getAuthority();
         if (request.getScheme() != null && authority != null && host != null && !sameAuthority(authority, host.getValue())) {
             // Absolute-form naming a host other than the Host header: a client using us as a forward proxy.
@@ -55,6 +92,15 @@ public final class RequestScreen {
                     + ") refused: tower-relay is a reverse proxy, not an open proxy", true));
         }
         return Optional.empty();
+    }
+
+    private static boolean validAuthority(String value) {
+        try {
+            URIAuthority.create(value.trim());
+            return true;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     private static boolean sameAuthority(URIAuthority authority, String hostHeader) {

@@ -14,7 +14,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.hc.core5.http.nio.ssl.BasicClientTlsStrategy;
 import org.apache.hc.core5.http.nio.ssl.BasicServerTlsStrategy;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
@@ -91,20 +91,33 @@ public final class TlsContexts {
     /** The same settings for engines the tunnel creates for wss upstreams. */
     public static void configureClientEngine(SSLEngine engine, boolean verify) {
         engine.setEnabledProtocols(PROTOCOLS);
-        if (verify) {
-            SSLParameters params = engine.getSSLParameters();
-            params.setEndpointIdentificationAlgorithm("HTTPS");
-            engine.setSSLParameters(params);
-        }
+        SSLParameters params = engine.getSSLParameters();
+        params.setEndpointIdentificationAlgorithm(verify ? "HTTPS" : null);
+        engine.setSSLParameters(params);
     }
 
-    /** Used only when the user set upstream.tls-verify: false, which the relay warns about at start. */
-    private static final class TrustEverything implements X509TrustManager {
+    /**
+     * Used only when the user set upstream.tls-verify: false, which the relay warns about at start. Extended, so
+     * the JDK does not wrap it in a host name check of its own.
+     */
+    private static final class TrustEverything extends X509ExtendedTrustManager {
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket) {}
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

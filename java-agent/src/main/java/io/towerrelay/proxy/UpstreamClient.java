@@ -6,6 +6,7 @@ import java.util.concurrent.Future;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.config.Http1Config;
 import org.apache.hc.core5.http.impl.bootstrap.AsyncRequesterBootstrap;
 import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncRequester;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
@@ -47,7 +48,9 @@ final class UpstreamClient {
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
                         .build())
                 // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
+                .setHttp1Config(Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build())
                 .setHttpProcessor(HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build())
+                .setIOSessionDecorator(ReadInterestGate::new)
                 .setMaxTotal(config.poolSize())
                 .setDefaultMaxPerRoute(config.poolSize())
                 .setPoolReusePolicy(PoolReusePolicy.LIFO)

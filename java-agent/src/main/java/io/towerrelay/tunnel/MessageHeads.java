@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.proxy.HopByHopHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -18,10 +19,6 @@ import org.apache.hc.core5.util.CharArrayBuffer;
 
 /** Writing the handshake request head and reading the upstream's response head, by hand (see the package doc). */
 final class MessageHeads {
-
-    /** Headers that belong to one connection, never forwarded as they are (RFC 7230 section 6.1). */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade");
 
     private MessageHeads() {
     }
@@ -85,15 +82,8 @@ final class MessageHeads {
 
     /** Hop-by-hop headers plus every header the message's {@code Connection} names, lower case. */
     static Set<String> connectionScoped(HttpMessage message) {
-        Set<String> names = new HashSet<>(HOP_BY_HOP);
-        for (Iterator<Header> it = message.headerIterator("Connection"); it.hasNext(); ) {
-            for (String token : it.next().getValue().split(",")) {
-                String name = token.trim().toLowerCase(Locale.ROOT);
-                if (!name.isEmpty()) {
-                    names.add(name);
-                }
-            }
-        }
+        Set<String> names = new HashSet<>(HopByHopHeaders.ALWAYS);
+        names.addAll(HopByHopHeaders.connectionTokens(message));
         return names;
     }
 

@@ -31,6 +31,7 @@ final class Pipe {
     private boolean writerArmed;
     private boolean endOfInput;     // the source will send nothing more
     private boolean abandoned;      // the sink is gone: drop what comes
+    private boolean delivered;      // the source ended and everything it sent was written to the sink
     private long transferred;
 
     Pipe(BufferPool pool) {
@@ -54,6 +55,18 @@ final class Pipe {
             writerArmed = true;
             sink.setEvent(SelectionKey.OP_WRITE);
         }
+    }
+
+    /** Source thread: (re)assert read interest unless backpressure or end of stream says otherwise. */
+    synchronized void settleReadInterest() {
+        if (!readerPaused && !endOfInput) {
+            source.setEvent(SelectionKey.OP_READ);
+        }
+    }
+
+    /** Nothing more will go through this pipe: delivered to the end, or its sink is gone. */
+    synchronized boolean finished() {
+        return delivered || abandoned;
     }
 
     synchronized boolean hasData() {
@@ -94,7 +107,7 @@ final class Pipe {
         if (!open) {
             endOfInput = true;
         }
-        if ((size() > 0 || endOfInput) && !writerArmed) {
+        if ((size() > 0 || endOfInput) && !writerArmed && !delivered) {
             writerArmed = true;
             sink.setEvent(SelectionKey.OP_WRITE);
         }
@@ -108,7 +121,8 @@ final class Pipe {
     /**
      * Sink thread, when writable: write what waits.
      *
-     * @return true when the source has ended and everything has been written: the sink may now be closed
+     * @return true, once, when the source has ended and everything it sent has been written: the sink's output
+     *         may now be shut
      */
     synchronized boolean drain() throws IOException {
         if (buffer != null && buffer.position() > 0) {
@@ -130,12 +144,13 @@ final class Pipe {
         }
         int size = size();
         if (size == 0) {
-            if (endOfInput) {
-                return true;
-            }
             writerArmed = false;
             if ((sink.getEventMask() & SelectionKey.OP_WRITE) != 0) {
                 sink.clearEvent(SelectionKey.OP_WRITE);
+            }
+            if (endOfInput && !delivered && !abandoned) {
+                delivered = true;
+                return true;
             }
         }
         if (readerPaused && !endOfInput && size <= LOW_WATER) {
@@ -151,7 +166,7 @@ final class Pipe {
             return;
         }
         endOfInput = true;
-        if (!writerArmed && !abandoned) {
+        if (!writerArmed && !abandoned && !delivered) {
             writerArmed = true;
             sink.setEvent(SelectionKey.OP_WRITE);
         }

@@ -12,9 +12,11 @@ import org.slf4j.LoggerFactory;
 /**
  * An open WebSocket tunnel: two sessions, one {@link Pipe} each way, no frame parsing.
  *
- * <p>Closing: when one side ends (end of stream, reset, idle timeout, shutdown), it stops reading; what it sent
- * is flushed to the other side, which is then closed; what was waiting for the ended side is dropped. The
- * listener hears {@code closed} once both sessions are gone.
+ * <p>Closing, as TCP does it: a side that sends end of stream stops being read; what it sent is flushed to the
+ * other side, whose output is then shut (half-close), while bytes the other way keep flowing. Once both
+ * directions have ended, both sessions are closed. A side that is gone (reset, idle timeout, shutdown) ends
+ * its direction the same way; what was waiting for it is dropped. The listener hears {@code closed} once
+ * both sessions are gone.
  */
 final class Tunnel {
 
@@ -104,6 +106,7 @@ final class Tunnel {
         }
         end.inbound().endOfInput();
         end.outbound().abandon();
+        closeWhenBothDirectionsEnded();
         if (end == clientEnd) {
             try {
                 releaseExchange.run();
@@ -127,6 +130,18 @@ final class Tunnel {
     boolean idleExpired() {
         return idleTimeout.isEnabled()
                 && System.nanoTime() - lastActivityNanos >= idleTimeout.toNanoseconds() - 50_000_000L;
+    }
+
+    /** A sink has been given everything its peer sent before ending. */
+    void delivered() {
+        closeWhenBothDirectionsEnded();
+    }
+
+    private void closeWhenBothDirectionsEnded() {
+        if (clientToUpstream.finished() && upstreamToClient.finished()) {
+            clientEnd.session().close();
+            upstreamEnd.session().close();
+        }
     }
 
     /** The first cause wins: an idle timeout or shutdown is reported as such, not as "client". */

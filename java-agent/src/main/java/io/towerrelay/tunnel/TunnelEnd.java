@@ -2,11 +2,14 @@ package io.towerrelay.tunnel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import org.apache.hc.core5.http.nio.command.ShutdownCommand;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.Command;
 import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.ssl.SSLIOSession;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +24,7 @@ final class TunnelEnd implements IOEventHandler {
     private final IOSession session;
     private final Pipe inbound;
     private final Pipe outbound;
+    private boolean settled;
 
     TunnelEnd(Tunnel tunnel, String name, IOSession session, Pipe inbound, Pipe outbound) {
         this.tunnel = tunnel;
@@ -63,11 +67,39 @@ final class TunnelEnd implements IOEventHandler {
     @Override
     public void outputReady(IOSession ignored) throws IOException {
         tunnel.touch();
+        if (!settled) {
+            // First event on this session's own thread. The client session was switched from the upstream's
+            // thread while HttpCore5's HTTP handler might still have been finishing an event here (and turning
+            // read interest off): set it again now that nothing else can touch it.
+            settled = true;
+            inbound.settleReadInterest();
+        }
         if (session.hasCommands() && shutdownRequested()) {
             return;
         }
         if (outbound.drain()) {
-            // The other side ended and all it sent has been written here: close this side too.
+            // The other side ended and all it sent has been written here: pass the end on (half-close).
+            shutdownOutput();
+            tunnel.delivered();
+        }
+    }
+
+    /**
+     * Half-close: the peer reads end of stream but may still send (a WebSocket peer that shut its output after its
+     * Close frame still expects the other side's Close frame back). Under TLS that is close_notify, which
+     * HttpCore5's TLS layer sends on a graceful close while it goes on reading until the peer closes too.
+     */
+    private void shutdownOutput() {
+        if (session instanceof SSLIOSession
+                || (session instanceof TransportSecurityLayer tls && tls.getTlsDetails() != null)) {
+            session.close(CloseMode.GRACEFUL);
+        } else if (session.channel() instanceof SocketChannel channel) {
+            try {
+                channel.shutdownOutput();
+            } catch (IOException ex) {
+                session.close(CloseMode.IMMEDIATE);
+            }
+        } else {
             session.close(CloseMode.GRACEFUL);
         }
     }
@@ -94,6 +126,11 @@ final class TunnelEnd implements IOEventHandler {
 
     @Override
     public void timeout(IOSession ignored, Timeout timeout) {
+        if (session.getStatus() != IOSession.Status.ACTIVE) {
+            // Output already shut and the peer never finished closing: no more waiting.
+            session.close(CloseMode.IMMEDIATE);
+            return;
+        }
         if (!tunnel.idleExpired()) {
             session.updateReadTime(); // restarts the session's timeout clock
             return;

@@ -1,8 +1,6 @@
 package io.towerrelay.tunnel;
 
-import java.util.Iterator;
-import java.util.Locale;
-import org.apache.hc.core5.http.Header;
+import io.towerrelay.proxy.HopByHopHeaders;
 import org.apache.hc.core5.http.HttpMessage;
 import org.apache.hc.core5.http.HttpRequest;
 
@@ -27,17 +25,6 @@ final class UpgradeHeaders {
 
     /** True when one of the comma-separated values of the header is {@code token}, ignoring case and blanks. */
     static boolean hasToken(HttpMessage message, String headerName, String token) {
-        for (Iterator<Header> it = message.headerIterator(headerName); it.hasNext(); ) {
-            String value = it.next().getValue();
-            if (value == null) {
-                continue;
-            }
-            for (String part : value.split(",")) {
-                if (part.trim().toLowerCase(Locale.ROOT).equals(token)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return HopByHopHeaders.tokens(message, headerName).contains(token);
     }
 }

@@ -55,7 +55,7 @@ class ProbeCommandTest {
         Path notPem = Files.writeString(dir.resolve("ca.pem"), "hello\n");
         Result r = run("probe", "https://127.0.0.1:1/", "--ca", notPem.toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains(notPem.toString()).containsAnyOf("no certificate", "not a PEM certificate");
+        assertThat(r.err()).contains(notPem.toString()).containsAnyOf("BEGIN CERTIFICATE", "not a valid PEM certificate");
     }
 
     @Test

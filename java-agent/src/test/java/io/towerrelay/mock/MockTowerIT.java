@@ -129,6 +129,23 @@ class MockTowerIT {
     }
 
     @Test
+    void answersExpectContinueBeforeTheBody() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(tower.address());
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write(("POST /api/v2/mock/echo/ HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+                    + "Expect: 100-continue\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            RawHttp.Response interim = RawHttp.read(socket.getInputStream());
+            socket.getOutputStream().write("hello".getBytes(StandardCharsets.ISO_8859_1));
+            RawHttp.Response answer = RawHttp.read(socket.getInputStream());
+
+            assertThat(interim.status()).isEqualTo(100);
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(Json.read(answer.body()).get("body").asText()).isEqualTo("hello");
+        }
+    }
+
+    @Test
     void keepsAConnectionAliveAcrossPipelinedRequests() throws Exception {
         try (java.net.Socket socket = new java.net.Socket()) {
             socket.connect(tower.address());
@@ -235,6 +252,16 @@ class MockTowerIT {
 
         assertThat(plain.statusCode()).isEqualTo(400);
         assertThat(plain.body()).contains("without 'Upgrade: websocket'");
+    }
+
+    @Test
+    void upgradeOverHttp10IsAPlainGetAsRfc7230Says() throws Exception {
+        client.login();
+        RawHttp.Response refused = RawHttp.exchange(tower.address(), handshake("/websocket/",
+                "Cookie: awx_sessionid=" + client.cookie("awx_sessionid") + "\r\n").replace("HTTP/1.1", "HTTP/1.0"));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body()).contains("arrived as HTTP/1.0", "proxy_http_version 1.1");
     }
 
     @ParameterizedTest
@@ -346,6 +373,41 @@ class MockTowerIT {
         JsonNode next = second.nextWhere(m -> m.has("counter"));
 
         assertThat(next.get("counter").asInt()).isGreaterThan(lastSeen);
+    }
+
+    @Test
+    void twoSocketsOfOneSessionEachGetEveryEventInOrder() throws Exception {
+        LiveEventsTestSocket first = loggedInSocket();
+        first.send(client.subscription(client.cookie("csrftoken"), List.of("1")));
+        first.nextWhere(m -> m.path("counter").asInt() == 3);
+        LiveEventsTestSocket second = openSocket("/websocket/", client.cookieHeader());
+        second.next();
+        second.send(client.subscription(client.cookie("csrftoken"), List.of("1")));
+
+        int start = second.nextWhere(m -> m.has("counter")).get("counter").asInt();
+        for (int expected = start + 1; expected < start + 20; expected++) {
+            assertThat(second.nextWhere(m -> m.has("counter")).get("counter").asInt()).isEqualTo(expected);
+        }
+        int previous = 3;
+        for (int i = 0; i < 20; i++) {
+            int counter = first.nextWhere(m -> m.has("counter")).get("counter").asInt();
+            assertThat(counter).isEqualTo(previous + 1);
+            previous = counter;
+        }
+        assertThat(start).as("the second socket starts where the session got to").isGreaterThan(3);
+    }
+
+    @Test
+    void closedSocketsAreForgotten() throws Exception {
+        LiveEventsTestSocket first = loggedInSocket();
+        LiveEventsTestSocket second = openSocket("/api/websocket/", client.cookieHeader());
+        second.next();
+        assertThat(tower.openWebSockets()).isEqualTo(2);
+
+        first.closeBlocking();
+        second.getSocket().close(); // a tab that goes away without a close handshake
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> tower.openWebSockets() == 0);
     }
 
     @Test

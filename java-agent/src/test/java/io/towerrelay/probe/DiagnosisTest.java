@@ -47,6 +47,28 @@ class DiagnosisTest {
     }
 
     @Test
+    void theUpgradeEchoNamesTheMissingNginxLines() {
+        EchoEvidence echo = new EchoEvidence(200, "tower.example.com", Map.of("host", "tower.example.com"), 200, "",
+                new UpgradeEcho("HTTP/1.0", null, "close"));
+        Check check = HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 400, ""), echo, false);
+        assertThat(check.cause()).isEqualTo(Cause.UPGRADE_NOT_PASSED);
+        assertThat(check.evidence()).containsEntry("upgrade headers reaching Tower",
+                "HTTP/1.0, Upgrade: (none), Connection: close");
+        assertThat(check.summary()).contains("missing: proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade;"
+                + " proxy_set_header Connection $connection_upgrade;");
+
+        EchoEvidence viaApache = new EchoEvidence(200, "tower.example.com",
+                Map.of("host", "tower.example.com", "x-forwarded-server", "127.0.0.1"), 200, "",
+                new UpgradeEcho("HTTP/1.1", null, "Keep-Alive"));
+        assertThat(HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 400, ""), viaApache, false).summary())
+                .contains("upgrade=websocket on the ProxyPass line").doesNotContain("proxy_http_version");
+
+        UpgradeEcho onlyVersion = new UpgradeEcho("HTTP/1.0", "websocket", "upgrade");
+        assertThat(onlyVersion.missingNginxLines()).containsExactly("proxy_http_version 1.1;");
+        assertThat(new UpgradeEcho("HTTP/1.1", "websocket", "Upgrade").missingNginxLines()).isEmpty();
+    }
+
+    @Test
     void statuses426And404AlsoMeanAPlainGetReachedTower() {
         for (int status : new int[] {426, 404, 200}) {
             ProbeReport report = Diagnosis.diagnose(Evidence.withHandshakes(
@@ -158,7 +180,7 @@ class DiagnosisTest {
     void hostRewrittenFailsTheHostCheckEvenWhenTheSocketOpens() {
         EchoEvidence echo = new EchoEvidence(200, "tower.example.com",
                 Map.of("host", "127.0.0.1:8052", "cookie", "awx_sessionid=a", "x-forwarded-for", "10.1.2.3"), 403,
-                "{\"detail\":\"CSRF Failed: Origin checking failed\"}");
+                "{\"detail\":\"CSRF Failed: Origin checking failed\"}", null);
         ProbeEvidence ev = new ProbeEvidence(Evidence.page(), echo, SettingsEvidence.NOT_READ,
                 List.of(Evidence.opened("/api/websocket/"), Evidence.opened("/websocket/")), Evidence.streaming(),
                 null, 0);
@@ -306,6 +328,21 @@ class DiagnosisTest {
         assertThat(tls.evidence().get("tls")).contains("NOT verified");
         assertThat(ReportWriter.human(new ProbeReport("https://127.0.0.1:8443/", java.util.List.of(tls))))
                 .contains("Fix: Run again with --ca FILE");
+    }
+
+    @Test
+    void aPortAnsweringTheOtherSchemeIsASchemeMismatchAndNothingElseIsTried() {
+        PageEvidence hung = new PageEvidence(URI.create("https://127.0.0.1:8052/"), 0, null, Set.of(), "", null,
+                new TransportError(TransportError.Kind.TIMEOUT, "Read timed out"))
+                .withOtherScheme("http://127.0.0.1:8052/ answers HTTP/1.1 200 OK");
+        ProbeReport report = Diagnosis.diagnose(new ProbeEvidence(hung, null, null, List.of(), null, null, 0));
+
+        Check tls = report.check(CheckIds.TLS);
+        assertThat(tls.cause()).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(tls.summary()).contains("does not speak TLS", "answers HTTP/1.1 200 OK");
+        assertThat(report.check(CheckIds.PAGE).status()).isEqualTo(CheckStatus.SKIP);
+        assertThat(handshake(report, "/websocket/").summary()).contains("wrong scheme");
+        assertThat(report.failures()).extracting(Check::cause).containsExactly(Cause.TLS_SCHEME_MISMATCH);
     }
 
     @Test

@@ -36,7 +36,7 @@ final class Evidence {
     }
 
     static EchoEvidence echo(Map<String, String> seen) {
-        return new EchoEvidence(200, "tower.example.com", seen, 200, "{}");
+        return new EchoEvidence(200, "tower.example.com", seen, 200, "{}", null);
     }
 
     static EchoEvidence healthyEcho() {

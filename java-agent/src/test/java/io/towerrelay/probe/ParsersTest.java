@@ -47,7 +47,7 @@ class ParsersTest {
     @Test
     void echoEvidenceComparesHostAndFindsCookies() {
         EchoEvidence echo = new EchoEvidence(200, "Tower.example.com:8443",
-                Map.of("host", "tower.example.com:8443", "cookie", "csrftoken=x; awx_sessionid=y"), 0, null);
+                Map.of("host", "tower.example.com:8443", "cookie", "csrftoken=x; awx_sessionid=y"), 0, null, null);
         assertThat(echo.hostPreserved()).isTrue();
         assertThat(echo.cookieArrived("awx_sessionid")).isTrue();
         assertThat(echo.cookieArrived("sessionid")).isFalse();

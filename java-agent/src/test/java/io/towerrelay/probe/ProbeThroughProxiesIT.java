@@ -8,8 +8,13 @@ import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.testsupport.ApacheServer;
 import io.towerrelay.testsupport.NginxServer;
+import io.towerrelay.testsupport.TestCertificates;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -67,15 +72,19 @@ class ProbeThroughProxiesIT {
         return nginxServer("listen 127.0.0.1:{{PORT}};", extra);
     }
 
-    /** NGINX set up right, serving TLS with {@code pem} (made at test time). */
-    private static NginxServer startTlsNginx(SelfSignedPem pem) throws Exception {
+    /**
+     * NGINX set up right, serving TLS with a certificate for localhost / 127.0.0.1 from a CA made at test time;
+     * it also listens on 127.0.0.2, an address the certificate does not name.
+     */
+    private static NginxServer startTlsNginx(TestCertificates certs) throws Exception {
         String tls = nginxServer("""
                 listen 127.0.0.1:{{PORT}} ssl;
+                listen 127.0.0.2:{{PORT}} ssl;
                 ssl_certificate {{PREFIX}}/cert.pem;
                 ssl_certificate_key {{PREFIX}}/key.pem;""", "proxy_set_header Host $http_host;");
         return NginxServer.start(tls, Map.of(
-                "cert.pem", pem.certificate().getBytes(StandardCharsets.US_ASCII),
-                "key.pem", pem.privateKey().getBytes(StandardCharsets.US_ASCII)));
+                "cert.pem", Files.readAllBytes(certs.certPem),
+                "key.pem", Files.readAllBytes(certs.keyPem)));
     }
 
     private static ProbeReport probe(URI url) throws InterruptedException {
@@ -103,6 +112,17 @@ class ProbeThroughProxiesIT {
         assertThat(report.check(CheckIds.handshake("/websocket/")).status()).isEqualTo(CheckStatus.PASS);
         // No proxy, so nothing sets X-Forwarded-For: the probe says so, as a warning.
         assertThat(report.check(CheckIds.CLIENT_ADDRESS).cause()).isEqualTo(Cause.CLIENT_ADDRESS_NOT_FORWARDED);
+    }
+
+    @Test
+    void httpsToAPlainHttpPortIsASchemeMismatch() throws Exception {
+        ProbeReport report = probe(URI.create("https://" + tower.hostAndPort() + "/"));
+
+        Check tls = report.check(CheckIds.TLS);
+        assertThat(tls.cause()).as(ReportWriter.human(report)).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(tls.summary()).contains("does not speak TLS", "answers HTTP/1.1");
+        assertThat(report.failures()).extracting(Check::cause).containsExactly(Cause.TLS_SCHEME_MISMATCH);
+        assertThat(report.exitCode()).isEqualTo(1);
     }
 
     @Test
@@ -143,6 +163,10 @@ class ProbeThroughProxiesIT {
                 // The mock's answer to the plain GET NGINX made of the handshake, relayed by NGINX.
                 assertThat(handshake.evidence().get("body")).contains("without 'Upgrade: websocket'");
                 assertThat(handshake.advice().nginx()).contains("proxy_http_version 1.1;");
+                // What the same upgrade headers looked like when they reached Tower: NGINX's defaults.
+                assertThat(handshake.evidence()).containsEntry("upgrade headers reaching Tower",
+                        "HTTP/1.0, Upgrade: (none), Connection: close");
+                assertThat(handshake.summary()).contains("missing: proxy_http_version 1.1;");
             }
             assertThat(report.check(CheckIds.PAGE).status()).isEqualTo(CheckStatus.PASS);
             assertThat(report.liveEventsWork()).isFalse();
@@ -196,7 +220,7 @@ class ProbeThroughProxiesIT {
             Check idle = report.check(CheckIds.IDLE);
             assertThat(idle.status()).as(explain(report, nginx.errorLog())).isEqualTo(CheckStatus.FAIL);
             assertThat(idle.cause()).isEqualTo(Cause.IDLE_CUT);
-            assertThat(idle.evidence().get("close")).contains("by the server side");
+            assertThat(idle.evidence().get("close")).contains("by the far end");
             assertThat(idle.advice().nginx()).contains("proxy_read_timeout 1h;");
             assertThat(report.check(CheckIds.EVENTS).status()).isEqualTo(CheckStatus.PASS);
             assertThat(report.exitCode()).isEqualTo(1);
@@ -236,9 +260,9 @@ class ProbeThroughProxiesIT {
     }
 
     @Test
-    void wssWithASelfSignedCertificateNeedsTheCa(@TempDir Path dir) throws Exception {
-        SelfSignedPem pem = SelfSignedPem.forLoopback();
-        try (NginxServer nginx = startTlsNginx(pem)) {
+    void wssWithAPrivateCaNeedsTheCa(@TempDir Path dir) throws Exception {
+        TestCertificates certs = TestCertificates.create(dir);
+        try (NginxServer nginx = startTlsNginx(certs)) {
             URI https = URI.create("https://127.0.0.1:" + nginx.port() + "/");
 
             ProbeReport untrusted = probe(https);
@@ -248,8 +272,7 @@ class ProbeThroughProxiesIT {
             assertThat(tlsCheck.advice().fix()).contains("--ca");
             assertThat(untrusted.exitCode()).isEqualTo(1);
 
-            Path ca = pem.writeCertificate(dir);
-            ProbeReport trusted = probe(ProbeOptions.of(https).withCaFile(ca));
+            ProbeReport trusted = probe(ProbeOptions.of(https).withCaFile(certs.caPem));
             assertThat(trusted.liveEventsWork()).as(explain(trusted, nginx.errorLog())).isTrue();
             assertThat(trusted.check(CheckIds.TLS).status()).isEqualTo(CheckStatus.PASS);
             assertThat(trusted.check(CheckIds.handshake("/api/websocket/")).evidence().get("url")).startsWith("wss://");
@@ -259,6 +282,38 @@ class ProbeThroughProxiesIT {
             // ws:// vs wss://: the plain-HTTP URL on the TLS port is named as such.
             ProbeReport plain = probe(URI.create("http://127.0.0.1:" + nginx.port() + "/"));
             assertThat(plain.check(CheckIds.TLS).cause()).isEqualTo(Cause.TLS_SCHEME_MISMATCH);
+        }
+    }
+
+    @Test
+    void withCredentialsTheProbeReadsRemoteHostHeaders() throws Exception {
+        // A Tower of its own: this test changes its settings.
+        try (MockTower own = MockTower.start(MockTowerOptions.ephemeral().withEventInterval(Duration.ofMillis(100)));
+                NginxServer nginx = NginxServer.start(nginxServer("proxy_set_header Host $http_host;")
+                        .replace(upstream(), "http://" + own.hostAndPort()))) {
+            ProbeOptions withLogin = ProbeOptions.of(page(nginx)).withCredentials(
+                    MockTowerOptions.DEFAULT_ADMIN_USER, MockTowerOptions.DEFAULT_ADMIN_PASSWORD);
+
+            Check before = probe(withLogin).check(CheckIds.CLIENT_ADDRESS);
+            assertThat(before.status()).as(nginx.errorLog()).isEqualTo(CheckStatus.WARN);
+            assertThat(before.cause()).isEqualTo(Cause.REMOTE_HOST_HEADERS_MISSING);
+            assertThat(before.advice().tower()).contains("\"HTTP_X_FORWARDED_FOR\"");
+
+            HttpResponse<String> patched = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://" + own.hostAndPort() + "/api/v2/settings/system/"))
+                    .method("PATCH", HttpRequest.BodyPublishers.ofString(
+                            "{\"REMOTE_HOST_HEADERS\": [\"HTTP_X_FORWARDED_FOR\", \"REMOTE_ADDR\", \"REMOTE_HOST\"]}"))
+                    .header("Content-Type", "application/json")
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                            (MockTowerOptions.DEFAULT_ADMIN_USER + ":" + MockTowerOptions.DEFAULT_ADMIN_PASSWORD)
+                                    .getBytes(StandardCharsets.UTF_8)))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+
+            ProbeReport after = probe(withLogin);
+            assertThat(after.check(CheckIds.CLIENT_ADDRESS).status()).as(ReportWriter.human(after))
+                    .isEqualTo(CheckStatus.PASS);
+            assertThat(after.liveEventsWork()).isTrue();
         }
     }
 
@@ -306,9 +361,24 @@ class ProbeThroughProxiesIT {
     }
 
     @Test
-    void wssWithInsecureWorksButSaysTheCertificateWasNotChecked() throws Exception {
-        SelfSignedPem pem = SelfSignedPem.forLoopback();
-        try (NginxServer nginx = startTlsNginx(pem)) {
+    void aCertificateForAnotherHostIsAHostNameMismatch(@TempDir Path dir) throws Exception {
+        TestCertificates certs = TestCertificates.create(dir);
+        try (NginxServer nginx = startTlsNginx(certs)) {
+            // Trusted CA, but the certificate names localhost and 127.0.0.1, not 127.0.0.2.
+            URI https = URI.create("https://127.0.0.2:" + nginx.port() + "/");
+
+            ProbeReport report = probe(ProbeOptions.of(https).withCaFile(certs.caPem));
+
+            Check tls = report.check(CheckIds.TLS);
+            assertThat(tls.cause()).as(explain(report, nginx.errorLog())).isEqualTo(Cause.TLS_HOSTNAME_MISMATCH);
+            assertThat(tls.summary()).contains("does not match the host 127.0.0.2");
+            assertThat(report.exitCode()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void wssWithInsecureWorksButSaysTheCertificateWasNotChecked(@TempDir Path dir) throws Exception {
+        try (NginxServer nginx = startTlsNginx(TestCertificates.create(dir))) {
             URI https = URI.create("https://127.0.0.1:" + nginx.port() + "/");
             ProbeOptions insecure = new ProbeOptions(https, Duration.ofSeconds(10), Duration.ZERO, null, true, null,
                     null, 3, "1");
@@ -348,6 +418,7 @@ class ProbeThroughProxiesIT {
             Check handshake = report.check(CheckIds.handshake("/websocket/"));
             assertThat(handshake.cause()).as(explain(report, apache.logs())).isEqualTo(Cause.UPGRADE_NOT_PASSED);
             assertThat(handshake.advice().apache()).contains("upgrade=websocket");
+            assertThat(handshake.summary()).contains("only with upgrade=websocket on the ProxyPass line");
         }
     }
 

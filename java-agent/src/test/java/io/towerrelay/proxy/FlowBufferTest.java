@@ -2,20 +2,27 @@ package io.towerrelay.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.junit.jupiter.api.Test;
 
 class FlowBufferTest {
 
     @Test
-    void emptyBufferGrantsTheWholeWindow() {
+    void theInitialWindowNeedsNoGrantUntilBytesAreTaken() throws Exception {
         FlowBuffer b = new FlowBuffer();
         assertThat(b.size()).isZero();
-        assertThat(b.room()).isEqualTo(FlowBuffer.HIGH_WATER);
+        assertThat(b.takeGrant()).isZero();
+        b.put(ByteBuffer.wrap(new byte[1_000]));
+        b.writeTo(new Sink(), 1_000);
+        assertThat(b.takeGrant()).isEqualTo(1_000);
     }
 
     @Test
-    void keepsEveryByteInOrderAcrossGrowthAndPastTheWindow() {
+    void keepsEveryByteInOrderAcrossGrowthAndGrantsNothingPastTheWindow() throws Exception {
         FlowBuffer b = new FlowBuffer();
         byte[] all = new byte[FlowBuffer.HIGH_WATER + 10_000];
         for (int i = 0; i < all.length; i++) {
@@ -25,6 +32,35 @@ class FlowBufferTest {
             b.put(ByteBuffer.wrap(all, off, Math.min(7_000, all.length - off)));
         }
         assertThat(b.size()).isEqualTo(all.length);
-        assertThat(b.room()).isZero();
+        assertThat(b.takeGrant()).isZero();
+
+        Sink sink = new Sink();
+        assertThat(b.writeTo(sink)).isEqualTo(all.length);
+        assertThat(sink.bytes.toByteArray()).isEqualTo(all);
+        // The reader's window went 10,000 below zero (one read past it): the grant brings it back to HIGH_WATER.
+        assertThat(b.takeGrant()).isEqualTo(all.length);
+    }
+
+    /** A channel that takes everything it is given. */
+    private static final class Sink implements DataStreamChannel {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public void requestOutput() {}
+
+        @Override
+        public int write(ByteBuffer src) {
+            int n = src.remaining();
+            while (src.hasRemaining()) {
+                bytes.write(src.get());
+            }
+            return n;
+        }
+
+        @Override
+        public void endStream() {}
+
+        @Override
+        public void endStream(List<? extends Header> trailers) {}
     }
 }

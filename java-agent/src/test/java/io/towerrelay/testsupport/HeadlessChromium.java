@@ -39,6 +39,14 @@ public final class HeadlessChromium implements AutoCloseable {
     }
 
     public static HeadlessChromium start() throws IOException {
+        return start(new String[0]);
+    }
+
+    /**
+     * With extra command-line switches, e.g. {@code --ignore-certificate-errors} for a test server's
+     * self-signed certificate.
+     */
+    public static HeadlessChromium start(String... extraArguments) throws IOException {
         for (Path binary : List.of(CHROMIUM, CHROMEDRIVER)) {
             if (!Files.isExecutable(binary)) {
                 throw new IllegalStateException(binary + " not found: install Debian's chromium and chromium-driver");
@@ -50,6 +58,7 @@ public final class HeadlessChromium implements AutoCloseable {
         options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
                 "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + profile);
+        options.addArguments(extraArguments);
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 import org.junit.jupiter.api.Test;
@@ -31,6 +33,7 @@ class BackpressureIT {
 
     private static final int FRAME = 64 * 1024;
     private static final int FRAMES = 200 * 1024 * 1024 / FRAME;
+    private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
     @Test
     void slowClientHoldsBackAFastUpstreamWithBoundedRelayMemory() throws Exception {
@@ -40,7 +43,7 @@ class BackpressureIT {
             pusher.setDaemon(true);
             pusher.start();
 
-            Process relay = startRelayProcess(URI.create("ws://127.0.0.1:" + tower.getLocalPort()));
+            Process relay = startRelayProcess(URI.create("http://127.0.0.1:" + tower.getLocalPort()));
             try {
                 int port = awaitPort(relay);
                 SlowReader client = new SlowReader(URI.create("ws://127.0.0.1:" + port + "/websocket/"));
@@ -51,7 +54,7 @@ class BackpressureIT {
                 assertThat(relay.isAlive()).as("relay survived with -Xmx96m").isTrue();
                 client.closeBlocking();
             } finally {
-                relay.getOutputStream().close();
+                relay.destroy(); // SIGTERM: the relay's shutdown hook stops it
                 if (!relay.waitFor(20, TimeUnit.SECONDS)) {
                     relay.destroyForcibly();
                 }
@@ -59,23 +62,44 @@ class BackpressureIT {
         }
     }
 
+    /** The relay as users run it: the shaded jar, {@code serve}, here with a 96 MB heap. */
     private static Process startRelayProcess(URI upstream) throws IOException {
+        String jar = System.getProperty("towerrelay.jar");
+        assertThat(jar).as("system property towerrelay.jar (set by failsafe)").isNotNull();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx96m", "-XX:+ExitOnOutOfMemoryError",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), TestRelay.class.getName(), upstream.toString()));
-        builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx96m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar,
+                "serve", "--listen", "127.0.0.1:0", "--upstream", upstream.toString(), "--admin", "off"));
+        builder.redirectErrorStream(true);
         return builder.start();
     }
 
+    /** Reads the relay's log up to its "listening on http://127.0.0.1:PORT" line, then keeps draining it. */
     private static int awaitPort(Process relay) throws IOException {
         BufferedReader out = new BufferedReader(new InputStreamReader(relay.getInputStream(), StandardCharsets.UTF_8));
+        Matcher matcher = null;
         for (String line = out.readLine(); line != null; line = out.readLine()) {
-            if (line.startsWith("LISTENING ")) {
-                return Integer.parseInt(line.substring("LISTENING ".length()).trim());
+            System.out.println("relay: " + line);
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                matcher = m;
+                break;
             }
         }
-        throw new IllegalStateException("relay process exited before listening");
+        if (matcher == null) {
+            throw new IllegalStateException("relay process exited before listening");
+        }
+        Thread drain = new Thread(() -> {
+            try {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    System.out.println("relay: " + line);
+                }
+            } catch (IOException ignored) {
+                // process ended
+            }
+        }, "relay-log");
+        drain.setDaemon(true);
+        drain.start();
+        return Integer.parseInt(matcher.group(1));
     }
 
     static byte pattern(int frame, int index) {

@@ -27,8 +27,10 @@ class HandshakeAnswersIT {
             "200, 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 12\r\nUpgrade: websocket\r\n\r\n<html></html'",
     })
     void upstreamRefusalIsPassedBackAndTheConnectionStaysHttp(int status, String answer) throws Exception {
-        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> RawHttp.bytes(answer), false);
-             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null);
+        // Upgrades get the refusal; plain requests (the follow-up) get "proxied <path>".
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> RawHttp.headerOf(request, "Upgrade") != null
+                ? RawHttp.bytes(answer) : RawHttp.plainAnswer(request), false);
+             TestRelay relay = new TestRelay(TestRelay.config(tower.uri()));
              Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
             InputStream in = socket.getInputStream();
@@ -42,11 +44,13 @@ class HandshakeAnswersIT {
             assertThat(response.headers()).doesNotContainKey("upgrade");
             assertThat(response.headers().getOrDefault("connection", "")).doesNotContainIgnoringCase("upgrade");
 
+            // The same client connection goes on as HTTP: the next request is proxied like any other.
             RawHttp.send(socket, "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
             RawHttp.Response next = RawHttp.read(in);
             assertThat(next.status()).isEqualTo(200);
-            assertThat(next.body()).isEqualTo("relay-http /api/v2/ping/");
-            assertThat(relay.events).contains("refused " + status + " /websocket/").noneMatch(e -> e.startsWith("opened"));
+            assertThat(next.body()).isEqualTo("proxied /api/v2/ping/");
+            assertThat(relay.logged("/websocket/", status, null)).isTrue();
+            assertThat(relay.logged("/websocket/", 101, null)).isFalse();
         }
     }
 
@@ -66,7 +70,7 @@ class HandshakeAnswersIT {
             System.arraycopy(frame, 0, all, head.length, frame.length);
             return all;
         }, true);
-             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null)) {
+             TestRelay relay = new TestRelay(TestRelay.config(tower.uri()))) {
             TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
             assertThat(client.next()).isEqualTo("first event");
             client.closeConnection(1000, "done");
@@ -75,16 +79,21 @@ class HandshakeAnswersIT {
 
     @Test
     void h2cUpgradeIsNeverForwarded() throws Exception {
-        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n"), true);
-             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null);
+        try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(
+                request -> RawHttp.bytes("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain"), false);
+             TestRelay relay = new TestRelay(TestRelay.config(tower.uri()));
              Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/", "Upgrade, HTTP2-Settings", "h2c", "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA"));
             RawHttp.Response response = RawHttp.read(socket.getInputStream());
-            // Proxied as a plain request with Upgrade stripped; no tunnel, the upstream never saw an upgrade.
+            // Proxied as a plain request: the upstream sees no Upgrade, no HTTP2-Settings, and answers as HTTP.
             assertThat(response.status()).isEqualTo(200);
-            assertThat(response.body()).startsWith("relay-http /");
-            assertThat(tower.requests).isEmpty();
-            assertThat(relay.events).isEmpty();
+            assertThat(response.body()).isEqualTo("plain");
+            assertThat(tower.requests).hasSize(1);
+            String seen = tower.requests.get(0);
+            assertThat(RawHttp.headerOf(seen, "Upgrade")).isNull();
+            assertThat(RawHttp.headerOf(seen, "HTTP2-Settings")).isNull();
+            assertThat(seen.toLowerCase()).doesNotContain("h2c");
+            assertThat(relay.tunnelLog()).isEmpty();
         }
     }
 
@@ -92,7 +101,7 @@ class HandshakeAnswersIT {
     void upstreamSwitchingToAnotherProtocolIsRefused() throws Exception {
         try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(
                 request -> RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n"), true);
-             TestRelay relay = new TestRelay(TestRelay.settings(tower.uri(), null), null);
+             TestRelay relay = new TestRelay(TestRelay.config(tower.uri()));
              Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
             assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(502);
@@ -105,23 +114,25 @@ class HandshakeAnswersIT {
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
         }
-        try (TestRelay relay = new TestRelay(TestRelay.settings(URI.create("ws://127.0.0.1:" + closedPort), null), null);
+        try (TestRelay relay = new TestRelay(TestRelay.config(URI.create("http://127.0.0.1:" + closedPort)));
              Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
             RawHttp.Response response = RawHttp.read(socket.getInputStream());
             assertThat(response.status()).isEqualTo(502);
             assertThat(response.body()).contains("refused");
+            // Still HTTP on the same connection: the next request gets the proxy's own 502.
             RawHttp.send(socket, "GET /next HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
-            assertThat(RawHttp.read(socket.getInputStream()).body()).isEqualTo("relay-http /next");
+            RawHttp.Response next = RawHttp.read(socket.getInputStream());
+            assertThat(next.status()).isEqualTo(502);
+            assertThat(next.body()).contains("refused");
         }
     }
 
     @Test
     void silentUpstreamIs504() throws Exception {
         try (RawHttp.ScriptedUpstream tower = new RawHttp.ScriptedUpstream(request -> new byte[0], true);
-             TestRelay relay = new TestRelay(new TunnelSettings(tower.uri(), null, org.apache.hc.core5.util.Timeout.ofSeconds(5),
-                     org.apache.hc.core5.util.Timeout.ofMilliseconds(500), org.apache.hc.core5.util.Timeout.ofHours(1),
-                     Set.of(), TunnelSettings.DEFAULT_BLOCKED_PATH_PREFIXES), null);
+             TestRelay relay = new TestRelay(TestRelay.withHandshakeTimeout(TestRelay.config(tower.uri()),
+                     org.apache.hc.core5.util.Timeout.ofMilliseconds(500)));
              Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
             assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(504);
@@ -131,8 +142,8 @@ class HandshakeAnswersIT {
     @Test
     void originAllowlistRefusesOtherOrigins() throws Exception {
         EchoUpstream tower = new EchoUpstream(null);
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null)
-                .withAllowedOrigins(Set.of("https://tower.example.test")), null);
+        try (TestRelay relay = new TestRelay(TestRelay.withAllowedOrigins(TestRelay.config(tower.uri("http")),
+                Set.of("https://tower.example.test")));
              Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket", "Origin: https://evil.example"));
             assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(403);

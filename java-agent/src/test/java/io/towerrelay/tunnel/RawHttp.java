@@ -117,7 +117,7 @@ final class RawHttp {
         }
 
         java.net.URI uri() {
-            return java.net.URI.create("ws://127.0.0.1:" + socket.getLocalPort());
+            return java.net.URI.create("http://127.0.0.1:" + socket.getLocalPort());
         }
 
         private void acceptLoop() {
@@ -153,6 +153,12 @@ final class RawHttp {
         public void close() throws IOException {
             socket.close();
         }
+    }
+
+    /** {@code 200 proxied <path>} for a request head. */
+    static byte[] plainAnswer(String requestHead) {
+        String body = "proxied " + requestHead.split(" ")[1];
+        return bytes("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
     }
 
     static byte[] bytes(String text) {

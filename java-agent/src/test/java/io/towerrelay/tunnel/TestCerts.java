@@ -1,7 +1,8 @@
 package io.towerrelay.tunnel;
 
 import java.math.BigInteger;
-import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
@@ -19,6 +20,8 @@ import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** A throw-away certificate for 127.0.0.1 and localhost, made at test time. */
@@ -29,6 +32,9 @@ final class TestCerts {
 
     final SSLContext server;
     final SSLContext client;
+    /** The same certificate and key as PEM files, for the relay's config. */
+    final Path certificatePem;
+    final Path keyPem;
 
     private TestCerts() throws Exception {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
@@ -60,7 +66,20 @@ final class TestCerts {
         tmf.init(trust);
         client = SSLContext.getInstance("TLS");
         client.init(null, tmf.getTrustManagers(), null);
-        InetAddress.getLoopbackAddress();
+        Path dir = Files.createTempDirectory("tunnel-certs");
+        dir.toFile().deleteOnExit();
+        certificatePem = dir.resolve("relay.crt");
+        keyPem = dir.resolve("relay.key");
+        writePem(certificatePem, cert);
+        writePem(keyPem, new JcaPKCS8Generator(pair.getPrivate(), null));
+        certificatePem.toFile().deleteOnExit();
+        keyPem.toFile().deleteOnExit();
+    }
+
+    private static void writePem(Path file, Object object) throws java.io.IOException {
+        try (JcaPEMWriter writer = new JcaPEMWriter(Files.newBufferedWriter(file))) {
+            writer.writeObject(object);
+        }
     }
 
     static synchronized TestCerts get() throws Exception {

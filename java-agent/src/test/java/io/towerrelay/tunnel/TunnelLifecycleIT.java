@@ -13,8 +13,8 @@ class TunnelLifecycleIT {
     @Test
     void idleTunnelIsClosedAndTrafficKeepsItOpen() throws Exception {
         EchoUpstream tower = new EchoUpstream(null);
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null)
-                .withIdleTimeout(Timeout.ofMilliseconds(1500)), null)) {
+        try (TestRelay relay = new TestRelay(TestRelay.withIdleTimeout(TestRelay.config(tower.uri("http")),
+                Timeout.ofMilliseconds(1500)))) {
             TestClient busy = TestClient.connect(relay.uri("ws", "/websocket/"), null);
             TestClient idle = TestClient.connect(relay.uri("ws", "/api/websocket/"), null);
             assertThat(idle.nextEvent()).startsWith("open");
@@ -27,7 +27,7 @@ class TunnelLifecycleIT {
             assertThat(busy.isOpen()).isTrue();
             // The silent one was closed by the relay meanwhile.
             assertThat(idle.nextEvent()).startsWith("close 1006");
-            assertThat(relay.events).anyMatch(e -> e.startsWith("closed /api/websocket/ idle-timeout"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.logged("/api/websocket/", 101, "closed by idle-timeout"));
             // And once the busy one falls silent, it goes the same way.
             assertThat(busy.nextEvent()).startsWith("open");
             assertThat(busy.nextEvent()).startsWith("close 1006");
@@ -40,7 +40,8 @@ class TunnelLifecycleIT {
     void wssListenerToWssUpstream() throws Exception {
         TestCerts certs = TestCerts.get();
         EchoUpstream tower = new EchoUpstream(certs.server);
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("wss"), certs.client), certs.server)) {
+        try (TestRelay relay = new TestRelay(TestRelay.withTlsListener(
+                TestRelay.withTrustedUpstream(TestRelay.config(tower.uri("https")), certs), certs))) {
             TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.client);
             client.send("over TLS twice");
             assertThat(client.next()).isEqualTo("over TLS twice");
@@ -49,7 +50,7 @@ class TunnelLifecycleIT {
             client.send(big);
             assertThat((byte[]) client.next()).isEqualTo(big);
             client.close(4003, "tls bye");
-            await().atMost(Duration.ofSeconds(20)).until(() -> tower.events.contains("close 4003 tls bye remote=true"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> tower.events.contains("closing 4003 tls bye remote=true"));
         } finally {
             tower.shutdown();
         }
@@ -59,7 +60,7 @@ class TunnelLifecycleIT {
     void wssListenerToPlainUpstream() throws Exception {
         TestCerts certs = TestCerts.get();
         EchoUpstream tower = new EchoUpstream(null);
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null), certs.server)) {
+        try (TestRelay relay = new TestRelay(TestRelay.withTlsListener(TestRelay.config(tower.uri("http")), certs))) {
             TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.client);
             client.send("tls on the edge");
             assertThat(client.next()).isEqualTo("tls on the edge");
@@ -75,7 +76,7 @@ class TunnelLifecycleIT {
     void plainListenerToWssUpstream() throws Exception {
         TestCerts certs = TestCerts.get();
         EchoUpstream tower = new EchoUpstream(certs.server);
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("wss"), certs.client), null)) {
+        try (TestRelay relay = new TestRelay(TestRelay.withTrustedUpstream(TestRelay.config(tower.uri("https")), certs))) {
             TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
             client.send("tls upstream");
             assertThat(client.next()).isEqualTo("tls upstream");
@@ -89,9 +90,8 @@ class TunnelLifecycleIT {
     void untrustedUpstreamCertificateIs502() throws Exception {
         TestCerts certs = TestCerts.get();
         EchoUpstream tower = new EchoUpstream(certs.server);
-        javax.net.ssl.SSLContext defaultTrust = javax.net.ssl.SSLContext.getInstance("TLS");
-        defaultTrust.init(null, null, null);
-        try (TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("wss"), defaultTrust), null);
+        // Default trust (the JDK's CAs) does not know the test certificate.
+        try (TestRelay relay = new TestRelay(TestRelay.config(tower.uri("https")));
              java.net.Socket socket = new java.net.Socket("127.0.0.1", relay.address.getPort())) {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
             assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(502);
@@ -103,13 +103,16 @@ class TunnelLifecycleIT {
     @Test
     void shuttingTheRelayDownClosesOpenTunnels() throws Exception {
         EchoUpstream tower = new EchoUpstream(null);
-        TestRelay relay = new TestRelay(TestRelay.settings(tower.uri("ws"), null), null);
+        TestRelay relay = new TestRelay(TestRelay.config(tower.uri("http")));
         try {
             TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
             assertThat(client.nextEvent()).startsWith("open");
-            relay.server.initiateShutdown();
+            Thread closer = new Thread(relay::close, "relay-shutdown");
+            closer.start();
             assertThat(client.nextEvent()).startsWith("close");
-            await().atMost(Duration.ofSeconds(10)).until(() -> relay.tunnels.openTunnels() == 0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> relay.openTunnels() == 0);
+            assertThat(relay.logged("/websocket/", 101, "closed by shutdown")).isTrue();
+            closer.join(20_000);
         } finally {
             relay.close();
             tower.shutdown();

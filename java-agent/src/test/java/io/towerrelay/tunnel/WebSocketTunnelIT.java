@@ -25,7 +25,7 @@ class WebSocketTunnelIT {
     @BeforeAll
     static void start() throws Exception {
         upstream = new EchoUpstream(null);
-        relay = new TestRelay(TestRelay.settings(upstream.uri("ws"), null), null);
+        relay = new TestRelay(TestRelay.config(upstream.uri("http")));
     }
 
     @AfterAll
@@ -80,12 +80,16 @@ class WebSocketTunnelIT {
 
     @Test
     void closeCodeAndReasonTravelFromClientToUpstream() throws Exception {
-        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
-        upstream.events.clear();
-        client.close(4001, "client says bye");
-        await().atMost(Duration.ofSeconds(20)).until(() -> upstream.events.contains("close 4001 client says bye remote=true"));
-        assertThat(client.nextEvent()).startsWith("open");
-        assertThat(client.nextEvent()).isEqualTo("close 4001 client says bye remote=false");
+        // An upstream that decodes the close frame itself: Java-WebSocket's server sometimes reports 1006 for a
+        // client-initiated close even when connected directly (a race inside it), which would make this flaky.
+        try (FramingEchoUpstream tower = new FramingEchoUpstream();
+             TestRelay echoRelay = new TestRelay(TestRelay.config(tower.uri("http")))) {
+            TestClient client = TestClient.connect(echoRelay.uri("ws", "/websocket/"), null);
+            client.close(4001, "client says bye");
+            assertThat(tower.closes.poll(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("close 4001 client says bye");
+            assertThat(client.nextEvent()).startsWith("open");
+            assertThat(client.nextEvent()).isEqualTo("close 4001 client says bye remote=false");
+        }
     }
 
     @Test
@@ -104,8 +108,7 @@ class WebSocketTunnelIT {
         upstream.events.clear();
         client.getSocket().close(); // no close frame: the TCP connection just goes
         await().atMost(Duration.ofSeconds(20)).until(() -> upstream.events.stream().anyMatch(e -> e.startsWith("close 1006")));
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> relay.events.stream().anyMatch(e -> e.startsWith("closed /api/websocket/ client")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> relay.logged("/api/websocket/", 101, "closed by client"));
     }
 
     @Test
@@ -149,9 +152,10 @@ class WebSocketTunnelIT {
             RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/relay/", "Upgrade", "websocket"));
             RawHttp.Response response = RawHttp.read(socket.getInputStream());
             assertThat(response.status()).isEqualTo(403);
+            // The connection stays HTTP: the next request is proxied (this upstream speaks only WebSocket: 404).
             RawHttp.send(socket, "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
-            assertThat(RawHttp.read(socket.getInputStream()).body()).isEqualTo("relay-http /api/v2/ping/");
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(404);
         }
-        assertThat(relay.events).contains("refused 403 /websocket/relay/");
+        assertThat(relay.logged("/websocket/relay/", 403, null)).isTrue();
     }
 }

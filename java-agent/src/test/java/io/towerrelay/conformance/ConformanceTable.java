@@ -1,0 +1,28 @@
+package io.towerrelay.conformance;
+
+import java.util.Map;
+
+/** The README's "What each proxy passes" table, from what the suite observed. */
+final class ConformanceTable {
+    private ConformanceTable() {}
+
+    static String render(Map<Front, Map<Check, Outcome>> results) {
+        StringBuilder table = new StringBuilder("| front proxy |");
+        for (Check check : Check.values()) {
+            table.append(' ').append(check.column).append(" |");
+        }
+        table.append("\n|---|");
+        table.append("---|".repeat(Check.values().length)).append('\n');
+        for (Front front : Front.values()) {
+            Map<Check, Outcome> row = results.getOrDefault(front, Map.of());
+            table.append("| ").append(front.title).append(front.isNegativeControl() ? " (negative control)" : "").append(" |");
+            for (Check check : Check.values()) {
+                Outcome outcome = row.get(check);
+                table.append(' ').append(outcome == null ? "not run" : outcome.passed() ? "pass" : "**fail**: " + outcome.observed())
+                        .append(" |");
+            }
+            table.append('\n');
+        }
+        return table.toString();
+    }
+}
