@@ -75,8 +75,19 @@ def main():
     if "idle" in panels:
         idle = o["idle_sockets"]
         ax = axes[k]
-        ys = [median(s, "idle/%d-sockets/%s/rss_kib" % (idle, p)) / 1024 for p in proxies]
-        ax.bar(proxies, ys, color=[COLOURS.get(p) for p in proxies])
+        for i, p in enumerate(proxies):
+            held = median(s, "idle/%d-sockets/%s/rss_kib" % (idle, p))
+            if held == held:  # not NaN: it held them all
+                ax.bar(i, held / 1024, color=COLOURS.get(p))
+                continue
+            # It gave out before holding them all: its RSS then, hatched, with how many it held.
+            failed = median(s, "idle/%d-sockets/%s/failed_after_sockets" % (idle, p))
+            at = median(s, "idle/%d-sockets/%s/rss_at_failure_kib" % (idle, p)) / 1024
+            if failed == failed:
+                ax.bar(i, at, color="white", edgecolor=COLOURS.get(p), hatch="//")
+                ax.text(i, at, "gave out after %s" % format(int(failed), ","), ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(range(len(proxies)))
+        ax.set_xticklabels(proxies)
         ax.axhline(256, color="black", linestyle="--", linewidth=0.8)
         ax.set_title("RSS holding %s idle WebSockets (256 MiB goal dashed)" % format(idle, ","), fontsize=10)
         ax.set_ylabel("MiB", fontsize=8)
@@ -85,7 +96,7 @@ def main():
     cores = results["machine"].get("cores", "?")
     fig.suptitle("tower-relay vs NGINX, Apache, HAProxy and direct, loopback, %s cores (medians of %d rounds)"
                  % (cores, o["rounds"]), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     fig.savefig(out, dpi=110)
 
 

@@ -159,9 +159,19 @@ public final class Bench {
             for (int sockets : options.wsSockets()) {
                 for (RunningProxy target : rotation(round)) {
                     String test = sockets + "-sockets";
-                    WsSample flood = ws(target, sockets, "/websocket/?mode=flood");
-                    long intervalMicros = Math.max(1, 1_000_000L * sockets / options.pacedEventsPerSecond());
-                    WsSample paced = ws(target, sockets, "/websocket/?mode=paced&interval_us=" + intervalMicros);
+                    WsSample flood;
+                    WsSample paced;
+                    try {
+                        flood = ws(target, sockets, "/websocket/?mode=flood");
+                        long intervalMicros = Math.max(1, 1_000_000L * sockets / options.pacedEventsPerSecond());
+                        paced = ws(target, sockets, "/websocket/?mode=paced&interval_us=" + intervalMicros);
+                    } catch (IOException e) {
+                        // Recorded and reported; the other targets and rounds still run.
+                        results.add("ws", test, target.name(), "failures", 1);
+                        results.note("ws " + target.name() + " " + test + " round " + (round + 1), e.getMessage());
+                        log(String.format("  round %d %5d sockets %-8s FAILED: %s", round + 1, sockets, target.name(), e.getMessage()));
+                        continue;
+                    }
                     results.add("ws", test, target.name(), "events_per_s", flood.eventsPerSecond());
                     results.add("ws", test, target.name(), "p50_us", paced.p50Micros());
                     results.add("ws", test, target.name(), "p99_us", paced.p99Micros());

@@ -85,7 +85,13 @@ public final class MarkdownReport {
                     lost += r.sum("ws", sockets + "-sockets", target, "lost_sockets");
                 }
             }
-            b.append('\n').append(lost == 0 ? "No socket was lost.\n\n" : "**Sockets lost during measurement: " + (long) lost + "**\n\n");
+            b.append('\n').append(lost == 0 ? "No socket was lost during a measurement.\n\n"
+                    : "**Sockets lost during measurement: " + (long) lost + "**\n\n");
+            r.notes().forEach((k, v) -> {
+                if (k.startsWith("ws ")) {
+                    b.append("**Failed:** ").append(k.substring(3)).append(": ").append(v.replace("|", "/")).append("\n\n");
+                }
+            });
         }
 
         if (o.phases().contains("idle")) {
