@@ -21,7 +21,8 @@ import sun.misc.Signal;
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Run the relay: proxy HTTP and tunnel WebSockets to Tower.",
             "Flags override the config file. SIGTERM stops accepting, lets in-flight requests finish "
-                + "(shutdown-grace), then exits 0."})
+                + "(shutdown-grace), then exits 0. SIGHUP re-reads the listener's TLS certificate and key "
+                + "(open connections keep theirs; unusable files are logged and the old certificate stays)."})
 public final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -54,6 +55,8 @@ public final class ServeCommand implements Callable<Integer> {
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
         try (RelayServer server = RelayServer.start(relayConfig)) {
             LOG.info("config: {}", config == null ? "(flags only)" : config.toAbsolutePath());
+            // systemctl reload (certbot/ACME renewal hooks): re-read the listener's certificate and key.
+            Signal.handle(new Signal("HUP"), signal -> server.reloadTls());
             stop.await();
         }
         return 0;

@@ -12,6 +12,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
+import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
@@ -47,10 +48,13 @@ public final class RelayServer implements AutoCloseable {
     private final InetSocketAddress listenAddress;
     private final RelayMetrics metrics;
     private final HeadDeadline headDeadline;
+    private final ReloadableServerTls listenerTls;
     private boolean closed;
 
     private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, WebSocketTunnels tunnels,
-            AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline) {
+            AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
+            ReloadableServerTls listenerTls) {
+        this.listenerTls = listenerTls;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
         this.config = config;
@@ -74,7 +78,7 @@ public final class RelayServer implements AutoCloseable {
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
-        SSLContext listenerTls = config.listen().tlsEnabled() ? TlsContexts.server(config.listen().tls()) : null;
+        ReloadableServerTls listenerTls = config.listen().tlsEnabled() ? new ReloadableServerTls(config.listen().tls()) : null;
         if (config.upstream().https() && !config.upstream().tlsVerify()) {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
@@ -129,7 +133,7 @@ public final class RelayServer implements AutoCloseable {
                 .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)))
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
-            bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));
+            bootstrap.setTlsStrategy(listenerTls);
         }
         HttpAsyncServer server = bootstrap.create();
         server.start();
@@ -162,7 +166,7 @@ public final class RelayServer implements AutoCloseable {
         }
         LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline);
+        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -193,6 +197,24 @@ public final class RelayServer implements AutoCloseable {
                 });
             }
         };
+    }
+
+    /**
+     * Re-reads the listener's PEM certificate and key (SIGHUP, after a renewal): new handshakes get the new
+     * certificate, open connections keep theirs. Unusable files are logged and the old certificate keeps serving.
+     */
+    public void reloadTls() {
+        if (listenerTls == null) {
+            LOG.info("reload: the listener is plain HTTP, no certificate to reload");
+            return;
+        }
+        try {
+            X509Certificate leaf = listenerTls.reload();
+            LOG.info("reload: now serving certificate {} (expires {}) from {}", leaf.getSubjectX500Principal().getName(),
+                    leaf.getNotAfter().toInstant(), listenerTls.files().certificate());
+        } catch (UserError e) {
+            LOG.warn("reload: certificate NOT reloaded, still serving the previous one: {}", e.getMessage());
+        }
     }
 
     /** The address the public listener is bound to (the real port when 0 was asked for). */

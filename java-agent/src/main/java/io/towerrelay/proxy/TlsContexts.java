@@ -27,8 +27,11 @@ public final class TlsContexts {
     private TlsContexts() {}
 
     public static SSLContext server(TlsFiles files) {
-        List<X509Certificate> chain = PemFiles.certificates(files.certificate());
-        PrivateKey key = PemFiles.privateKey(files.key());
+        return server(files, PemFiles.certificates(files.certificate()), PemFiles.privateKey(files.key()));
+    }
+
+    /** The listener's context from a chain and key already read from {@code files} (named in errors). */
+    static SSLContext server(TlsFiles files, List<X509Certificate> chain, PrivateKey key) {
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
