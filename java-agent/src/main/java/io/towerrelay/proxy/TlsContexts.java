@@ -32,6 +32,7 @@ public final class TlsContexts {
 
     /** The listener's context from a chain and key already read from {@code files} (named in errors). */
     static SSLContext server(TlsFiles files, List<X509Certificate> chain, PrivateKey key) {
+        requireMatchingKey(files, chain.get(0), key);
         try {
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
@@ -44,6 +45,40 @@ public final class TlsContexts {
             return context;
         } catch (GeneralSecurityException | java.io.IOException e) {
             throw new UserError("listen.tls: " + files.key() + " does not match " + files.certificate() + " or cannot be used: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The key store takes any key with any certificate; a mismatch would only show as failed handshakes. Checked
+     * by signing with the key and verifying with the certificate, which works for RSA, EC and Ed25519 alike.
+     */
+    private static void requireMatchingKey(TlsFiles files, X509Certificate leaf, PrivateKey key) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return; // an unusual key type: the handshake itself will tell
+        }
+        boolean matches;
+        try {
+            byte[] probe = "tower-relay key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(leaf.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new UserError("listen.tls: " + files.key() + " is not the private key of the first certificate in "
+                    + files.certificate() + " (" + leaf.getSubjectX500Principal().getName() + ")");
         }
     }
 

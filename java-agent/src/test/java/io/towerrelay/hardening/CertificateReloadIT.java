@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A certificate renewal as certbot does it: the PEM files are replaced, then {@code systemctl reload} sends SIGHUP.
  * New connections get the new certificate, an open connection keeps working, and a broken file is refused with a
- * warning while the relay keeps serving the last good certificate.
+ * warning while the relay keeps serving the last good certificate; so is a certificate with the wrong key.
  */
 class CertificateReloadIT {
     @TempDir
@@ -77,7 +77,17 @@ class CertificateReloadIT {
                     assertThat(fresh.getSession().getPeerCertificates()[0]).isEqualTo(leaf(b.certPem));
                     assertThat(get(fresh, "/after-broken")).isEqualTo("done /after-broken");
                 }
-                assertThat(relay.stderr()).filteredOn(line -> line.contains("reload:")).hasSize(2);
+                // A certificate with somebody else's key (renewal half done): refused too, naming the key file.
+                Files.copy(b.certPem, cert, StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(a.keyPem, key, StandardCopyOption.REPLACE_EXISTING);
+                hup(relay);
+                relay.awaitStderr("WARN .*reload: certificate NOT reloaded.*" + key + " is not the private key of the first certificate in " + cert,
+                        Duration.ofSeconds(30));
+                try (SSLSocket fresh = connect(b.clientContext(), port)) {
+                    assertThat(fresh.getSession().getPeerCertificates()[0]).isEqualTo(leaf(b.certPem));
+                    assertThat(get(fresh, "/after-mismatch")).isEqualTo("done /after-mismatch");
+                }
+                assertThat(relay.stderr()).filteredOn(line -> line.contains("reload:")).hasSize(3);
                 assertThat(relay.terminate(Duration.ofSeconds(60))).isZero();
             }
         }
