@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -53,10 +54,18 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
+        // systemctl reload (certbot/ACME renewal hooks): re-read the listener's certificate and key. Handled from
+        // the start, since the JVM's default for SIGHUP is to exit; during start-up the files are being read anyway.
+        AtomicReference<RelayServer> running = new AtomicReference<>();
+        Signal.handle(new Signal("HUP"), signal -> {
+            RelayServer server = running.get();
+            if (server != null) {
+                server.reloadTls();
+            }
+        });
         try (RelayServer server = RelayServer.start(relayConfig)) {
+            running.set(server);
             LOG.info("config: {}", config == null ? "(flags only)" : config.toAbsolutePath());
-            // systemctl reload (certbot/ACME renewal hooks): re-read the listener's certificate and key.
-            Signal.handle(new Signal("HUP"), signal -> server.reloadTls());
             stop.await();
         }
         return 0;
