@@ -1,5 +1,6 @@
 package io.towerrelay.mock;
 
+import io.towerrelay.testsupport.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

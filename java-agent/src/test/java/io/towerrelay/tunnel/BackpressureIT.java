@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.testsupport.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
