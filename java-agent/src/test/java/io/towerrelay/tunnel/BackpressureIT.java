@@ -1,8 +1,8 @@
 package io.towerrelay.tunnel;
 
-import io.towerrelay.testsupport.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.towerrelay.testsupport.RawHttp;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,9 +1,9 @@
 package io.towerrelay.tunnel;
 
-import io.towerrelay.testsupport.RawHttp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.testsupport.RawHttp;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
