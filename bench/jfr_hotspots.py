@@ -11,7 +11,7 @@ import sys
 
 
 def events(recording, names):
-    out = subprocess.run(["jfr", "print", "--json", "--events", ",".join(names), recording],
+    out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", ",".join(names), recording],
                          check=True, capture_output=True, text=True).stdout
     return json.loads(out)["recording"]["events"]
 

@@ -12,6 +12,9 @@ bash scripts/test-env.sh
 stage "Java: unit, integration, browser and container tests (mvn -B verify)"
 mvn -B -ntp verify
 
+stage "Benchmark harness smoke run (bench/: every target measured once, tiny counts)"
+bash scripts/test-bench-smoke.sh
+
 stage "Ansible collection: lint, build, module tests"
 bash scripts/test-ansible.sh
 
