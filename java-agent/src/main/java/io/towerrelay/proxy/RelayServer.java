@@ -122,10 +122,11 @@ public final class RelayServer implements AutoCloseable {
                         .build())
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
                 .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline))
-                .setIOSessionDecorator(ReadInterestGate::new)
                 .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()))
-                // On a TLS listener the tunnel needs the TCP session under TLS (its idle timeout, the HTTP handler).
-                .setIOSessionDecorator(tunnels.sessionDecorator())
+                // One decorator only (a second setIOSessionDecorator call replaces the first): reads are gated on read
+                // interest, and on a TLS listener the tunnel records the (gated) TCP session under TLS for its idle
+                // timeout and to replace the HTTP handler.
+                .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)))
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
             bootstrap.setTlsStrategy(TlsContexts.serverStrategy(listenerTls));
