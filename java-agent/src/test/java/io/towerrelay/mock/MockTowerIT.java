@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.towerrelay.testsupport.RawHttp;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;

@@ -7,6 +7,7 @@ import io.towerrelay.config.AccessLogFormat;
 import io.towerrelay.config.Cidr;
 import io.towerrelay.config.ForwardedConfig;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.testsupport.RawHttp;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

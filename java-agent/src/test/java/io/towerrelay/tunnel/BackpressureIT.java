@@ -2,6 +2,7 @@ package io.towerrelay.tunnel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.towerrelay.testsupport.RawHttp;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

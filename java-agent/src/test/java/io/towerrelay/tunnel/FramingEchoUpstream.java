@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.testsupport.RawHttp;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -3,6 +3,7 @@ package io.towerrelay.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.testsupport.RawHttp;
 import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -88,8 +89,8 @@ class HandshakeAnswersIT {
             // Proxied as a plain request: the upstream sees no Upgrade, no HTTP2-Settings, and answers as HTTP.
             assertThat(response.status()).isEqualTo(200);
             assertThat(response.body()).isEqualTo("plain");
-            assertThat(tower.requests).hasSize(1);
-            String seen = tower.requests.get(0);
+            assertThat(tower.requests()).hasSize(1);
+            String seen = tower.requests().get(0);
             assertThat(RawHttp.headerOf(seen, "Upgrade")).isNull();
             assertThat(RawHttp.headerOf(seen, "HTTP2-Settings")).isNull();
             assertThat(seen.toLowerCase()).doesNotContain("h2c");

@@ -5,6 +5,7 @@ import io.towerrelay.config.RelayConfig;
 import io.towerrelay.config.TlsFiles;
 import io.towerrelay.config.WebSocketConfig;
 import io.towerrelay.proxy.RelayServer;
+import io.towerrelay.testsupport.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -40,12 +41,12 @@ final class TestRelay implements AutoCloseable {
                 .withShutdownGrace(Timeout.ofSeconds(2));
     }
 
-    static RelayConfig withTlsListener(RelayConfig config, TestCerts certs) {
-        return config.withListen(config.listen().withTls(new TlsFiles(certs.certificatePem, certs.keyPem)));
+    static RelayConfig withTlsListener(RelayConfig config, TestCertificates certs) {
+        return config.withListen(config.listen().withTls(new TlsFiles(certs.certPem, certs.keyPem)));
     }
 
-    static RelayConfig withTrustedUpstream(RelayConfig config, TestCerts certs) {
-        return config.withUpstream(config.upstream().withTls(true, certs.certificatePem));
+    static RelayConfig withTrustedUpstream(RelayConfig config, TestCertificates certs) {
+        return config.withUpstream(config.upstream().withTls(true, certs.caPem));
     }
 
     static RelayConfig withIdleTimeout(RelayConfig config, Timeout idle) {

@@ -3,12 +3,26 @@ package io.towerrelay.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.testsupport.RawHttp;
+import io.towerrelay.testsupport.TestCertificates;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.hc.core5.util.Timeout;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Idle timeout, TLS on either side, shutdown. */
 class TunnelLifecycleIT {
+
+    @TempDir
+    static Path certDir;
+    private static TestCertificates certs;
+
+    @BeforeAll
+    static void makeCertificates() throws Exception {
+        certs = TestCertificates.create(certDir);
+    }
 
     @Test
     void idleTunnelIsClosedAndTrafficKeepsItOpen() throws Exception {
@@ -38,11 +52,10 @@ class TunnelLifecycleIT {
 
     @Test
     void wssListenerToWssUpstream() throws Exception {
-        TestCerts certs = TestCerts.get();
-        EchoUpstream tower = new EchoUpstream(certs.server);
+        EchoUpstream tower = new EchoUpstream(certs.serverContext());
         try (TestRelay relay = new TestRelay(TestRelay.withTlsListener(
                 TestRelay.withTrustedUpstream(TestRelay.config(tower.uri("https")), certs), certs))) {
-            TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.client);
+            TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.clientContext());
             client.send("over TLS twice");
             assertThat(client.next()).isEqualTo("over TLS twice");
             byte[] big = new byte[3 * 1024 * 1024 + 17];
@@ -58,10 +71,9 @@ class TunnelLifecycleIT {
 
     @Test
     void wssListenerToPlainUpstream() throws Exception {
-        TestCerts certs = TestCerts.get();
         EchoUpstream tower = new EchoUpstream(null);
         try (TestRelay relay = new TestRelay(TestRelay.withTlsListener(TestRelay.config(tower.uri("http")), certs))) {
-            TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.client);
+            TestClient client = TestClient.connect(relay.uri("wss", "/websocket/"), certs.clientContext());
             client.send("tls on the edge");
             assertThat(client.next()).isEqualTo("tls on the edge");
             client.send("close:4004:upstream bye");
@@ -74,8 +86,7 @@ class TunnelLifecycleIT {
 
     @Test
     void plainListenerToWssUpstream() throws Exception {
-        TestCerts certs = TestCerts.get();
-        EchoUpstream tower = new EchoUpstream(certs.server);
+        EchoUpstream tower = new EchoUpstream(certs.serverContext());
         try (TestRelay relay = new TestRelay(TestRelay.withTrustedUpstream(TestRelay.config(tower.uri("https")), certs))) {
             TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
             client.send("tls upstream");
@@ -88,8 +99,7 @@ class TunnelLifecycleIT {
 
     @Test
     void untrustedUpstreamCertificateIs502() throws Exception {
-        TestCerts certs = TestCerts.get();
-        EchoUpstream tower = new EchoUpstream(certs.server);
+        EchoUpstream tower = new EchoUpstream(certs.serverContext());
         // Default trust (the JDK's CAs) does not know the test certificate.
         try (TestRelay relay = new TestRelay(TestRelay.config(tower.uri("https")));
              java.net.Socket socket = new java.net.Socket("127.0.0.1", relay.address.getPort())) {

@@ -3,6 +3,7 @@ package io.towerrelay.tunnel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.testsupport.RawHttp;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
