@@ -291,9 +291,12 @@ class ProxyIT {
                 "\"target\":\"/echo\"", "\"status\":200"));
 
         upstream.close();
-        HttpResponse<String> down = client.send(HttpRequest.newBuilder(admin.resolve("/healthz")).build(), BodyHandlers.ofString());
-        assertThat(down.statusCode()).isEqualTo(503);
-        assertThat(down.body()).contains("\"reachable\":false");
+        // The upstream's listener goes away asynchronously: health must turn to 503 once it has.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            HttpResponse<String> down = client.send(HttpRequest.newBuilder(admin.resolve("/healthz")).build(), BodyHandlers.ofString());
+            assertThat(down.statusCode()).isEqualTo(503);
+            assertThat(down.body()).contains("\"reachable\":false");
+        });
     }
 
     static String readAll(InputStream in) throws IOException {
