@@ -150,7 +150,7 @@ class DiagnosisTest {
 
     @Test
     void forbiddenWhenTheCookieWasSentButNeverArrivedMeansTheProxyDropsCookies() {
-        EchoEvidence echo = Evidence.echo(Map.of("host", "tower.example.com", "x-forwarded-for", "10.1.2.3"));
+        EchoEvidence echo = Evidence.echo(Map.of("host", "tower.example.com", "x-forwarded-for", "203.0.113.9"));
         Check check = HandshakeDiagnosis.diagnose(Evidence.answered("/websocket/", 403, "access denied"), echo, false);
         assertThat(check.cause()).isEqualTo(Cause.COOKIES_NOT_PASSED);
         assertThat(check.evidence()).containsEntry("cookie reaching Tower", "(none)");
@@ -179,7 +179,7 @@ class DiagnosisTest {
     @Test
     void hostRewrittenFailsTheHostCheckEvenWhenTheSocketOpens() {
         EchoEvidence echo = new EchoEvidence(200, "tower.example.com",
-                Map.of("host", "127.0.0.1:8052", "cookie", "awx_sessionid=a", "x-forwarded-for", "10.1.2.3"), 403,
+                Map.of("host", "127.0.0.1:8052", "cookie", "awx_sessionid=a", "x-forwarded-for", "203.0.113.9"), 403,
                 "{\"detail\":\"CSRF Failed: Origin checking failed\"}", null);
         ProbeEvidence ev = new ProbeEvidence(Evidence.page(), echo, SettingsEvidence.NOT_READ,
                 List.of(Evidence.opened("/api/websocket/"), Evidence.opened("/websocket/")), Evidence.streaming(),

@@ -41,7 +41,7 @@ final class Evidence {
 
     static EchoEvidence healthyEcho() {
         return echo(Map.of("host", "tower.example.com", "cookie", "awx_sessionid=a; csrftoken=b",
-                "x-forwarded-for", "10.1.2.3"));
+                "x-forwarded-for", "203.0.113.9"));
     }
 
     static ProbeEvidence healthy() {

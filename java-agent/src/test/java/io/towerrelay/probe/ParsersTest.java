@@ -37,8 +37,8 @@ class ParsersTest {
         Map<String, String> list = EchoParser.headers("{\"headers\":[{\"name\":\"Host\",\"value\":\"t:8080\"},"
                 + "{\"name\":\"Cookie\",\"value\":\"a=1\"},{\"name\":\"cookie\",\"value\":\"b=2\"}]}");
         assertThat(list).containsEntry("host", "t:8080").containsEntry("cookie", "a=1; b=2");
-        assertThat(EchoParser.headers("{\"headers\":{\"X-Forwarded-For\":[\"1.2.3.4\",\"10.0.0.1\"]}}"))
-                .containsEntry("x-forwarded-for", "1.2.3.4, 10.0.0.1");
+        assertThat(EchoParser.headers("{\"headers\":{\"X-Forwarded-For\":[\"1.2.3.4\",\"198.51.100.1\"]}}"))
+                .containsEntry("x-forwarded-for", "1.2.3.4, 198.51.100.1");
         assertThat(EchoParser.headers("{\"headers\":[[\"Host\",\"h\"]]}")).containsEntry("host", "h");
         assertThat(EchoParser.headers("<html>not json")).isNull();
         assertThat(EchoParser.headers("{\"detail\":\"Not found.\"}")).isNull();

@@ -58,13 +58,13 @@ class HeaderRulesTest {
 
     @Test
     void forwardedHeadersFromTrustedProxiesAreKeptAndAppended() {
-        ForwardedHeaders rules = new ForwardedHeaders(new ForwardedConfig(List.of(Cidr.parse("10.0.0.0/8"))));
+        ForwardedHeaders rules = new ForwardedHeaders(new ForwardedConfig(List.of(Cidr.parse("198.18.0.0/15"))));
         BasicHttpRequest in = request("Host", "relay.internal", "X-Forwarded-For", "203.0.113.5",
                 "X-Forwarded-For", "198.51.100.7", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "tower.example.com",
                 "X-Forwarded-Port", "443");
         BasicHttpRequest out = request();
-        rules.apply(in, out, new InetSocketAddress("10.1.2.3", 50000), new InetSocketAddress("10.1.2.1", 8080), "http");
-        assertThat(out.getFirstHeader("X-Forwarded-For").getValue()).isEqualTo("203.0.113.5, 198.51.100.7, 10.1.2.3");
+        rules.apply(in, out, new InetSocketAddress("198.18.0.3", 50000), new InetSocketAddress("198.18.0.1", 8080), "http");
+        assertThat(out.getFirstHeader("X-Forwarded-For").getValue()).isEqualTo("203.0.113.5, 198.51.100.7, 198.18.0.3");
         assertThat(out.getFirstHeader("X-Forwarded-Proto").getValue()).isEqualTo("https");
         assertThat(out.getFirstHeader("X-Forwarded-Host").getValue()).isEqualTo("tower.example.com");
         assertThat(out.getFirstHeader("X-Forwarded-Port").getValue()).isEqualTo("443");
