@@ -36,7 +36,7 @@ class DescriptorLeakIT {
 
             cycles(relay, HTTP_CYCLES, cookie, TUNNEL_CYCLES);
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> quiet(relay, tower));
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(leftOpen(relay, tower)).isEqualTo("none"));
             await().atMost(Duration.ofSeconds(60)).until(() -> openDescriptors() <= before + SLACK);
             System.out.printf("descriptor-leak: %d HTTP + %d tunnel cycles, fds before %d, after %d%n",
                     HTTP_CYCLES, TUNNEL_CYCLES, before, openDescriptors());
@@ -49,7 +49,18 @@ class DescriptorLeakIT {
     }
 
     private static boolean quiet(RelayServer relay, MockTower tower) {
-        return relay.metrics().activeConnections() == 0 && relay.metrics().activeTunnels() == 0 && tower.openWebSockets() == 0;
+        return leftOpen(relay, tower).equals("none");
+    }
+
+    /** What is still open, in words, so a failure says which count is stuck. */
+    private static String leftOpen(RelayServer relay, MockTower tower) {
+        long connections = relay.metrics().activeConnections();
+        long tunnels = relay.metrics().activeTunnels();
+        int sockets = tower.openWebSockets();
+        if (connections == 0 && tunnels == 0 && sockets == 0) {
+            return "none";
+        }
+        return "relay connections " + connections + ", relay tunnels " + tunnels + ", Tower WebSockets " + sockets;
     }
 
     private static void cycles(RelayServer relay, int httpCycles, String cookie, int tunnelCycles) throws Exception {
