@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
@@ -70,7 +69,6 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     private Exception abortCause;
 
     // Upstream connection.
-    private Future<AsyncClientEndpoint> connecting;
     private AsyncClientEndpoint endpoint;
     private boolean endpointReleased;
     private boolean upstreamDone;
@@ -103,7 +101,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
-        Future<AsyncClientEndpoint> future = services.upstream().connect(new FutureCallback<>() {
+        services.upstream().connect(new FutureCallback<>() {
             @Override
             public void completed(AsyncClientEndpoint result) {
                 onConnected(result);
@@ -119,12 +117,6 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 onUpstreamFailure(new IOException("connection request cancelled"), true);
             }
         });
-        lock.lock();
-        try {
-            connecting = future;
-        } finally {
-            lock.unlock();
-        }
     }
 
     @Override
@@ -263,21 +255,29 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     // ---- upstream events ----
 
     private void onConnected(AsyncClientEndpoint ep) {
+        boolean clientStillThere;
         lock.lock();
         try {
-            if (clientGone) {
-                endpointReleased = true;
-            } else {
+            clientStillThere = !clientGone;
+            if (clientStillThere) {
                 endpoint = ep;
+            } else {
+                endpointReleased = true;
             }
         } finally {
             lock.unlock();
         }
-        if (endpoint == null) {
-            ep.releaseAndDiscard();
+        if (!clientStillThere) {
+            // The client left while this connection was being leased or opened. Nothing was sent on it.
+            services.upstream().returnUnused(ep);
             return;
         }
-        ep.execute(new UpstreamSide(), HttpCoreContext.create());
+        try {
+            ep.execute(new UpstreamSide(), HttpCoreContext.create());
+        } catch (IllegalStateException ex) {
+            // The client left between the check above and here, and releaseUpstream gave the endpoint back.
+            LOG.debug("client {} left before {} {} was sent upstream: {}", record.remote, record.method, record.target, ex.toString());
+        }
     }
 
     private void onUpstreamFailure(Exception cause, boolean whileConnecting) {
@@ -328,29 +328,29 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
-    /** Returns the upstream connection to the pool only when both messages completed; else closes it. */
+    /**
+     * Returns the upstream connection to the pool only when both messages completed; else closes it. A lease
+     * still under way is never cancelled: HttpAsyncRequester loses the pool entry when a cancel races with a
+     * lease that is completing (the entry stays leased, nobody releases it), and once pool-size entries are lost
+     * every request waits forever. Instead the lease runs to its end and {@link #onConnected} hands the unused
+     * connection back, since {@code clientGone} is set by then.
+     */
     private void releaseUpstream(boolean reusable) {
         AsyncClientEndpoint ep;
-        Future<AsyncClientEndpoint> pending;
         lock.lock();
         try {
-            if (endpointReleased) {
+            if (endpointReleased || endpoint == null) {
                 return;
             }
             endpointReleased = true;
             ep = endpoint;
-            pending = connecting;
         } finally {
             lock.unlock();
         }
-        if (ep != null) {
-            if (reusable) {
-                ep.releaseAndReuse();
-            } else {
-                ep.releaseAndDiscard();
-            }
-        } else if (pending != null) {
-            pending.cancel(true);
+        if (reusable) {
+            ep.releaseAndReuse();
+        } else {
+            ep.releaseAndDiscard();
         }
     }
 

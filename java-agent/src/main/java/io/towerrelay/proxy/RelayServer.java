@@ -84,6 +84,7 @@ public final class RelayServer implements AutoCloseable {
                     config.upstream().url());
         }
         UpstreamClient upstream = UpstreamClient.start(config.upstream(), upstreamTls);
+        metrics.upstreamPool(upstream::poolStats);
         String scheme = listenerTls != null ? "https" : "http";
         ProxyServices services = new ProxyServices(upstream, config.upstream(),
                 new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
