@@ -1,5 +1,6 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.logging.BackgroundLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -315,7 +316,11 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
-        LOG.warn("{} {} {} from {}: {}", failure.status(), record.method, record.target, record.remote, failure.reason());
+        String method = record.method;
+        String target = record.target;
+        String remote = record.remote;
+        // Off the I/O thread: an upstream outage makes this line per request (see BackgroundLog).
+        BackgroundLog.submit(() -> LOG.warn("{} {} {} from {}: {}", failure.status(), method, target, remote, failure.reason()));
         releaseUpstream(false);
         if (errorHead != null) {
             try {
