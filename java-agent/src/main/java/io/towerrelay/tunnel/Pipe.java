@@ -20,8 +20,12 @@ import org.apache.hc.core5.reactor.IOSession;
  */
 final class Pipe {
 
-    static final int HIGH_WATER = 32 * 1024;
-    static final int LOW_WATER = 8 * 1024;
+    /**
+     * 16 KiB per direction before the source stops being read: a full TLS record fits above it in a pooled
+     * buffer, and at 1,000 busy tunnels the buffers in use stay around 32 MiB (they were 64 KiB each).
+     */
+    static final int HIGH_WATER = BufferPool.BUFFER_SIZE / 2;
+    static final int LOW_WATER = HIGH_WATER / 2;
 
     private final BufferPool pool;
     private IOSession source;
