@@ -40,7 +40,7 @@ final class Tunnel {
     private boolean upstreamGone;
     private String closedBy;
 
-    Tunnel(TunnelInfo info, TunnelListener listener, BufferPool pool, Consumer<Tunnel> onFinished,
+    Tunnel(TunnelInfo info, TunnelListener listener, PipeBuffers pool, Consumer<Tunnel> onFinished,
            IOSession client, IOSession upstream, Runnable releaseExchange) {
         this.info = info;
         this.releaseExchange = releaseExchange;

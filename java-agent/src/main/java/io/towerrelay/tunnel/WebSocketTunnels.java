@@ -34,7 +34,7 @@ public final class WebSocketTunnels implements ModalCloseable {
     private final TunnelSettings settings;
     private final TunnelListener listener;
     private final SessionRegistry registry = new SessionRegistry();
-    private final BufferPool pool = BufferPool.forHeap();
+    private final PipeBuffers pool = PipeBuffers.forHeap();
     private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private volatile HttpAsyncRequester requester;
@@ -138,7 +138,7 @@ public final class WebSocketTunnels implements ModalCloseable {
         return registry;
     }
 
-    BufferPool pool() {
+    PipeBuffers pool() {
         return pool;
     }
 

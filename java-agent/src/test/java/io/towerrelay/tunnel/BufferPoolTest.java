@@ -9,15 +9,17 @@ import org.junit.jupiter.api.Test;
 
 class BufferPoolTest {
 
+    private static final int SIZE = PipeBuffers.LARGE;
+
     @Test
     void boundIsInBytesNotBuffers() {
-        BufferPool pool = new BufferPool(4L * BufferPool.BUFFER_SIZE + 100);
+        BufferPool pool = new BufferPool(SIZE, 4L * SIZE + 100);
         assertThat(pool.capacity()).isEqualTo(4);
     }
 
     @Test
     void busyPipesReuseReturnedBuffersUpToTheBound() {
-        BufferPool pool = new BufferPool(3L * BufferPool.BUFFER_SIZE);
+        BufferPool pool = new BufferPool(SIZE, 3L * SIZE);
         List<ByteBuffer> lent = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             lent.add(pool.acquire());
@@ -30,26 +32,33 @@ class BufferPoolTest {
             again.add(pool.acquire());
         }
         assertThat(again).allMatch(b -> lent.stream().anyMatch(old -> old == b));
-        assertThat(again).allMatch(b -> b.position() == 0 && b.remaining() == BufferPool.BUFFER_SIZE);
+        assertThat(again).allMatch(b -> b.position() == 0 && b.remaining() == SIZE);
         assertThat(pool.pooled()).isZero();
     }
 
     @Test
     void buffersOfAnotherSizeAreNotKept() {
-        BufferPool pool = new BufferPool(2L * BufferPool.BUFFER_SIZE);
-        pool.release(ByteBuffer.allocate(BufferPool.BUFFER_SIZE * 2));
+        BufferPool pool = new BufferPool(SIZE, 2L * SIZE);
+        pool.release(ByteBuffer.allocate(SIZE * 2));
         assertThat(pool.pooled()).isZero();
     }
 
     @Test
-    void anIdlePoolHoldsNothing() {
-        assertThat(BufferPool.forHeap().pooled()).isZero();
-        assertThat((long) BufferPool.forHeap().capacity() * BufferPool.BUFFER_SIZE).isLessThanOrEqualTo(32L << 20);
+    void smallMessagesTakeSmallBuffersAndEveryBufferGoesBackToItsPool() {
+        PipeBuffers buffers = new PipeBuffers(4L * PipeBuffers.SMALL, 4L * PipeBuffers.LARGE);
+        ByteBuffer small = buffers.acquire(620);
+        ByteBuffer large = buffers.acquire(PipeBuffers.SMALL + 1);
+        assertThat(small.capacity()).isEqualTo(PipeBuffers.SMALL);
+        assertThat(large.capacity()).isEqualTo(PipeBuffers.LARGE);
+        buffers.release(small);
+        buffers.release(large);
+        assertThat(buffers.acquire(1)).isSameAs(small);
+        assertThat(buffers.acquireLarge()).isSameAs(large);
     }
 
     @Test
     void buffersUnusedForAWholeTrimPeriodAreDropped() {
-        BufferPool pool = new BufferPool(8L * BufferPool.BUFFER_SIZE);
+        BufferPool pool = new BufferPool(SIZE, 8L * SIZE);
         List<ByteBuffer> burst = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             burst.add(pool.acquire());
