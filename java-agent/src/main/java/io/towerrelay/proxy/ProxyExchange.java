@@ -41,6 +41,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     private final ProxyServices services;
     private final ExchangeRecord record = new ExchangeRecord();
+    /** Tries before {@link #lock()} parks: a few microseconds, about as long as the lock is ever held. */
+    private static final int SPINS = 64;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final FlowBuffer requestBody = new FlowBuffer();
     private final FlowBuffer responseBody = new FlowBuffer();
@@ -81,6 +84,21 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         this.services = services;
     }
 
+    /**
+     * Takes {@link #lock}, spinning briefly before parking. The two I/O threads of an exchange hold it only for
+     * buffer bookkeeping (microseconds), and parking costs more than that: a futex call on each side and a context
+     * switch; in the HTTP profile 36 % of the reactor threads' blocking events were parks on this lock.
+     */
+    private void lock() {
+        for (int i = 0; i < SPINS; i++) {
+            if (lock.tryLock()) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        lock.lock();
+    }
+
     // ---- client side (server I/O thread) ----
 
     @Override
@@ -92,7 +110,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     /** Starts the exchange with an already-built upstream request (the dispatcher built it). */
     void handleRequest(HttpRequest request, HttpRequest outgoing, EntityDetails entityDetails, ResponseChannel channel,
             HttpContext context) {
-        lock.lock();
+        lock();
         try {
             record.begin(request, context);
             upstreamRequest = outgoing;
@@ -120,7 +138,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 onUpstreamFailure(new IOException("connection request cancelled"), true);
             }
         });
-        lock.lock();
+        lock();
         try {
             connecting = future;
         } finally {
@@ -131,7 +149,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     @Override
     public void updateCapacity(CapacityChannel channel) throws IOException {
         int room;
-        lock.lock();
+        lock();
         try {
             clientCapacity = channel;
             room = upstreamDone ? 0 : requestBody.takeGrant();
@@ -146,7 +164,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     @Override
     public void consume(ByteBuffer src) {
         DataStreamChannel out;
-        lock.lock();
+        lock();
         try {
             record.bytesIn += src.remaining();
             if (upstreamDone || clientGone) {
@@ -166,7 +184,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     @Override
     public void streamEnd(List<? extends Header> trailers) {
         DataStreamChannel out;
-        lock.lock();
+        lock();
         try {
             requestEnd = true;
             requestTrailers = trailers;
@@ -181,7 +199,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     @Override
     public int available() {
-        lock.lock();
+        lock();
         try {
             if (abortCause != null || (responseEnd && !responseEndSent && responseBody.size() == 0)) {
                 return 1;
@@ -194,7 +212,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     @Override
     public void produce(DataStreamChannel channel) throws IOException {
-        lock.lock();
+        int grant = 0;
+        CapacityChannel capacity = null;
+        lock();
         try {
             clientOutput = channel;
             if (abortCause != null) {
@@ -211,10 +231,8 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             int written = responseBody.writeTo(channel, max);
             record.bytesOut += written;
             if (written > 0 && upstreamCapacity != null && !upstreamDone) {
-                int grant = responseBody.takeGrant();
-                if (grant > 0) {
-                    upstreamCapacity.update(grant);
-                }
+                grant = responseBody.takeGrant();
+                capacity = upstreamCapacity;
             }
             if (responseEnd && !responseEndSent && responseBody.size() == 0) {
                 responseEndSent = true;
@@ -223,11 +241,16 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
+        if (grant > 0) {
+            // Outside the lock: this wakes the upstream's selector (a syscall), and the upstream thread may be
+            // waiting for the lock to hand over its next chunk.
+            capacity.update(grant);
+        }
     }
 
     @Override
     public void failed(Exception cause) {
-        lock.lock();
+        lock();
         try {
             clientGone = true;
             if (record.error == null) {
@@ -243,7 +266,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     @Override
     public void releaseResources() {
         boolean complete;
-        lock.lock();
+        lock();
         try {
             complete = upstreamDone && requestEndSent;
             if (!responseEndSent) {
@@ -253,7 +276,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             lock.unlock();
         }
         releaseUpstream(complete);
-        lock.lock();
+        lock();
         try {
             services.finish(record);
         } finally {
@@ -264,7 +287,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     // ---- upstream events ----
 
     private void onConnected(AsyncClientEndpoint ep) {
-        lock.lock();
+        lock();
         try {
             if (clientGone) {
                 endpointReleased = true;
@@ -286,7 +309,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         HttpResponse errorHead = null;
         EntityDetails errorEntity = null;
         DataStreamChannel out = null;
-        lock.lock();
+        lock();
         try {
             if (upstreamDone || clientGone) {
                 return;
@@ -337,7 +360,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     private void releaseUpstream(boolean reusable) {
         AsyncClientEndpoint ep;
         Future<AsyncClientEndpoint> pending;
-        lock.lock();
+        lock();
         try {
             if (endpointReleased) {
                 return;
@@ -366,7 +389,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         public void produceRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
             HttpRequest head;
             EntityDetails entity;
-            lock.lock();
+            lock();
             try {
                 head = upstreamRequest;
                 entity = requestEntity;
@@ -383,7 +406,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
         @Override
         public int available() {
-            lock.lock();
+            lock();
             try {
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     return 1;
@@ -396,15 +419,15 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
         @Override
         public void produce(DataStreamChannel channel) throws IOException {
-            lock.lock();
+            int grant = 0;
+            CapacityChannel capacity = null;
+            lock();
             try {
                 upstreamOutput = channel;
                 int written = requestBody.writeTo(channel);
                 if (written > 0 && clientCapacity != null) {
-                    int grant = requestBody.takeGrant();
-                    if (grant > 0) {
-                        clientCapacity.update(grant);
-                    }
+                    grant = requestBody.takeGrant();
+                    capacity = clientCapacity;
                 }
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     requestEndSent = true;
@@ -412,6 +435,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 }
             } finally {
                 lock.unlock();
+            }
+            if (grant > 0) {
+                capacity.update(grant); // outside the lock, as in the client side's produce()
             }
         }
 
@@ -425,7 +451,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 throws HttpException, IOException {
             BasicHttpResponse head = new BasicHttpResponse(response.getCode(), response.getReasonPhrase());
             HopByHopHeaders.copyEndToEnd(response, head);
-            lock.lock();
+            lock();
             try {
                 if (clientGone) {
                     throw new IOException("client went away");
@@ -441,7 +467,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             } finally {
                 lock.unlock();
             }
-            lock.lock();
+            lock();
             try {
                 responseLength = entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
             } finally {
@@ -453,7 +479,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         @Override
         public void updateCapacity(CapacityChannel channel) throws IOException {
             int room;
-            lock.lock();
+            lock();
             try {
                 upstreamCapacity = channel;
                 room = responseBody.takeGrant();
@@ -468,7 +494,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         @Override
         public void consume(ByteBuffer src) throws IOException {
             DataStreamChannel out;
-            lock.lock();
+            lock();
             try {
                 if (clientGone) {
                     throw new IOException("client went away");
@@ -486,7 +512,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         @Override
         public void streamEnd(List<? extends Header> trailers) {
             DataStreamChannel out;
-            lock.lock();
+            lock();
             try {
                 // responseEnd is set in releaseResources(), after the connection is back in the pool.
                 responseTrailers = trailers;
@@ -516,7 +542,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             boolean completed;
             HttpResponse head;
             DataStreamChannel out;
-            lock.lock();
+            lock();
             try {
                 completed = upstreamDone && abortCause == null && !responseEnd && record.error == null;
                 head = bodilessHead;
@@ -528,7 +554,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             if (!completed) {
                 return;
             }
-            lock.lock();
+            lock();
             try {
                 responseEnd = true;
                 out = clientOutput;
@@ -547,7 +573,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
 
         private boolean requestEndSentNow() {
-            lock.lock();
+            lock();
             try {
                 return requestEndSent;
             } finally {
