@@ -3,6 +3,7 @@ package io.towerrelay.proxy;
 import io.towerrelay.config.UpstreamConfig;
 import java.net.URI;
 import java.util.concurrent.Future;
+import io.towerrelay.tunnel.PlainUpstreamTls;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
@@ -58,6 +59,8 @@ final class UpstreamClient {
         if (sslContext != null) {
             bootstrap.setTlsStrategy(TlsContexts.clientStrategy(sslContext, config.tlsVerify()))
                     .setTlsHandshakeTimeout(config.connectTimeout());
+        } else {
+            bootstrap.setTlsStrategy(PlainUpstreamTls.INSTANCE); // else HttpCore5 builds an unused default SSLContext
         }
         HttpAsyncRequester requester = bootstrap.create();
         requester.start();

@@ -54,6 +54,8 @@ public final class WebSocketTunnels implements ModalCloseable {
                 // before the handshake replaces it unused: with the default 32 KiB that was 96 KiB of garbage per
                 // tunnel opened (heap growth, and so RSS, while thousands of sockets connect).
                 .setHttp1Config(Http1Config.custom().setBufferSize(1024).build())
+                // A wss upstream gets TLS from HandshakeExchange's own startTls, never from the requester.
+                .setTlsStrategy(PlainUpstreamTls.INSTANCE)
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
                         .setSoTimeout(settings.handshakeTimeout())
