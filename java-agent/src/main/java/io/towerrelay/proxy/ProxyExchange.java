@@ -279,6 +279,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         lock();
         try {
             services.finish(record);
+            // Both directions are over for the client; anything the upstream side still calls finds them empty.
+            requestBody.release();
+            responseBody.release();
         } finally {
             lock.unlock();
         }

@@ -17,7 +17,7 @@ import java.util.Arrays;
  * <p>The free buffers sit in a plain array under a lock: a pipe lends and returns a buffer about once per chunk,
  * and a linked queue allocated a node on every return (JFR under bench/profile.sh ws).
  */
-final class BufferPool {
+public final class BufferPool {
 
     /**
      * Free buffers nobody took during a whole period are dropped at the next use of the pool: a burst (thousands
@@ -35,7 +35,7 @@ final class BufferPool {
      * @param bufferSize     the size of every buffer lent
      * @param maxPooledBytes how much memory free buffers may hold at most (rounded down to whole buffers)
      */
-    BufferPool(int bufferSize, long maxPooledBytes) {
+    public BufferPool(int bufferSize, long maxPooledBytes) {
         this.bufferSize = bufferSize;
         this.free = new ByteBuffer[(int) Math.max(1, Math.min(Integer.MAX_VALUE, maxPooledBytes / bufferSize))];
     }
@@ -52,7 +52,7 @@ final class BufferPool {
         return count;
     }
 
-    ByteBuffer acquire() {
+    public ByteBuffer acquire() {
         synchronized (this) {
             if (count > 0) {
                 ByteBuffer buffer = free[--count];
@@ -66,7 +66,7 @@ final class BufferPool {
         return ByteBuffer.allocate(bufferSize);
     }
 
-    void release(ByteBuffer buffer) {
+    public void release(ByteBuffer buffer) {
         if (buffer.capacity() != bufferSize) {
             return;
         }
