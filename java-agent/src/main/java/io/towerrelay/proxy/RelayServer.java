@@ -1,5 +1,7 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.logging.BackgroundLog;
+import java.time.Duration;
 import io.towerrelay.admin.AdminServer;
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.admin.UpstreamProbe;
@@ -254,6 +256,8 @@ public final class RelayServer implements AutoCloseable {
             admin.close();
         }
         upstream.close(TimeValue.ofSeconds(1));
+        // The last access-log and tunnel lines are still with the log thread, a daemon: write them before exit.
+        BackgroundLog.flush(Duration.ofSeconds(2));
         LOG.info("stopped");
     }
 }

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import io.towerrelay.tunnel.PlainUpstreamTls;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
@@ -73,6 +74,8 @@ final class UpstreamClient {
         if (sslContext != null) {
             bootstrap.setTlsStrategy(TlsContexts.clientStrategy(sslContext, config.tlsVerify()))
                     .setTlsHandshakeTimeout(config.connectTimeout());
+        } else {
+            bootstrap.setTlsStrategy(PlainUpstreamTls.INSTANCE); // else HttpCore5 builds an unused default SSLContext
         }
         HttpAsyncRequester requester = bootstrap.create();
         requester.start();
