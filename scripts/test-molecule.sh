@@ -4,8 +4,12 @@
 # the repository root with the project venv. Each scenario proves live events end to end through
 # the proxy a role deployed; nginx-without-websocket proves the verifier fails when they are broken.
 #
-#   bash scripts/test-molecule.sh              every scenario
-#   bash scripts/test-molecule.sh nginx relay  only these
+#   bash scripts/test-molecule.sh                every scenario
+#   bash scripts/test-molecule.sh nginx default  only these
+#
+# Scenario `default` is role relay (tower-relay as a systemd service): what a plain `molecule test`
+# runs. The loop below (rather than one `molecule test --all`) keeps a summary with each scenario's
+# time and goes on after a failure; both run the same scenarios.
 #
 # Needs what scripts/test-env.sh sets up: a running Docker engine, the local test image (tag in
 # build/test-image.tag) and the venv (.venv). Builds the relay jar when it is missing.
