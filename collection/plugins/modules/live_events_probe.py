@@ -95,6 +95,8 @@ options:
 notes:
   - The probe only reads (a page, a subscription), so check mode runs it as well.
   - The diagnosis names the first problem found; fix it and run again.
+  - RV(cause) uses the cause codes of the relay's C(probe --json) (C(java -jar tower-relay.jar probe URL --json),
+    key C(cause)), so a diagnosis reads the same whichever of the two found it.
 attributes:
   check_mode:
     support: full
@@ -132,7 +134,7 @@ EXAMPLES = r"""
 
 - name: Show it
   ansible.builtin.debug:
-    msg: "{{ probe.problem }}: {{ probe.diagnosis }}"
+    msg: "{{ probe.cause }}: {{ probe.diagnosis }}"
 """
 
 RETURN = r"""
@@ -141,15 +143,37 @@ status:
   returned: always
   type: str
   sample: ok
-problem:
+cause:
   description:
-    - Short name of the first problem found, C(none) when all is well.
-    - One of C(none), C(connect), C(tls), C(page), C(no_session_cookie), C(upgrade_not_passed),
-      C(handshake_forbidden), C(handshake_failed), C(closed_before_established), C(subscription_refused),
-      C(no_events), C(events_out_of_order), C(closed), C(idle_cut), C(forwarded_for_missing).
+    - Code of the first problem found; null when live events flow.
+    - The same codes as the C(cause) of the relay's C(probe --json), for the same situations.
+    - C(unreachable) nothing accepts connections on the URL's host and port, or the name does not resolve.
+    - C(tls-certificate-untrusted), C(tls-hostname-mismatch), C(tls-scheme-mismatch) (C(https://) to a plain
+      HTTP port, or C(http://) to a TLS port), C(tls-failed) (any other TLS failure).
+    - C(page-error) the page does not load (an error status, a redirect, not HTTP).
+    - C(not-logged-in) no C(awx_sessionid) session cookie to open the socket with (Tower refuses it).
+    - C(upgrade-not-passed) the handshake got a plain answer (400, 404, 405, 426, 2xx): the proxy did not pass
+      C(Upgrade) and C(Connection).
+    - C(handshake-timed-out) a 504, or no answer at all to the handshake in time.
+    - C(upgrade-mangled) a 101 that is not a valid WebSocket handshake, or a stream after it that is not
+      WebSocket frames.
+    - C(path-not-routed) 404 on a WebSocket path while an earlier one upgraded (AWX 23.8+ needs both).
+    - C(cookies-not-passed) 401/403 on the handshake, and the session cookie does not reach Tower.
+    - C(host-rewritten) 401/403 on the handshake, and the proxy rewrites C(Host).
+    - C(handshake-forbidden) 401/403 on the handshake with cookie and Host intact (Origin or session refused).
+    - C(handshake-refused) any other answer than 101 (502, 503, 500...).
+    - C(closed-before-established) the connection closed before any answer to the handshake.
+    - C(no-accept-message) the socket opened but Tower never sent its accept message.
+    - C(subscription-refused) Tower refused the subscription (no C(csrftoken) to send as C(xrftoken), or a wrong one).
+    - C(no-events) no answer to the subscription, or fewer job events than O(events) in time.
+    - C(events-out-of-order) job event counters did not increase.
+    - C(closed-while-streaming) the socket closed or broke after it opened.
+    - C(idle-timeout) the socket was closed during O(idle) seconds of silence (a proxy read timeout).
+    - C(dead-after-idle) the socket looked open after O(idle) seconds but no longer answered.
+    - C(client-address-not-forwarded) live events work, but no C(X-Forwarded-For) reaches Tower (O(check_forwarded_for)).
   returned: always
   type: str
-  sample: upgrade_not_passed
+  sample: upgrade-not-passed
 diagnosis:
   description: What is wrong and what to change, in a Tower administrator's words (or what works).
   returned: always
@@ -259,12 +283,47 @@ OP_PING = 0x9
 OP_PONG = 0xA
 
 
-class ProbeFailure(Exception):
-    """The first problem found: a short name and the diagnosis in an admin's words."""
+# Cause codes: the strings of the relay's `probe --json` (java-agent io.towerrelay.probe.Cause), so the
+# module and the probe name a broken setup alike. tests/test_live_events_probe.py checks this list
+# against Cause.java.
+UNREACHABLE = "unreachable"
+PAGE_ERROR = "page-error"
+TLS_UNTRUSTED = "tls-certificate-untrusted"
+TLS_HOSTNAME_MISMATCH = "tls-hostname-mismatch"
+TLS_SCHEME_MISMATCH = "tls-scheme-mismatch"
+TLS_FAILED = "tls-failed"
+UPGRADE_NOT_PASSED = "upgrade-not-passed"
+HANDSHAKE_TIMED_OUT = "handshake-timed-out"
+UPGRADE_MANGLED = "upgrade-mangled"
+PATH_NOT_ROUTED = "path-not-routed"
+NOT_LOGGED_IN = "not-logged-in"
+COOKIES_NOT_PASSED = "cookies-not-passed"
+HOST_REWRITTEN = "host-rewritten"
+HANDSHAKE_FORBIDDEN = "handshake-forbidden"
+HANDSHAKE_REFUSED = "handshake-refused"
+CLOSED_BEFORE_ESTABLISHED = "closed-before-established"
+NO_ACCEPT = "no-accept-message"
+SUBSCRIPTION_REFUSED = "subscription-refused"
+NO_EVENTS = "no-events"
+EVENTS_OUT_OF_ORDER = "events-out-of-order"
+CLOSED_WHILE_STREAMING = "closed-while-streaming"
+IDLE_CUT = "idle-timeout"
+IDLE_DEAF = "dead-after-idle"
+CLIENT_ADDRESS_NOT_FORWARDED = "client-address-not-forwarded"
 
-    def __init__(self, problem, diagnosis):
+# OpenSSL's reasons when one side speaks TLS and the other plain HTTP (3.0: WRONG_VERSION_NUMBER,
+# 3.2+: RECORD_LAYER_FAILURE; HTTP_REQUEST when a server gets HTTP on its TLS port).
+NOT_TLS_REASONS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG")
+# X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH
+HOSTNAME_VERIFY_CODES = (62, 64)
+
+
+class ProbeFailure(Exception):
+    """The first problem found: its cause code and the diagnosis in an admin's words."""
+
+    def __init__(self, cause, diagnosis):
         super(ProbeFailure, self).__init__(diagnosis)
-        self.problem = problem
+        self.cause = cause
         self.diagnosis = diagnosis
 
 
@@ -325,27 +384,45 @@ def tls_context(validate_certs, ca_path):
     return context
 
 
-def connection_failure(target, error):
-    """Turns a socket or TLS error into the words a Tower admin can act on."""
+def connection_failure(target, error, timeout_cause=UNREACHABLE):
+    """Turns a socket or TLS error into a cause and the words a Tower admin can act on.
+
+    A connect timeout is `unreachable` for the page; on a WebSocket path (after the page loaded) the
+    relay's probe calls it `handshake-timed-out`, and the caller says so with `timeout_cause`."""
     where = "%s:%d" % (target.host, target.port)
     if isinstance(error, ssl.SSLCertVerificationError):
+        if getattr(error, "verify_code", None) in HOSTNAME_VERIFY_CODES:
+            return ProbeFailure(
+                TLS_HOSTNAME_MISMATCH,
+                "The TLS certificate of %s does not match the host %s (%s). Browsers refuse it as well, so the UI "
+                "and its live events fail. Install a certificate whose subjectAltName names %s." % (
+                    where, target.host, error.verify_message or error, target.host))
         return ProbeFailure(
-            "tls",
+            TLS_UNTRUSTED,
             "The TLS certificate of %s is not trusted (%s). Browsers refuse it as well, so the UI and its "
             "live events fail. Install a certificate for %s signed by a CA the clients trust, or point "
             "ca_path at the CA (validate_certs=false only for a test)." % (where, error.verify_message or error, target.host))
     if isinstance(error, ssl.SSLError):
+        if getattr(error, "reason", None) in NOT_TLS_REASONS:
+            return ProbeFailure(
+                TLS_SCHEME_MISMATCH,
+                "This port does not speak TLS: the URL says https:// (so wss://) but %s answers plain HTTP (%s). "
+                "Use http:// for this port, or make the proxy speak TLS on it (NGINX: `listen %d ssl`; "
+                "Apache: `SSLEngine on`)." % (where, error, target.port))
         return ProbeFailure(
-            "tls",
-            "TLS with %s failed (%s). Check that the proxy speaks TLS on this port (NGINX: `listen %d ssl`; "
+            TLS_FAILED,
+            "The TLS handshake with %s failed (%s). Check that the proxy speaks TLS on this port (NGINX: `listen %d ssl`; "
             "Apache: `SSLEngine on`) and that the URL's scheme matches." % (where, error, target.port))
     if isinstance(error, ConnectionRefusedError):
-        return ProbeFailure("connect", "Nothing accepts connections on %s: is the proxy running and listening there?" % where)
+        return ProbeFailure(UNREACHABLE, "Nothing accepts connections on %s: is the proxy running and listening there?" % where)
     if isinstance(error, socket.timeout):
-        return ProbeFailure("connect", "No answer from %s in time (a firewall dropping packets, or the proxy is stuck)." % where)
+        if timeout_cause == HANDSHAKE_TIMED_OUT:
+            return ProbeFailure(HANDSHAKE_TIMED_OUT, "No answer from %s in time for the WebSocket connection: the proxy "
+                                                     "holds the upgrade request without completing it." % where)
+        return ProbeFailure(timeout_cause, "No answer from %s in time (a firewall dropping packets, or the proxy is stuck)." % where)
     if isinstance(error, socket.gaierror):
-        return ProbeFailure("connect", "Cannot resolve %s: %s." % (target.host, error))
-    return ProbeFailure("connect", "Cannot talk to %s: %s." % (where, error))
+        return ProbeFailure(UNREACHABLE, "Cannot resolve %s: %s." % (target.host, error))
+    return ProbeFailure(UNREACHABLE, "Cannot talk to %s: %s." % (where, error))
 
 
 class HttpProbe(object):
@@ -371,7 +448,7 @@ class HttpProbe(object):
             return response.status, response.reason, response.msg, body
         except (OSError, http_client.HTTPException) as error:
             if isinstance(error, http_client.HTTPException) and not isinstance(error, OSError):
-                raise ProbeFailure("page", "The answer from %s:%d was not HTTP (%s): is this port a TLS port "
+                raise ProbeFailure(PAGE_ERROR, "The answer from %s:%d was not HTTP (%s): is this port a TLS port "
                                            "reached with http://, or not a web server?" % (self.target.host, self.target.port, error))
             raise connection_failure(self.target, error)
         finally:
@@ -427,7 +504,7 @@ class WebSocket(object):
         data = bytearray()
         while b"\r\n\r\n" not in data:
             if len(data) > MAX_HEAD_BYTES:
-                raise ProbeFailure("handshake_failed", "The handshake answer on %s has a head over %d bytes." % (path, MAX_HEAD_BYTES))
+                raise ProbeFailure(HANDSHAKE_REFUSED, "The handshake answer on %s has a head over %d bytes." % (path, MAX_HEAD_BYTES))
             sock.settimeout(deadline.remaining())
             chunk = sock.recv(8192)
             if not chunk:
@@ -437,7 +514,7 @@ class WebSocket(object):
         head_lines = head.decode("latin-1").split("\r\n")
         status_parts = head_lines[0].split(" ", 2)
         if len(status_parts) < 2 or not status_parts[0].startswith("HTTP/") or not status_parts[1].isdigit():
-            raise ProbeFailure("handshake_failed", "The handshake answer on %s is not HTTP: %r" % (path, head_lines[0][:200]))
+            raise ProbeFailure(HANDSHAKE_REFUSED, "The handshake answer on %s is not HTTP: %r" % (path, head_lines[0][:200]))
         status = int(status_parts[1])
         reason = status_parts[2] if len(status_parts) > 2 else ""
         headers = {}
@@ -456,7 +533,7 @@ class WebSocket(object):
             if headers.get("sec-websocket-accept") != expected:
                 problems.append("Sec-WebSocket-Accept does not match the key (a proxy rewrote the handshake)")
             if problems:
-                raise ProbeFailure("handshake_failed", "The 101 answer on %s is not a valid WebSocket handshake: %s." % (path, "; ".join(problems)))
+                raise ProbeFailure(UPGRADE_MANGLED, "Got 101 on %s but the handshake was invalid: %s." % (path, "; ".join(problems)))
             return status, reason, headers, rest, b""
         body = rest
         try:
@@ -507,7 +584,8 @@ class WebSocket(object):
         elif length == 127:
             length = struct.unpack("!Q", self._read_exactly(8, deadline))[0]
         if length > MAX_MESSAGE_BYTES:
-            raise ProbeFailure("handshake_failed", "Tower sent a WebSocket frame of %d bytes; that is not Tower." % length)
+            raise ProbeFailure(UPGRADE_MANGLED, "After the 101, a WebSocket frame of %d bytes arrived; that is not Tower: "
+                                                "something between the browser and Tower alters the stream." % length)
         mask = self._read_exactly(4, deadline) if masked else None
         payload = self._read_exactly(length, deadline)
         if mask:
@@ -543,7 +621,8 @@ class WebSocket(object):
             elif opcode == OP_CONTINUATION and message_opcode is not None:
                 fragments.append(payload)
             else:
-                raise ProbeFailure("handshake_failed", "Unexpected WebSocket frame (opcode %d)." % opcode)
+                raise ProbeFailure(UPGRADE_MANGLED, "After the 101, an unexpected WebSocket frame (opcode %d) arrived: "
+                                                    "something between the browser and Tower alters the stream." % opcode)
             if fin:
                 return b"".join(fragments).decode("utf-8", "replace")
 
@@ -572,38 +651,85 @@ def status_words(status, reason):
     return ("%d %s" % (status, reason)).strip()
 
 
-def handshake_failure(path, status, reason, body):
+UPGRADE_FIX = ("NGINX: proxy_http_version 1.1, proxy_set_header Upgrade $http_upgrade and Connection "
+               "$connection_upgrade in location %s; Apache: ProxyPass %s ... upgrade=websocket (2.4.47+) or the "
+               "mod_proxy_wstunnel RewriteRule, with mod_proxy_wstunnel loaded.")
+
+
+def handshake_failure(path, status, reason, body, echo=None, earlier_path_opened=False):
+    """Classifies a handshake answered with something else than 101, as the relay's probe does.
+
+    `echo` is what the echo endpoint showed reached Tower on a plain request (EchoSeen), or None."""
     said = status_words(status, reason)
     snippet = body.decode("utf-8", "replace").strip().replace("\n", " ")[:200]
     tail = (" Body: %r." % snippet) if snippet else ""
-    if status == 403:
+    if status in (401, 403):
+        refused = "Tower refused the WebSocket handshake on %s with %s: " % (path, said)
+        if echo is not None and not echo.session_cookie_arrived:
+            return ProbeFailure(
+                COOKIES_NOT_PASSED,
+                refused + "the session cookie was sent but did not reach Tower: the proxy drops cookies, and AWX "
+                "refuses sockets without its awx_sessionid. Make the proxy pass the Cookie header unchanged "
+                "(no proxy_set_header Cookie / RequestHeader unset Cookie).%s" % tail)
+        if echo is not None and not echo.host_preserved:
+            return ProbeFailure(
+                HOST_REWRITTEN,
+                refused + "the proxy rewrites Host (the browser sends %r, Tower sees %r), so the Origin no longer "
+                "matches the Host Tower sees and its CSRF/Origin check refuses the socket. Keep Host as the browser "
+                "sent it (NGINX: proxy_set_header Host $http_host; Apache: ProxyPreserveHost On).%s" % (
+                    echo.host_sent, echo.host_seen, tail))
         return ProbeFailure(
-            "handshake_forbidden",
-            "Tower refused the WebSocket handshake on %s with %s. AWX refuses sockets without the session "
-            "cookie and Django refuses an Origin that does not match Host: make the proxy pass the Cookie "
-            "header and keep Host as the browser sent it (NGINX: proxy_set_header Host $http_host; Apache: "
-            "ProxyPreserveHost On), or add the public origin to CSRF_TRUSTED_ORIGINS (role "
-            "towerrelay.proxy.tower_settings).%s" % (path, said, tail))
-    if status in (502, 503):
-        return ProbeFailure(
-            "upgrade_not_passed",
-            "The proxy answered the WebSocket handshake on %s with %s: it could not reach Tower for the "
-            "upgrade. Check the proxy's upstream address for %s and that Tower's web service is up.%s" % (path, said, path, tail))
+            HANDSHAKE_FORBIDDEN,
+            refused + "the session cookie was sent; the Origin or the session was refused. AWX refuses sockets "
+            "without the session cookie and Django refuses an Origin that does not match Host: make the proxy "
+            "pass the Cookie header and keep Host as the browser sent it (NGINX: proxy_set_header Host $http_host; "
+            "Apache: ProxyPreserveHost On), or add the public origin to CSRF_TRUSTED_ORIGINS (role "
+            "towerrelay.proxy.tower_settings); tower-relay answers 403 itself to an Origin outside "
+            "relay_websocket_allowed_origins.%s" % tail)
     if status == 504:
         return ProbeFailure(
-            "upgrade_not_passed",
-            "The WebSocket handshake on %s timed out at the proxy (%s) - the browser's \"Error during "
-            "WebSocket handshake: Unexpected response code: 504\". The proxy forwarded the request without "
-            "the upgrade and waited for an answer that never comes. NGINX: proxy_http_version 1.1, "
-            "proxy_set_header Upgrade $http_upgrade and Connection $connection_upgrade in location %s; "
-            "Apache: ProxyPass %s ... upgrade=websocket (2.4.47+) or the mod_proxy_wstunnel RewriteRule." % (path, said, path, path))
+            HANDSHAKE_TIMED_OUT,
+            "504 on the WebSocket handshake on %s: the proxy gave up waiting for Tower's answer to the upgrade "
+            "- the browser's \"Error during WebSocket handshake: Unexpected response code: 504\". The proxy "
+            "forwarded the request without the upgrade and waited for an answer that never comes. %s" % (
+                path, UPGRADE_FIX % (path, path)))
+    if status == 404 and earlier_path_opened:
+        return ProbeFailure(
+            PATH_NOT_ROUTED,
+            "404 on the WebSocket handshake on %s while an earlier WebSocket path works: fine for Tower before "
+            "AWX 23.8, broken for 23.8+, which uses /api/websocket/ as well. Route %s to Tower with the same "
+            "WebSocket settings as /websocket/.%s" % (path, path, tail))
+    if status in (400, 404, 405, 426) or 200 <= status < 300:
+        return ProbeFailure(
+            UPGRADE_NOT_PASSED,
+            "The proxy did not pass the WebSocket upgrade on %s: the handshake got %s instead of 101 Switching "
+            "Protocols. Tower saw a plain GET, so the proxy did not pass the Upgrade and Connection headers "
+            "(the browser shows 'Unexpected response code: %d' or 'closed before the connection is "
+            "established'). %s%s" % (path, said, status, UPGRADE_FIX % (path, path), tail))
+    if status in (502, 503):
+        return ProbeFailure(
+            HANDSHAKE_REFUSED,
+            "%s instead of 101 on the WebSocket handshake on %s: the proxy could not reach Tower for the "
+            "upgrade. Check the proxy's upstream address for %s and that Tower's web service is up.%s" % (
+                said, path, path, tail))
     return ProbeFailure(
-        "upgrade_not_passed",
-        "The proxy did not pass the WebSocket upgrade on %s: the handshake got %s, the answer to a plain "
-        "GET, instead of 101 Switching Protocols. NGINX: proxy_http_version 1.1, proxy_set_header Upgrade "
-        "$http_upgrade and Connection $connection_upgrade in location %s; Apache: ProxyPass %s ... "
-        "upgrade=websocket (2.4.47+) or the mod_proxy_wstunnel RewriteRule, with mod_proxy_wstunnel "
-        "loaded.%s" % (path, said, path, path, tail))
+        HANDSHAKE_REFUSED,
+        "%s instead of 101 on the WebSocket handshake on %s.%s" % (said, path, tail))
+
+
+class EchoSeen(object):
+    """What the mock Tower's echo endpoint says reached Tower: the session cookie, and Host."""
+
+    def __init__(self, headers, host_sent):
+        names = set()
+        for part in (headers.get("cookie") or "").split(";"):
+            name = part.split("=", 1)[0].strip()
+            if name:
+                names.add(name)
+        self.session_cookie_arrived = "awx_sessionid" in names
+        self.host_sent = host_sent
+        self.host_seen = (headers.get("host") or "").lower()
+        self.host_preserved = not self.host_seen or self.host_seen == host_sent
 
 
 class LiveEventsProbe(object):
@@ -616,7 +742,7 @@ class LiveEventsProbe(object):
         self.http = HttpProbe(self.target, self.context, self.timeout)
         self.result = {
             "status": "failed",
-            "problem": "none",
+            "cause": None,
             "diagnosis": "",
             "handshake_status": 0,
             "events_seen": 0,
@@ -628,15 +754,25 @@ class LiveEventsProbe(object):
             "upstream_headers": {},
         }
         self.warnings = []
+        self.echo = None  # EchoSeen, when the echo endpoint answered
 
     # -- steps -------------------------------------------------------------------------------
     def fetch_page(self):
-        status, reason, headers, _ = self.http.get("/")
+        status, reason, headers, body = self.http.get("/")
+        lowered = body[:4096].decode("utf-8", "replace").lower()
+        # NGINX answers plain HTTP on its TLS port with 400 and this text; Apache with a 400 about "SSL-enabled".
+        if not self.target.tls and status == 400 and (
+                "plain http request was sent to https port" in lowered or "speaking plain http to an ssl-enabled server" in lowered):
+            raise ProbeFailure(
+                TLS_SCHEME_MISMATCH,
+                "This port serves HTTPS but the URL says http:// (GET %s/ answered %s); live events would use ws:// "
+                "where wss:// is needed. Use https:// for this port." % (
+                    self.target.origin + self.target.prefix, status_words(status, reason)))
         if status >= 400:
-            raise ProbeFailure("page", "GET %s/ answered %s: the proxy does not serve Tower's UI at this URL." % (
+            raise ProbeFailure(PAGE_ERROR, "GET %s/ answered %s: the proxy does not serve Tower's UI at this URL." % (
                 self.target.origin + self.target.prefix, status_words(status, reason)))
         if 300 <= status < 400:
-            raise ProbeFailure("page", "GET %s/ answered %s, a redirect to %s: point url at the address the browser "
+            raise ProbeFailure(PAGE_ERROR, "GET %s/ answered %s, a redirect to %s: point url at the address the browser "
                                        "ends up on (e.g. the https:// one)." % (
                                            self.target.origin + self.target.prefix, status_words(status, reason),
                                            headers.get("Location", "(no Location)")))
@@ -645,8 +781,10 @@ class LiveEventsProbe(object):
         jar.update(self.params.get("cookies") or {})
         missing = [name for name in ("awx_sessionid", "csrftoken") if name not in jar]
         if missing:
+            # Without awx_sessionid Tower refuses the socket (the relay's probe: not-logged-in); without
+            # csrftoken only the subscription fails (subscription-refused: no xrftoken to send).
             raise ProbeFailure(
-                "no_session_cookie",
+                NOT_LOGGED_IN if "awx_sessionid" in missing else SUBSCRIPTION_REFUSED,
                 "The page at %s/ set no %s cookie, and Tower's UI needs it for live events (the socket is "
                 "refused without awx_sessionid; the subscription needs csrftoken). Check that the proxy passes "
                 "Set-Cookie unchanged (no proxy_hide_header / Header unset Set-Cookie, no cookie path or "
@@ -674,8 +812,9 @@ class LiveEventsProbe(object):
         self.result["upstream_host"] = headers.get("host")
         self.result["upstream_forwarded_for"] = headers.get("x-forwarded-for")
         sent_host = self.target.netloc.lower()
-        seen_host = (headers.get("host") or "").lower()
-        if seen_host and seen_host != sent_host:
+        self.echo = EchoSeen(headers, sent_host)
+        seen_host = self.echo.host_seen
+        if not self.echo.host_preserved:
             self.warnings.append(
                 "The proxy rewrites Host: the browser sends %r, Tower sees %r. Tower's CSRF check compares Origin "
                 "with Host, so POSTs and WebSockets from the UI may get 403; pass Host unchanged "
@@ -691,23 +830,27 @@ class LiveEventsProbe(object):
             if self.target.tls:
                 sock = self.context.wrap_socket(sock, server_hostname=self.target.host)
         except (OSError, ssl.SSLError) as error:
-            raise connection_failure(self.target, error)
+            raise connection_failure(self.target, error, timeout_cause=HANDSHAKE_TIMED_OUT)
         ws = None
         try:
             try:
                 status, reason, _, leftover, body = WebSocket.handshake(sock, self.target, path, self.origin, cookies, deadline)
             except (WebSocketClosed, ConnectionError):
                 raise ProbeFailure(
-                    "closed_before_established",
-                    "The connection closed before the WebSocket on %s was established - the browser's \"WebSocket "
-                    "is closed before the connection is established\". The proxy dropped the upgrade request: "
+                    CLOSED_BEFORE_ESTABLISHED,
+                    "The connection closed before the WebSocket on %s was established (no HTTP answer) - the browser's "
+                    "\"WebSocket is closed before the connection is established\". The proxy dropped the upgrade request: "
                     "check that it passes Upgrade and Connection for %s and does not strip them, and that "
                     "Tower's REMOTE_HOST_HEADERS includes HTTP_X_FORWARDED_FOR (role towerrelay.proxy.tower_settings)." % (path, path))
             except socket.timeout:
-                raise handshake_failure(path, 504, "(no answer within %ss)" % self.timeout, b"")
+                raise ProbeFailure(
+                    HANDSHAKE_TIMED_OUT,
+                    "No answer to the WebSocket handshake on %s within %ss: the proxy holds the upgrade request "
+                    "without completing it. %s" % (path, self.timeout, UPGRADE_FIX % (path, path)))
             record["handshake_status"] = status
             if status != 101:
-                raise handshake_failure(path, status, reason, body)
+                earlier_opened = any(p["handshake_status"] == 101 for p in self.result["paths"] if p is not record)
+                raise handshake_failure(path, status, reason, body, self.echo, earlier_opened)
             ws = WebSocket(sock, leftover)
             self.talk(ws, path, cookies, record, deadline)
             if with_idle and self.params["idle"] > 0:
@@ -742,7 +885,7 @@ class LiveEventsProbe(object):
                     subscribed_sent = True
                 elif "error" in data:
                     raise ProbeFailure(
-                        "subscription_refused",
+                        SUBSCRIPTION_REFUSED,
                         "Tower refused the live-events subscription on %s (%r). The UI sends the csrftoken cookie "
                         "as xrftoken: the cookie must reach the browser and come back unchanged, so the proxy must "
                         "pass Set-Cookie and Cookie as they are and serve the page and the socket on the same host." % (path, data["error"]))
@@ -754,7 +897,7 @@ class LiveEventsProbe(object):
                     counter = int(data["counter"])
                     if counter <= record["last_counter"]:
                         raise ProbeFailure(
-                            "events_out_of_order",
+                            EVENTS_OUT_OF_ORDER,
                             "Job events on %s arrived out of order (counter %d after %d): something between the "
                             "browser and Tower replays or reorders WebSocket messages." % (path, counter, record["last_counter"]))
                     record["last_counter"] = counter
@@ -764,28 +907,28 @@ class LiveEventsProbe(object):
         except socket.timeout:
             if not record["accepted"]:
                 raise ProbeFailure(
-                    "no_events",
-                    "The WebSocket on %s opened but Tower never accepted it within %ss: something between the "
+                    NO_ACCEPT,
+                    "The WebSocket on %s opened but Tower never sent its accept message within %ss: something between the "
                     "browser and Tower holds WebSocket messages back (buffering)." % (path, self.timeout))
             if not record["subscribed"]:
                 raise ProbeFailure(
-                    "no_events",
+                    NO_EVENTS,
                     "Tower did not answer the live-events subscription on %s within %ss: messages from the browser "
                     "do not reach Tower, or its answers do not come back (a proxy buffering the tunnel)." % (path, self.timeout))
             raise ProbeFailure(
-                "no_events",
+                NO_EVENTS,
                 "The WebSocket on %s is open and subscribed, but only %d of %d job events arrived within %ss. If a "
                 "job is running, the proxy holds the stream back (NGINX: proxy_buffering off for %s); else start a "
                 "job and probe again." % (path, record["events_seen"], wanted, self.timeout, path))
         except ConnectionError as error:
             raise ProbeFailure(
-                "closed",
+                CLOSED_WHILE_STREAMING,
                 "The WebSocket on %s broke after %d job events (%s): a proxy or firewall between the browser and "
                 "Tower reset the connection." % (path, record["events_seen"], error))
         except WebSocketClosed as closed:
             phase = "after %d job events" % record["events_seen"] if record["subscribed"] else "before the subscription was confirmed"
             raise ProbeFailure(
-                "closed",
+                CLOSED_WHILE_STREAMING,
                 "The WebSocket on %s was closed %s, by %s. Tower closes sockets it refuses; a proxy closes them on "
                 "its timeouts or limits." % (path, phase, closed.describe()))
 
@@ -809,20 +952,29 @@ class LiveEventsProbe(object):
         except (WebSocketClosed, socket.timeout, OSError) as error:
             self.result["idle_survived"] = False
             after = int(time.monotonic() - started)
-            how = error.describe() if isinstance(error, WebSocketClosed) else "no answer to a ping"
+            fix = ("A quiet job sends nothing for minutes, so the proxy's read timeout ends live output: raise it far "
+                   "above 60 s for the WebSocket paths (NGINX: proxy_read_timeout 3600s in location %s; Apache: "
+                   "ProxyPass ... timeout=3600; the towerrelay.proxy roles default to one hour)." % path)
+            # socket.timeout is an OSError: the socket stayed open but went deaf (the relay's probe:
+            # dead-after-idle); a close or a reset is the proxy cutting it (idle-timeout).
+            if isinstance(error, socket.timeout):
+                raise ProbeFailure(
+                    IDLE_DEAF,
+                    "The WebSocket on %s looked open after %d s of silence, but nothing came through it any more (no "
+                    "answer to a ping within %ss): something between the browser and Tower dropped the idle connection "
+                    "without closing it. %s" % (path, idle, self.timeout, fix))
+            how = error.describe() if isinstance(error, WebSocketClosed) else "a reset (%s)" % error
             raise ProbeFailure(
-                "idle_cut",
-                "The WebSocket on %s did not survive %d s of silence (cut after about %d s, by %s). A quiet job sends "
-                "nothing for minutes, so the proxy's read timeout ends live output: raise it far above 60 s for the "
-                "WebSocket paths (NGINX: proxy_read_timeout 3600s in location %s; Apache: ProxyPass ... timeout=3600; "
-                "the towerrelay.proxy roles default to one hour)." % (path, idle, after, how, path))
+                IDLE_CUT,
+                "The WebSocket on %s did not survive %d s of silence (cut after about %d s, by %s): a proxy read "
+                "timeout shorter than Tower's quiet spells cuts live events. %s" % (path, idle, after, how, fix))
 
     def check_forwarded_for(self):
         if not self.params["check_forwarded_for"] or not self.result["upstream_headers"]:
             return
         if not self.result["upstream_forwarded_for"]:
             raise ProbeFailure(
-                "forwarded_for_missing",
+                CLIENT_ADDRESS_NOT_FORWARDED,
                 "Live events work, but no X-Forwarded-For reaches Tower, so Tower logs and authorises the proxy's "
                 "address instead of the user's. Set it in the proxy (NGINX: proxy_set_header X-Forwarded-For; Apache "
                 "adds it itself) and keep HTTP_X_FORWARDED_FOR first in Tower's REMOTE_HOST_HEADERS (role "
@@ -836,11 +988,11 @@ class LiveEventsProbe(object):
                 self.check_path(path, cookies, with_idle=(index == 0))
             self.check_forwarded_for()
             self.result["status"] = "ok"
-            self.result["problem"] = "none"
+            self.result["cause"] = None
             self.result["diagnosis"] = "Live events flow through %s: %s." % (self.target.origin + self.target.prefix, "; ".join(
                 "%s upgraded, %d job events" % (p["path"], p["events_seen"]) for p in self.result["paths"]))
         except ProbeFailure as failure:
-            self.result["problem"] = failure.problem
+            self.result["cause"] = failure.cause
             self.result["diagnosis"] = failure.diagnosis
         first = self.result["paths"][0] if self.result["paths"] else None
         if first:
