@@ -152,7 +152,7 @@ cause:
       HTTP port, or C(http://) to a TLS port), C(tls-failed) (any other TLS failure).
     - C(page-error) the page does not load (an error status, a redirect, not HTTP).
     - C(not-logged-in) no C(awx_sessionid) session cookie to open the socket with (Tower refuses it).
-    - C(upgrade-not-passed) the handshake got a plain answer (400, 404, 405, 426, 2xx): the proxy did not pass
+    - C(upgrade-not-passed) the handshake got a plain answer (400, 404, 405, 426, 2xx), so the proxy did not pass
       C(Upgrade) and C(Connection).
     - C(handshake-timed-out) a 504, or no answer at all to the handshake in time.
     - C(upgrade-mangled) a 101 that is not a valid WebSocket handshake, or a stream after it that is not
