@@ -67,6 +67,7 @@ final class UpstreamClient {
                 .setHttp1Config(Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build())
                 .setHttpProcessor(HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build())
                 .setIOSessionDecorator(ReadInterestGate::new)
+                .setIOSessionListener(new UpstreamSocketTimeout(config.responseTimeout()))
                 .setMaxTotal(config.poolSize())
                 .setDefaultMaxPerRoute(config.poolSize())
                 .setPoolReusePolicy(PoolReusePolicy.LIFO)

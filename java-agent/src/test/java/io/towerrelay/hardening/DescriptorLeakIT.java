@@ -44,15 +44,17 @@ class DescriptorLeakIT {
             String cookie = sessionCookie(relay);
             cycles(relay, 300, cookie, 30); // warm up: pool, threads, classes
             await().atMost(Duration.ofSeconds(30)).until(() -> quiet(relay, tower));
-            int before = openDescriptors();
+            int before = openDescriptors() - idlePooled(relay);
 
             cycles(relay, HTTP_CYCLES, cookie, TUNNEL_CYCLES);
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(leftOpen(relay, tower)).isEqualTo("none"));
             assertThat(relay.metrics().upstreamPool().available()).as("idle pooled upstream connections").isPositive();
-            await().atMost(Duration.ofSeconds(60)).until(() -> openDescriptors() <= before + SLACK);
-            System.out.printf("descriptor-leak: %d HTTP + %d tunnel cycles, fds before %d, after %d%n",
-                    HTTP_CYCLES, TUNNEL_CYCLES, before, openDescriptors());
+            // Idle keep-alive connections to Tower are the pool doing its job (they close after
+            // upstream.response-timeout of idleness), not a leak: they are left out of both counts.
+            await().atMost(Duration.ofSeconds(60)).until(() -> openDescriptors() - idlePooled(relay) <= before + SLACK);
+            System.out.printf("descriptor-leak: %d HTTP + %d tunnel cycles, fds before %d, after %d (besides idle pooled upstream connections)%n",
+                    HTTP_CYCLES, TUNNEL_CYCLES, before, openDescriptors() - idlePooled(relay));
             // Still serving.
             try (RawConnection c = new RawConnection(relay.listenAddress())) {
                 c.write("GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\n\r\n");
@@ -149,6 +151,11 @@ class DescriptorLeakIT {
             assertThat(m.find()).as("session cookie in %s", page).isTrue();
             return m.group(1);
         }
+    }
+
+    /** Descriptors of idle pooled upstream connections: both ends, since Tower (the mock) runs in this JVM too. */
+    private static int idlePooled(RelayServer relay) {
+        return 2 * relay.metrics().upstreamPool().available();
     }
 
     private static int openDescriptors() {

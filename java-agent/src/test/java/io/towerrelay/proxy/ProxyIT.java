@@ -235,6 +235,22 @@ class ProxyIT {
         }
     }
 
+    /**
+     * upstream.response-timeout, not connect-timeout, bounds the wait for an answer: on a freshly opened upstream
+     * connection and on a pooled one. (HttpAsyncRequester gives a new connection the connect timeout as its socket
+     * timeout; a Tower call slower than connect-timeout got a 504 on a fresh connection.)
+     */
+    @Test
+    void aSlowAnswerWithinTheResponseTimeoutIsServedOnFreshAndPooledConnections() throws Exception {
+        RelayConfig c = config(upstream.uri());
+        startRelay(c.withUpstream(c.upstream().withTimeouts(Timeout.ofSeconds(1), Timeout.ofSeconds(20))));
+        for (String connection : List.of("fresh", "pooled")) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(relayUri("/slow?ms=2500")).build(), BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("%s upstream connection", connection).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("slow done\n");
+        }
+    }
+
     @Test
     void absoluteFormForOtherHostsAndConnectAreRefused() throws Exception {
         startRelay(config(upstream.uri()));
