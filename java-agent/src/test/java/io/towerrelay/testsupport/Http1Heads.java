@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
+import io.towerrelay.proxy.HeadBytes;
 import java.util.List;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
@@ -20,7 +21,7 @@ import org.apache.hc.core5.http.nio.SessionOutputBuffer;
 
 /**
  * HttpCore5's non-blocking HTTP/1.1 head parsers and writer, the ones the relay's listener and upstream client
- * run, for fuzz targets that check what a head turns into on the wire and back.
+ * run, with the relay's character coding, for fuzz targets that check what a head turns into on the wire and back.
  */
 public final class Http1Heads {
     /** The relay's listener limits with default config (RelayServer: line 2 x 32 KiB, 1,024 headers). */
@@ -42,7 +43,7 @@ public final class Http1Heads {
     }
 
     private static <T extends org.apache.hc.core5.http.HttpMessage> Parsed<T> parse(NHttpMessageParser<T> parser, byte[] bytes) throws IOException, HttpException {
-        SessionInputBuffer in = NioSessionBuffers.input(Math.max(8192, bytes.length), LISTENER.getMaxLineLength());
+        SessionInputBuffer in = NioSessionBuffers.input(Math.max(8192, bytes.length), LISTENER.getMaxLineLength(), HeadBytes.CODING);
         in.fill(Channels.newChannel(new java.io.ByteArrayInputStream(bytes)));
         T head = parser.parse(in, false);
         if (head == null) {
@@ -53,7 +54,7 @@ public final class Http1Heads {
 
     /** The request head as HttpCore5's client writes it upstream. */
     public static byte[] write(HttpRequest request) throws IOException, HttpException {
-        SessionOutputBuffer out = NioSessionBuffers.output(8192);
+        SessionOutputBuffer out = NioSessionBuffers.output(8192, HeadBytes.CODING);
         new DefaultHttpRequestWriter<>().write(request, out);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         out.flush(Channels.newChannel(bytes));

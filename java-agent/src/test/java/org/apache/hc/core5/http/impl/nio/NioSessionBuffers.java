@@ -1,5 +1,7 @@
 package org.apache.hc.core5.http.impl.nio;
 
+import org.apache.hc.core5.http.config.CharCodingConfig;
+import org.apache.hc.core5.http.impl.CharCodingSupport;
 import org.apache.hc.core5.http.nio.SessionInputBuffer;
 import org.apache.hc.core5.http.nio.SessionOutputBuffer;
 
@@ -11,12 +13,13 @@ import org.apache.hc.core5.http.nio.SessionOutputBuffer;
 public final class NioSessionBuffers {
     private NioSessionBuffers() {}
 
-    /** An input buffer as a server duplexer makes one, without a charset decoder (bytes as ISO-8859-1). */
-    public static SessionInputBuffer input(int bufferSize, int maxLineLength) {
-        return new SessionInputBufferImpl(bufferSize, 256, maxLineLength, (java.nio.charset.CharsetDecoder) null);
+    /** An input buffer as a duplexer makes one for {@code coding}. */
+    public static SessionInputBuffer input(int bufferSize, int maxLineLength, CharCodingConfig coding) {
+        return new SessionInputBufferImpl(bufferSize, 256, maxLineLength, CharCodingSupport.createDecoder(coding));
     }
 
-    public static SessionOutputBuffer output(int bufferSize) {
-        return new SessionOutputBufferImpl(bufferSize, 256);
+    /** An output buffer as a duplexer makes one for {@code coding}. */
+    public static SessionOutputBuffer output(int bufferSize, CharCodingConfig coding) {
+        return new SessionOutputBufferImpl(bufferSize, 256, CharCodingSupport.createEncoder(coding));
     }
 }
