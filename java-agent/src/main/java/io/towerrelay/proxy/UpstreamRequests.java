@@ -36,7 +36,9 @@ public final class UpstreamRequests {
 
     /** The head to send upstream for {@code incoming}, which arrived on the connection described by {@code context}. */
     public HttpRequest create(HttpRequest incoming, HttpContext context) {
-        BasicHttpRequest outgoing = new BasicHttpRequest(incoming.getMethod(), incoming.getPath());
+        BasicHttpRequest outgoing = new BasicHttpRequest(incoming.getMethod(), (String) null);
+        // setPath, not the constructor: that parses the path as a URI again, and "//x/y" would lose "//x".
+        outgoing.setPath(incoming.getPath());
         outgoing.setScheme(upstream.getScheme());
         Header host = incoming.getFirstHeader(HttpHeaders.HOST);
         outgoing.setAuthority(incoming.getAuthority() != null ? incoming.getAuthority() : upstreamAuthority());

@@ -61,6 +61,7 @@ class RequestHeadFuzzTest {
             return;
         }
         HttpRequest request = parsed.head();
+        request.setScheme("http"); // as HttpCore5's server duplexer does with every request it parsed
         Optional<Refusal> refusal = SCREEN.check(request);
         if (refusal.isPresent()) {
             return;
