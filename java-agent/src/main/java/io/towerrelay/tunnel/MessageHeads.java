@@ -104,6 +104,15 @@ final class MessageHeads {
             return null;
         }
         String text = new String(in.array(), in.arrayOffset() + start, end - start, StandardCharsets.ISO_8859_1);
+        // A bare CR or LF (or another control character) inside a line: the client's parser could take it as a
+        // line end, so a reason phrase or value from upstream would become extra header lines (found by fuzzing).
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n')
+                    && !(c == '\n' && i > 0 && text.charAt(i - 1) == '\r')) || c == 0x7f) {
+                throw new ParseException("control character in the response head");
+            }
+        }
         in.position(end + 4);
         String[] lines = text.split("\r\n");
         CharArrayBuffer line = new CharArrayBuffer(256);
