@@ -49,7 +49,7 @@ class RequestHeadFuzzTest {
     private static final Set<String> FORWARDED = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
             "x-forwarded-port");
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void screenedHeadsAreUnambiguousAndRoundTrip(byte[] bytes) throws IOException, HttpException {
         Http1Heads.Parsed<HttpRequest> parsed;
         try {
