@@ -21,13 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Debian's testssl.sh against the relay's TLS listener on loopback: protocols ({@code -p}), cipher categories
- * ({@code -s}) and forward secrecy ({@code -f}), read from its flat JSON output. Only the listener is contacted:
- * {@code --nodns none} (no DNS lookups at all, the target is an IP literal), and none of the checks that fetch
- * CRLs, ask OCSP responders or look at certificate transparency runs (those are in {@code -S}, not asked for;
- * {@code --phone-out} is off).
+ * ({@code -s}) and forward secrecy ({@code -f}), read from its flat JSON output. Only loopback is contacted, and the
+ * test checks it (every connect() of testssl.sh and its children, traced with strace): {@code --nodns none} (the
+ * target is an IP literal), {@code NXCONNECT} for its openssl probes, and none of the checks that fetch CRLs, ask
+ * OCSP responders or look at certificate transparency (those are in {@code -S}, not asked for; no {@code --phone-out}).
  */
 class TestsslIT {
     private static final Path TESTSSL = Path.of("/usr/bin/testssl");
+    private static final Path STRACE = Path.of("/usr/bin/strace");
 
     @TempDir
     Path dir;
@@ -35,6 +36,7 @@ class TestsslIT {
     @Test
     void listenerOffersOnlyTls12And13WithForwardSecretAeadSuites() throws Exception {
         assertThat(TESTSSL).as("testssl.sh (Debian package testssl.sh, installed by scripts/test-env.sh)").isExecutable();
+        assertThat(STRACE).as("strace (Debian package strace, installed by scripts/test-env.sh)").isExecutable();
         TestCertificates certs = TestCertificates.create(dir);
         try (SlowUpstream tower = new SlowUpstream(0)) {
             RelayConfig base = TestRelays.config(URI.create("http://127.0.0.1:" + tower.port()));
@@ -42,15 +44,27 @@ class TestsslIT {
             try (RelayServer relay = TestRelays.start(config)) {
                 Path json = dir.resolve("testssl.json");
                 Path log = dir.resolve("testssl.log");
-                Process testssl = new ProcessBuilder(TESTSSL.toString(), "--quiet", "--color", "0", "--warnings", "off",
+                Path connects = dir.resolve("connect.strace");
+                ProcessBuilder command = new ProcessBuilder(STRACE.toString(), "-f", "-qq", "-e", "trace=connect",
+                        "-o", connects.toString(),
+                        TESTSSL.toString(), "--quiet", "--color", "0", "--warnings", "off",
                         "--nodns", "none", "--connect-timeout", "10", "--openssl-timeout", "10",
                         "-p", "-s", "-f", "--jsonfile", json.toString(),
                         "127.0.0.1:" + relay.listenAddress().getPort())
-                        .redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile())
-                        .start();
+                        .redirectInput(new File("/dev/null")).redirectErrorStream(true).redirectOutput(log.toFile());
+                // testssl.sh probes its local openssl with "s_client -connect invalid.", a DNS query to the machine's
+                // resolver; NXCONNECT (its own setting) makes those probes fail on loopback instead.
+                command.environment().put("NXCONNECT", "127.0.0.1:0");
+                Process testssl = command.start();
                 assertThat(testssl.waitFor(300, TimeUnit.SECONDS)).as("testssl.sh finished").isTrue();
                 String output = Files.readString(log);
                 assertThat(testssl.exitValue()).as("testssl.sh exit code; output:%n%s", output).isZero();
+
+                // Every socket testssl.sh and its openssl opened went to loopback (strace saw each connect()).
+                List<String> inet = Files.readAllLines(connects).stream()
+                        .filter(line -> line.contains("AF_INET")).toList();
+                assertThat(inet).as("connect() calls by testssl.sh").isNotEmpty()
+                        .allSatisfy(line -> assertThat(line).containsAnyOf("inet_addr(\"127.0.0.1\")", "\"::1\""));
 
                 Map<String, JsonNode> findings = new LinkedHashMap<>();
                 for (JsonNode finding : new ObjectMapper().readTree(json.toFile())) {
