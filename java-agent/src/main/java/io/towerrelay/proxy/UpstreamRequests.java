@@ -48,6 +48,10 @@ public final class UpstreamRequests {
         outgoing.removeHeaders(HttpHeaders.EXPECT);
         if (host == null) {
             outgoing.setHeader(HttpHeaders.HOST, upstreamAuthority().toString());
+        } else if (!outgoing.containsHeader(HttpHeaders.HOST)) {
+            // "Connection: Host" made copyEndToEnd drop it; Host describes the request, not the connection, and
+            // Tower would answer 400 without it (found by fuzzing).
+            outgoing.setHeader(host);
         }
         EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
         forwarded.apply(incoming, outgoing, inet(endpoint == null ? null : endpoint.getRemoteAddress()),

@@ -117,9 +117,14 @@ final class MessageHeads {
         String[] lines = text.split("\r\n");
         CharArrayBuffer line = new CharArrayBuffer(256);
         line.append(lines[0]);
-        StatusLine status = BasicLineParser.INSTANCE.parseStatusLine(line);
-        BasicHttpResponse response = new BasicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
-        response.setVersion(status.getProtocolVersion());
+        BasicHttpResponse response;
+        try {
+            StatusLine status = BasicLineParser.INSTANCE.parseStatusLine(line);
+            response = new BasicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
+            response.setVersion(status.getProtocolVersion());
+        } catch (IllegalArgumentException e) { // "HTTP/-1.1", status 000: HttpCore5 checks the numbers this way
+            throw new ParseException("invalid status line: " + e.getMessage());
+        }
         for (int i = 1; i < lines.length; i++) {
             if (lines[i].isEmpty()) {
                 continue;

@@ -70,6 +70,16 @@ class HeaderRulesTest {
                 "X-Forwarded-Port: 8443");
     }
 
+    /** Found by RequestHeadFuzzTest: "Connection: Host" made the relay send Tower a request without Host. */
+    @Test
+    void hostIsKeptEvenWhenTheClientNamesItInConnection() {
+        UpstreamRequests requests = new UpstreamRequests(java.net.URI.create("http://127.0.0.1:8052"),
+                new ForwardedHeaders(ForwardedConfig.defaults()), "http");
+        BasicHttpRequest in = request("Host", "tower.example.com", "Connection", "keep-alive, Host");
+        assertThat(requests.create(in, org.apache.hc.core5.http.protocol.HttpCoreContext.create()).getHeaders("Host"))
+                .extracting(h -> h.getValue()).containsExactly("tower.example.com");
+    }
+
     @Test
     void forwardedHeadersFromTrustedProxiesAreKeptAndAppended() {
         ForwardedHeaders rules = new ForwardedHeaders(new ForwardedConfig(List.of(Cidr.parse("198.18.0.0/15"))));
