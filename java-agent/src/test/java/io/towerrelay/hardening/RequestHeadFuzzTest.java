@@ -94,8 +94,9 @@ class RequestHeadFuzzTest {
         }
         List<String> passed = new ArrayList<>();
         Header clientHost = request.getFirstHeader("Host");
-        check(Http1Heads.headerLines(seen.getHeaders("Host")).equals(List.of("Host: "
-                + (clientHost == null ? "127.0.0.1:8052" : clientHost.getValue()))), "Host not the client's, once", wire);
+        Header[] hosts = seen.getHeaders("Host");
+        check(hosts.length == 1 && hosts[0].getValue().equals(clientHost == null ? "127.0.0.1:8052" : clientHost.getValue()),
+                "Host not the client's, once", wire);
         for (Header h : seen.getHeaders()) {
             String name = h.getName().toLowerCase(Locale.ROOT);
             check(!HopByHopHeaders.ALWAYS.contains(name), "hop-by-hop header passed: " + h, wire);
