@@ -59,6 +59,7 @@ final class ConnectionGate implements IOSessionListener {
 
     @Override
     public void inputReady(IOSession session) {
+        headDeadline.inputReady(session);
         if (next != null) {
             next.inputReady(session);
         }

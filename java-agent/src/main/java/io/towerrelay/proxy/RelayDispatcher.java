@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
@@ -26,6 +27,8 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     private final HeadDeadline headDeadline;
     private final WebSocketTunnels tunnels;
     private volatile AsyncServerExchangeHandler delegate;
+    /** Set when the head arrived; cleared when the exchange ends, so the deadline hears of the end once. */
+    private final AtomicReference<HttpContext> headContext = new AtomicReference<>();
 
     RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline) {
         this.headDeadline = headDeadline;
@@ -38,6 +41,7 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
             HttpContext context) throws HttpException, IOException {
         headDeadline.headReceived(context);
+        headContext.set(context);
         Optional<Refusal> refusal = screen.check(request, context);
         if (refusal.isPresent()) {
             delegate = new FixedResponseHandler(services, refusal.get());
@@ -96,6 +100,10 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
         AsyncServerExchangeHandler d = delegate;
         if (d != null) {
             d.releaseResources();
+        }
+        HttpContext context = headContext.getAndSet(null);
+        if (context != null) {
+            headDeadline.exchangeEnded(context); // a next head on this connection has header-timeout from its first byte
         }
     }
 }
