@@ -19,7 +19,7 @@ import java.nio.file.Path;
  * {@code fuzz-*} executions in java-agent/pom.xml, and docs/reliability.md for a long run) it fuzzes.
  */
 class ConfigLoaderFuzzTest {
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void anyFileLoadsOrFailsWithAConfigError(byte[] yaml) throws IOException {
         Path file = Files.createTempFile("relay-fuzz", ".yml");
         try {

@@ -50,7 +50,7 @@ class RequestHeadFuzzTest {
     private static final Set<String> FORWARDED = Set.of("x-forwarded-for", "x-forwarded-proto", "x-forwarded-host",
             "x-forwarded-port");
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void screenedHeadsAreUnambiguousAndRoundTrip(byte[] bytes) throws IOException, HttpException {
         Http1Heads.Parsed<HttpRequest> parsed;
         try {

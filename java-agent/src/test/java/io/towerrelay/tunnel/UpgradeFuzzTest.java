@@ -48,7 +48,7 @@ class UpgradeFuzzTest {
             new ForwardedHeaders(ForwardedConfig.defaults()), "http");
     private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "upgrade", "connection");
 
-    @FuzzTest(maxDuration = "15s")
+    @FuzzTest(maxDuration = "10s")
     void handshakeHeadsAreWrittenUnambiguously(byte[] input) throws IOException, HttpException {
         int end = indexOfHeadEnd(input);
         int split = end < 0 ? input.length : end + 4;
