@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
 
 /**
  * What the relay counts, fed from the I/O threads (lock-free) and rendered for {@code GET /metrics}.
@@ -32,6 +33,7 @@ public final class RelayMetrics {
     private final LongAdder tunnelBytesToUpstream = new LongAdder();
     private final LongAdder tunnelBytesToClient = new LongAdder();
     private final Histogram tunnelDuration = new Histogram(TUNNEL_BUCKETS);
+    private volatile Supplier<UpstreamPoolStats> upstreamPool = () -> new UpstreamPoolStats(0, 0, 0, 0);
 
     public RelayMetrics() {
         for (String c : new String[] {"1xx", "2xx", "3xx", "4xx", "5xx"}) {
@@ -92,12 +94,22 @@ public final class RelayMetrics {
         tunnelBytesToClient.add(bytesToClient);
     }
 
+    /** Where the upstream pool's gauges come from (the pool is created after the metrics). */
+    public void upstreamPool(Supplier<UpstreamPoolStats> source) {
+        this.upstreamPool = source;
+    }
+
+    public UpstreamPoolStats upstreamPool() {
+        return upstreamPool.get();
+    }
+
     public long activeTunnels() {
         return activeTunnels.get();
     }
 
     /** The whole registry in Prometheus text format. */
     public String render(double uptimeSeconds) {
+        UpstreamPoolStats pool = upstreamPool.get();
         return new PrometheusText()
                 .gauge("towerrelay_uptime_seconds", "Seconds since the relay started.", uptimeSeconds)
                 .counters("towerrelay_http_requests_total", "HTTP requests answered, by status class.", "class",
@@ -113,6 +125,10 @@ public final class RelayMetrics {
                         bytesFromClients.sum())
                 .counter("towerrelay_http_sent_bytes_total", "HTTP body bytes sent to clients.", bytesToClients.sum())
                 .counters("towerrelay_upstream_errors_total", "Upstream failures, by kind.", "kind", upstreamErrors)
+                .gauge("towerrelay_upstream_pool_leased", "Upstream connections in use by an exchange now.", pool.leased())
+                .gauge("towerrelay_upstream_pool_pending", "Exchanges waiting for an upstream connection now.", pool.pending())
+                .gauge("towerrelay_upstream_pool_available", "Idle keep-alive upstream connections now.", pool.available())
+                .gauge("towerrelay_upstream_pool_max", "upstream.pool-size.", pool.max())
                 .gauge("towerrelay_websocket_tunnels_active", "WebSocket tunnels open now.", activeTunnels.get())
                 .counter("towerrelay_websocket_tunnels_opened_total", "WebSocket tunnels opened.", tunnelsOpened.sum())
                 .counter("towerrelay_websocket_tunnels_refused_total",

@@ -1,5 +1,6 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.logging.BackgroundLog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.towerrelay.config.AccessLogFormat;
@@ -89,8 +90,9 @@ public final class AccessLog {
         }
     }
 
+    /** On the log thread: the caller is an I/O thread, and stdout may be a slow journald pipe (see BackgroundLog). */
     private void write(String line) {
-        out.println(line);
+        BackgroundLog.submit(() -> out.println(line));
     }
 
     private static String orDash(String s) {

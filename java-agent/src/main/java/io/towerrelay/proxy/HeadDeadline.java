@@ -3,9 +3,8 @@ package io.towerrelay.proxy;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -27,7 +26,13 @@ final class HeadDeadline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadDeadline.class);
 
     private final Timeout timeout;
-    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    /**
+     * Remove-on-cancel: a cancelled deadline (head arrived, connection closed) leaves the queue at once. Kept until
+     * it would have fired, each task held its session, and through it HttpCore5's handler with 24 KiB of buffers,
+     * for the whole header-timeout; at a few thousand new connections per second that ran a 256 MiB heap out of
+     * memory (bench/run.sh, "new connection per request"; found and first fixed on the perf branch).
+     */
+    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "header-timeout");
         t.setDaemon(true);
         return t;
@@ -93,6 +98,7 @@ final class HeadDeadline implements AutoCloseable {
 
     HeadDeadline(Timeout timeout) {
         this.timeout = timeout;
+        timer.setRemoveOnCancelPolicy(true);
     }
 
     void connected(IOSession session) {

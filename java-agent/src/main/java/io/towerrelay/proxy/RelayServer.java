@@ -1,5 +1,7 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.logging.BackgroundLog;
+import java.time.Duration;
 import io.towerrelay.admin.AdminServer;
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.admin.UpstreamProbe;
@@ -84,6 +86,7 @@ public final class RelayServer implements AutoCloseable {
                     config.upstream().url());
         }
         UpstreamClient upstream = UpstreamClient.start(config.upstream(), upstreamTls);
+        metrics.upstreamPool(upstream::poolStats);
         String scheme = listenerTls != null ? "https" : "http";
         ProxyServices services = new ProxyServices(upstream, config.upstream(),
                 new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
@@ -254,6 +257,8 @@ public final class RelayServer implements AutoCloseable {
             admin.close();
         }
         upstream.close(TimeValue.ofSeconds(1));
+        // The last access-log and tunnel lines are still with the log thread, a daemon: write them before exit.
+        BackgroundLog.flush(Duration.ofSeconds(2));
         LOG.info("stopped");
     }
 }

@@ -1,8 +1,13 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.admin.UpstreamPoolStats;
 import io.towerrelay.config.UpstreamConfig;
 import java.net.URI;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import io.towerrelay.tunnel.PlainUpstreamTls;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
@@ -14,6 +19,7 @@ import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.pool.PoolStats;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -27,6 +33,16 @@ final class UpstreamClient {
     private final HttpAsyncRequester requester;
     private final HttpHost target;
     private final Timeout connectTimeout;
+    /**
+     * Hands back connections leased for clients that left meanwhile. Not on the thread that got the lease: the
+     * pool completes the next waiting lease inside {@code release}, and when that one's client is gone too, a
+     * release from its callback nests again; a few thousand vanished clients overflowed the stack.
+     */
+    private final ExecutorService unusedReturns = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "upstream-pool-return");
+        t.setDaemon(true);
+        return t;
+    });
 
     private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout) {
         this.requester = requester;
@@ -59,6 +75,8 @@ final class UpstreamClient {
         if (sslContext != null) {
             bootstrap.setTlsStrategy(TlsContexts.clientStrategy(sslContext, config.tlsVerify()))
                     .setTlsHandshakeTimeout(config.connectTimeout());
+        } else {
+            bootstrap.setTlsStrategy(PlainUpstreamTls.INSTANCE); // else HttpCore5 builds an unused default SSLContext
         }
         HttpAsyncRequester requester = bootstrap.create();
         requester.start();
@@ -69,12 +87,27 @@ final class UpstreamClient {
         return target;
     }
 
+    UpstreamPoolStats poolStats() {
+        PoolStats stats = requester.getTotalStats();
+        return new UpstreamPoolStats(stats.getLeased(), stats.getPending(), stats.getAvailable(), stats.getMax());
+    }
+
     /** Leases a pooled connection or opens one; the callback runs on an upstream I/O thread. */
     Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
         return requester.connect(target, connectTimeout, null, callback);
     }
 
+    /** Gives back a connection leased for an exchange whose client left before it was used. */
+    void returnUnused(AsyncClientEndpoint endpoint) {
+        try {
+            unusedReturns.execute(endpoint::releaseAndReuse);
+        } catch (RejectedExecutionException ex) {
+            endpoint.releaseAndDiscard(); // shutting down
+        }
+    }
+
     void close(TimeValue grace) {
+        unusedReturns.shutdown();
         requester.initiateShutdown();
         try {
             requester.awaitShutdown(grace);

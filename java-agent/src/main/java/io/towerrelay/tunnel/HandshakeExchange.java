@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.logging.BackgroundLog;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -60,6 +61,8 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private volatile IOSession upstream;
     private volatile AsyncDataProducer body;
     private volatile Tunnel tunnel;
+    /** The tunnel has let the HTTP handler go: its failed(ConnectionClosedException) is not the client leaving. */
+    private volatile boolean released;
 
     HandshakeExchange(WebSocketTunnels owner) {
         this.owner = owner;
@@ -179,7 +182,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         if (!answer()) {
             return;
         }
-        LOG.info("tunnel {} refused: {} -> {} {}: {} {}", info.id(), info.peer(), info.upstream(), info.path(), status, reason);
+        TunnelInfo refused = info;
+        BackgroundLog.submit(() -> LOG.info("tunnel {} refused: {} -> {} {}: {} {}", refused.id(), refused.peer(),
+                refused.upstream(), refused.path(), status, reason));
         owner.listener().refused(info, status, reason);
         AsyncEntityProducer entity = AsyncEntityProducers.create(reason + "\n", ContentType.TEXT_PLAIN);
         body = entity;
@@ -192,7 +197,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
             return;
         }
         int status = upstreamHead.getCode();
-        LOG.info("tunnel {} refused by upstream: {} -> {} {}: {}", info.id(), info.peer(), info.upstream(), info.path(), status);
+        TunnelInfo refused = info;
+        BackgroundLog.submit(() -> LOG.info("tunnel {} refused by upstream: {} -> {} {}: {}", refused.id(), refused.peer(),
+                refused.upstream(), refused.path(), status));
         owner.listener().refused(info, status, "upstream answered " + status + " to the WebSocket handshake");
         body = relayed;
         Header contentType = upstreamHead.getFirstHeader("Content-Type");
@@ -215,19 +222,23 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         ByteBuffer first = ByteBuffer.allocate(head.remaining() + afterHead.remaining());
         first.put(head).put(afterHead).flip();
         IOSession transport = client.transport();
-        // The HTTP/1.1 handler being replaced: told of the disconnect when the tunnel closes, so it releases
-        // this exchange (and whatever wraps it) exactly when the connection really ends.
-        // Without the session decorator a TLS listener gives only the TLS layer, whose handler is TLS's own.
+        // The HTTP/1.1 handler being replaced (HttpCore5's duplexer with its session buffers). The tunnel lets it
+        // go as soon as it owns the client session: told of a disconnect, it ends this exchange (and whatever
+        // wraps it) and nothing refers to it any more, so an idle tunnel does not keep ~24 KiB of HTTP state
+        // alive for hours. The tunnel's own access-log line and metrics come at its close.
+        // Without the session decorator a TLS listener gives only the TLS layer, whose handler is TLS's own: it
+        // passes disconnected() on to the session's current handler, which by then is the tunnel itself.
         IOEventHandler httpHandler = transport instanceof SSLIOSession ? null : transport.getHandler();
         Tunnel tunnel = new Tunnel(info, owner.listener(), owner.pool(), owner::finished, client.protocol(), upstream,
                 () -> {
-                    if (httpHandler != null) {
+                    released = true;
+                    if (httpHandler != null && !(httpHandler instanceof TunnelEnd)) {
                         httpHandler.disconnected(transport);
                     }
                 });
         this.tunnel = tunnel;
         owner.opened(tunnel);
-        tunnel.start(first, transport, upstream, settings.idleTimeout());
+        tunnel.start(first, transport, HttpHandlerOwner.of(httpHandler), upstream, settings.idleTimeout());
         return true;
     }
 
@@ -262,14 +273,20 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     @Override
     public void failed(Exception cause) {
         // The client connection failed or closed before an answer; after a tunnel this is its normal end.
+        if (released) {
+            return;
+        }
         Tunnel open = tunnel;
         if (open != null) {
             open.clientSessionClosed(); // no-op unless the client closed while the tunnel was being switched in
             return;
         }
         if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED) || phase.compareAndSet(Phase.NEW, Phase.ABORTED)) {
-            LOG.info("tunnel {} abandoned by client: {} -> {} {}: {}", info == null ? "?" : info.id(),
-                    info == null ? "?" : info.peer(), settings.upstreamAuthority(), info == null ? "" : info.path(), cause.toString());
+            TunnelInfo abandoned = info;
+            String upstreamName = settings.upstreamAuthority();
+            BackgroundLog.submit(() -> LOG.info("tunnel {} abandoned by client: {} -> {} {}: {}",
+                    abandoned == null ? "?" : abandoned.id(), abandoned == null ? "?" : abandoned.peer(), upstreamName,
+                    abandoned == null ? "" : abandoned.path(), cause.toString()));
             if (info != null) {
                 owner.listener().refused(info, 499, "client went away during the handshake");
             }

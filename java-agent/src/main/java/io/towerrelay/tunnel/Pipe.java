@@ -16,14 +16,18 @@ import org.apache.hc.core5.reactor.IOSession;
  *
  * <p>Each socket is read and written only by its own I/O thread; the other thread only flips its interest.
  * TLS hands decrypted bytes over as the {@code src} of {@code inputReady}, which must be taken whole: the
- * buffer keeps {@code BUFFER_SIZE - HIGH_WATER} bytes of slack above the high-water mark for that.
+ * buffer keeps {@code PipeBuffers.LARGE - HIGH_WATER} bytes of slack above the high-water mark for that.
  */
 final class Pipe {
 
-    static final int HIGH_WATER = 32 * 1024;
-    static final int LOW_WATER = 8 * 1024;
+    /**
+     * 16 KiB per direction before the source stops being read: a full TLS record fits above it in a pooled
+     * buffer, and at 1,000 busy tunnels the buffers in use stay around 32 MiB (they were 64 KiB each).
+     */
+    static final int HIGH_WATER = PipeBuffers.LARGE / 2;
+    static final int LOW_WATER = HIGH_WATER / 2;
 
-    private final BufferPool pool;
+    private final PipeBuffers pool;
     private IOSession source;
     private IOSession sink;
     private ByteBuffer buffer;      // fill mode: bytes waiting are [0, position); null while empty
@@ -33,8 +37,9 @@ final class Pipe {
     private boolean abandoned;      // the sink is gone: drop what comes
     private boolean delivered;      // the source ended and everything it sent was written to the sink
     private long transferred;
+    private boolean lastReadLarge;  // the last read filled more than a small buffer: read straight into a large one
 
-    Pipe(BufferPool pool) {
+    Pipe(PipeBuffers pool) {
         this.pool = pool;
     }
 
@@ -45,6 +50,13 @@ final class Pipe {
 
     /** Bytes that came before the tunnel existed (the 101 head and anything after it). Sink thread arms later. */
     synchronized void preload(ByteBuffer bytes) {
+        if (buffer == null && bytes.position() == 0) {
+            // Takes the caller's buffer as is (compact() turns it to fill mode in place) instead of a pooled one:
+            // when thousands of sockets connect at once, their 101 heads wait for the client threads, and each
+            // held a 32 KiB pool buffer that the pool then kept.
+            buffer = bytes.compact();
+            return;
+        }
         ensureRoom(bytes.remaining());
         buffer.put(bytes);
     }
@@ -93,8 +105,28 @@ final class Pipe {
         }
         boolean open = !endOfInput;
         while (open && size() < HIGH_WATER) {
-            ensureRoom(1);
-            int n = source.read(buffer);
+            int n;
+            if (lastReadLarge || (buffer != null && buffer.capacity() == PipeBuffers.LARGE)) {
+                // A flood: straight into a large buffer, no copy.
+                if (buffer == null) {
+                    buffer = pool.acquireLarge();
+                }
+                ensureRoom(1);
+                n = source.read(buffer);
+            } else {
+                // Maybe one small message: read it into the thread's scratch and keep only what it needs.
+                ByteBuffer scratch = pool.scratch();
+                scratch.limit(PipeBuffers.LARGE - size());
+                n = source.read(scratch);
+                if (n > 0) {
+                    scratch.flip();
+                    ensureRoom(n);
+                    buffer.put(scratch);
+                }
+            }
+            if (n > 0) {
+                lastReadLarge = n > PipeBuffers.SMALL;
+            }
             if (n < 0) {
                 open = false;
             } else if (n == 0) {
@@ -183,16 +215,12 @@ final class Pipe {
         if (src != null) {
             src.position(src.limit());
         }
-        ByteBuffer scratch = pool.acquire();
-        try {
-            int n;
-            while ((n = source.read(scratch)) > 0) {
-                scratch.clear();
-            }
-            return n >= 0;
-        } finally {
-            pool.release(scratch);
+        ByteBuffer scratch = pool.scratch();
+        int n;
+        while ((n = source.read(scratch)) > 0) {
+            scratch.clear();
         }
+        return n >= 0;
     }
 
     private int size() {
@@ -201,12 +229,15 @@ final class Pipe {
 
     private void ensureRoom(int bytes) {
         if (buffer == null) {
-            buffer = pool.acquire();
+            buffer = pool.acquire(bytes);
         }
         if (buffer.remaining() < bytes) {
-            // Only when TLS hands over more plaintext in one event than the slack allows: never seen with
-            // JSSE's 16 KiB records, kept so that no byte is ever dropped.
-            ByteBuffer larger = ByteBuffer.allocate(buffer.position() + bytes + BufferPool.BUFFER_SIZE);
+            int needed = buffer.position() + bytes;
+            // A small buffer (or a preloaded head's exact-size one) moves to a larger pooled one. Beyond the large
+            // size: only when TLS hands over more plaintext in one event than the slack allows (several records at
+            // once), kept so that no byte is ever dropped.
+            ByteBuffer larger = needed <= PipeBuffers.LARGE ? pool.acquire(needed)
+                    : ByteBuffer.allocate(needed + PipeBuffers.LARGE);
             buffer.flip();
             larger.put(buffer);
             pool.release(buffer);

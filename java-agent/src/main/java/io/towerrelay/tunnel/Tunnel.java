@@ -1,10 +1,12 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.logging.BackgroundLog;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,8 @@ final class Tunnel {
     private final Pipe upstreamToClient;
     private final TunnelEnd clientEnd;
     private final TunnelEnd upstreamEnd;
-    private final Runnable releaseExchange;
+    /** Lets the replaced HTTP/1.1 handler go; run once, on the client's I/O thread, then dropped. */
+    private Runnable releaseExchange;
     private final long openedNanos = System.nanoTime();
     private volatile long lastActivityNanos = System.nanoTime();
     private volatile Timeout idleTimeout = Timeout.INFINITE;
@@ -37,7 +40,7 @@ final class Tunnel {
     private boolean upstreamGone;
     private String closedBy;
 
-    Tunnel(TunnelInfo info, TunnelListener listener, BufferPool pool, Consumer<Tunnel> onFinished,
+    Tunnel(TunnelInfo info, TunnelListener listener, PipeBuffers pool, Consumer<Tunnel> onFinished,
            IOSession client, IOSession upstream, Runnable releaseExchange) {
         this.info = info;
         this.releaseExchange = releaseExchange;
@@ -55,21 +58,33 @@ final class Tunnel {
         return info;
     }
 
+    TunnelEnd clientEnd() {
+        return clientEnd;
+    }
+
     /**
      * Runs on the upstream's I/O thread once it answered 101. The upstream session is switched here (its own
      * thread); the client session's handler is swapped and its thread woken with {@code OP_WRITE}, so that
      * the client's own thread writes the 101 head and everything after it.
      */
-    void start(ByteBuffer headAndEarlyBytes, IOSession clientTransport, IOSession upstreamSession, Timeout idleTimeout) {
+    void start(ByteBuffer headAndEarlyBytes, IOSession clientTransport, ProtocolIOSession clientChannel,
+               IOSession upstreamSession, Timeout idleTimeout) {
         this.idleTimeout = idleTimeout;
         upstreamToClient.preload(headAndEarlyBytes);
         listener.opened(info);
-        LOG.info("tunnel {} opened: {} <-> {} {}", info.id(), info.peer(), info.upstream(), info.path());
+        // DEBUG: the close line (and the access log) says all of it; an INFO line per open was a synchronous
+        // stderr write on the upstream's I/O thread for every socket a Tower UI opens.
+        if (LOG.isDebugEnabled()) {
+            BackgroundLog.submit(() -> LOG.debug("tunnel {} opened: {} <-> {} {}", info.id(), info.peer(), info.upstream(),
+                    info.path()));
+        }
         upstreamSession.upgrade(upstreamEnd);
         upstreamSession.setSocketTimeout(idleTimeout);
         upstreamSession.setEventMask(SelectionKey.OP_READ);
         IOSession client = clientEnd.session();
-        client.upgrade(clientEnd);
+        // Upgrading the channel (when known) replaces its reference to the HTTP handler too, not only the
+        // session's: see HttpHandlerOwner.
+        (clientChannel != null ? clientChannel : client).upgrade(clientEnd);
         clientTransport.setSocketTimeout(idleTimeout);
         upstreamToClient.armWriter();
         client.setEvent(SelectionKey.OP_READ);
@@ -108,14 +123,31 @@ final class Tunnel {
         end.outbound().abandon();
         closeWhenBothDirectionsEnded();
         if (end == clientEnd) {
-            try {
-                releaseExchange.run();
-            } catch (RuntimeException ex) {
-                LOG.debug("tunnel {}: releasing the HTTP exchange failed: {}", info.id(), ex.toString());
-            }
+            releaseExchange();
         }
         if (finished) {
             finish();
+        }
+    }
+
+    /**
+     * Client thread, on the tunnel's first event there (or when the client side ends first): the HTTP/1.1 handler
+     * that served the handshake can no longer be in an event of its own, so it is told the exchange is over and
+     * dropped. Holding it for the tunnel's life cost its session buffers per idle tunnel.
+     */
+    void releaseExchange() {
+        Runnable release;
+        synchronized (this) {
+            release = releaseExchange;
+            releaseExchange = null;
+        }
+        if (release == null) {
+            return;
+        }
+        try {
+            release.run();
+        } catch (RuntimeException ex) {
+            LOG.debug("tunnel {}: releasing the HTTP exchange failed: {}", info.id(), ex.toString());
         }
     }
 
@@ -154,9 +186,11 @@ final class Tunnel {
     private void finish() {
         TunnelStats stats = new TunnelStats(Duration.ofNanos(System.nanoTime() - openedNanos),
                 clientToUpstream.transferred(), upstreamToClient.transferred(), closedBy);
-        LOG.info("tunnel {} closed: {} <-> {} {} after {} ms, {} bytes from client, {} bytes to client, ended by {}",
+        // Written by the log thread: this runs on an I/O thread (see BackgroundLog).
+        BackgroundLog.submit(() -> LOG.info(
+                "tunnel {} closed: {} <-> {} {} after {} ms, {} bytes from client, {} bytes to client, ended by {}",
                 info.id(), info.peer(), info.upstream(), info.path(), stats.duration().toMillis(),
-                stats.bytesFromClient(), stats.bytesToClient(), stats.closedBy());
+                stats.bytesFromClient(), stats.bytesToClient(), stats.closedBy()));
         try {
             listener.closed(info, stats);
         } finally {

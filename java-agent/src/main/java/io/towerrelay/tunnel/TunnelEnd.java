@@ -73,6 +73,9 @@ final class TunnelEnd implements IOEventHandler {
             // read interest off): set it again now that nothing else can touch it.
             settled = true;
             inbound.settleReadInterest();
+            if (this == tunnel.clientEnd()) {
+                tunnel.releaseExchange();
+            }
         }
         if (session.hasCommands() && shutdownRequested()) {
             return;

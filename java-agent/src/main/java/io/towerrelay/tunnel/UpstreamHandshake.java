@@ -27,8 +27,15 @@ final class UpstreamHandshake implements IOEventHandler {
     private final IOSession session;
     private final ByteBuffer request;
     private final Timeout handshakeTimeout;
-    // Slack above MAX_HEAD: TLS hands over whole records even while reading is paused.
-    private final ByteBuffer in = ByteBuffer.allocate(MAX_HEAD + 32 * 1024);
+    /** Slack above MAX_HEAD: TLS hands over whole records even while reading is paused. */
+    static final int MAX_BUFFERED = MAX_HEAD + 32 * 1024;
+    /**
+     * A 101 head is a few hundred bytes: start small and grow (doubling, up to {@link #MAX_BUFFERED}) only for
+     * a large answer. Allocating the maximum for every handshake was 64 KiB of garbage per WebSocket opened,
+     * which grew the heap (and RSS) while thousands of sockets connected.
+     */
+    private static final int INITIAL = 4 * 1024;
+    private ByteBuffer in = ByteBuffer.allocate(INITIAL);
     private State state = State.WRITING;
     private boolean endOfStream;
     private boolean readingPaused;
@@ -67,13 +74,15 @@ final class UpstreamHandshake implements IOEventHandler {
     @Override
     public void inputReady(IOSession ignored, ByteBuffer src) throws IOException {
         if (src != null && src.hasRemaining()) {
-            if (src.remaining() > in.remaining()) {
-                fail(502, "upstream sent more than can be buffered (" + in.capacity() + " bytes)");
-                return;
+            while (src.remaining() > in.remaining()) {
+                if (!grow()) {
+                    fail(502, "upstream sent more than can be buffered (" + MAX_BUFFERED + " bytes)");
+                    return;
+                }
             }
             in.put(src);
         }
-        while (!endOfStream && in.hasRemaining()) {
+        while (!endOfStream && (in.hasRemaining() || grow())) {
             int n = session.read(in);
             if (n < 0) {
                 endOfStream = true;
@@ -82,6 +91,18 @@ final class UpstreamHandshake implements IOEventHandler {
             }
         }
         process();
+    }
+
+    /** Doubles the input buffer (fill mode), up to {@link #MAX_BUFFERED}; false when it is that large already. */
+    private boolean grow() {
+        if (in.capacity() >= MAX_BUFFERED) {
+            return false;
+        }
+        ByteBuffer larger = ByteBuffer.allocate(Math.min(MAX_BUFFERED, in.capacity() * 2));
+        in.flip();
+        larger.put(in);
+        in = larger;
+        return true;
     }
 
     private void process() throws IOException {

@@ -3,6 +3,8 @@ package io.towerrelay.hardening;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.towerrelay.admin.UpstreamPoolStats;
+import io.towerrelay.config.RelayConfig;
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
@@ -10,6 +12,16 @@ import java.io.File;
 import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -37,6 +49,7 @@ class DescriptorLeakIT {
             cycles(relay, HTTP_CYCLES, cookie, TUNNEL_CYCLES);
 
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(leftOpen(relay, tower)).isEqualTo("none"));
+            assertThat(relay.metrics().upstreamPool().available()).as("idle pooled upstream connections").isPositive();
             await().atMost(Duration.ofSeconds(60)).until(() -> openDescriptors() <= before + SLACK);
             System.out.printf("descriptor-leak: %d HTTP + %d tunnel cycles, fds before %d, after %d%n",
                     HTTP_CYCLES, TUNNEL_CYCLES, before, openDescriptors());
@@ -48,19 +61,62 @@ class DescriptorLeakIT {
         }
     }
 
+    /**
+     * Clients that send a request and reset at once, from 8 threads, against a pool of 2 upstream connections:
+     * most of them leave while their exchange waits for or is being handed a pooled connection. Every lease must
+     * come back to the pool; a lost one (HttpAsyncRequester drops the entry when a lease is cancelled as it
+     * completes) would soon leave both connections lost and every later request waiting forever.
+     */
+    @Test
+    void clientsLeavingWhileAnUpstreamConnectionIsLeasedLoseNoPoolEntry() throws Exception {
+        try (MockTower tower = MockTower.start(MockTowerOptions.ephemeral())) {
+            URI upstream = URI.create("http://" + tower.hostAndPort());
+            RelayConfig config = TestRelays.config(upstream);
+            try (RelayServer relay = TestRelays.start(config.withUpstream(config.upstream().withPoolSize(2)))) {
+                ExecutorService clients = Executors.newFixedThreadPool(8);
+                try {
+                    List<Future<?>> done = new ArrayList<>();
+                    for (int t = 0; t < 8; t++) {
+                        done.add(clients.submit(() -> {
+                            for (int i = 0; i < 1_000; i++) {
+                                try (Socket s = new Socket(relay.listenAddress().getAddress(), relay.listenAddress().getPort())) {
+                                    s.getOutputStream().write("GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\n\r\n".getBytes());
+                                    s.setSoLinger(true, 0);
+                                }
+                            }
+                            return null;
+                        }));
+                    }
+                    for (Future<?> f : done) {
+                        f.get();
+                    }
+                } finally {
+                    clients.shutdownNow();
+                }
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(leftOpen(relay, tower)).isEqualTo("none"));
+                try (RawConnection c = new RawConnection(relay.listenAddress())) {
+                    c.write("GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\n\r\n");
+                    assertThat(c.readOneResponse()).startsWith("HTTP/1.1 200");
+                }
+            }
+        }
+    }
+
     private static boolean quiet(RelayServer relay, MockTower tower) {
         return leftOpen(relay, tower).equals("none");
     }
 
-    /** What is still open, in words, so a failure says which count is stuck. */
+    /** What is still open or held, in words, so a failure says which count is stuck. */
     private static String leftOpen(RelayServer relay, MockTower tower) {
         long connections = relay.metrics().activeConnections();
         long tunnels = relay.metrics().activeTunnels();
         int sockets = tower.openWebSockets();
-        if (connections == 0 && tunnels == 0 && sockets == 0) {
+        UpstreamPoolStats pool = relay.metrics().upstreamPool();
+        if (connections == 0 && tunnels == 0 && sockets == 0 && pool.leased() == 0 && pool.pending() == 0) {
             return "none";
         }
-        return "relay connections " + connections + ", relay tunnels " + tunnels + ", Tower WebSockets " + sockets;
+        return "fds " + openDescriptors() + ", relay connections " + connections + ", relay tunnels " + tunnels
+                + ", Tower WebSockets " + sockets + ", upstream pool " + pool;
     }
 
     private static void cycles(RelayServer relay, int httpCycles, String cookie, int tunnelCycles) throws Exception {

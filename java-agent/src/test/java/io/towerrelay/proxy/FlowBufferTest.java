@@ -41,6 +41,22 @@ class FlowBufferTest {
         assertThat(b.takeGrant()).isEqualTo(all.length);
     }
 
+    @Test
+    void aReleasedBufferIsEmptyAndStillTakesBytes() throws Exception {
+        FlowBuffer b = new FlowBuffer();
+        b.put(ByteBuffer.wrap(new byte[40_000]));
+        b.release();
+        assertThat(b.size()).isZero();
+
+        FlowBuffer next = new FlowBuffer(); // may get the array just returned: it must come back empty
+        next.put(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        b.put(ByteBuffer.wrap(new byte[] {4, 5}));
+        Sink sink = new Sink();
+        assertThat(next.writeTo(sink)).isEqualTo(3);
+        assertThat(b.writeTo(sink)).isEqualTo(2);
+        assertThat(sink.bytes.toByteArray()).containsExactly(1, 2, 3, 4, 5);
+    }
+
     /** A channel that takes everything it is given. */
     private static final class Sink implements DataStreamChannel {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -61,7 +61,9 @@ class ManyTunnelsIT {
             }
             CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
             await().atMost(Duration.ofMinutes(1)).until(() -> relay.openTunnels() == 0);
-            assertThat(relay.tunnelLog().stream().filter(line -> line.contains("\"status\":101,"))).hasSize(TUNNELS);
+            // Access-log lines are written by the log thread, just after each close.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(relay.tunnelLog().stream().filter(line -> line.contains("\"status\":101,"))).hasSize(TUNNELS));
         } finally {
             executor.shutdownNow();
             tower.close();

@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -84,7 +85,8 @@ class TowerLiveEventsIT {
         TestClient socket = new TestClient(relay.uri("ws", path), Map.of(), null);
         assertThat(socket.connectBlocking(10, TimeUnit.SECONDS)).isFalse();
         assertThat(socket.events).anyMatch(e -> e.contains("403"));
-        assertThat(relay.logged(path, 403, null)).isTrue();
+        // Access-log lines are written by the log thread, just after the answer.
+        await().atMost(Duration.ofSeconds(10)).until(() -> relay.logged(path, 403, null));
     }
 
     private static String cookie(CookieManager cookies, String name) {

@@ -157,6 +157,7 @@ class WebSocketTunnelIT {
             RawHttp.send(socket, "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower.example.test\r\n\r\n");
             assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(404);
         }
-        assertThat(relay.logged("/websocket/relay/", 403, null)).isTrue();
+        // Access-log lines are written by the log thread, just after the answer.
+        await().atMost(Duration.ofSeconds(10)).until(() -> relay.logged("/websocket/relay/", 403, null));
     }
 }

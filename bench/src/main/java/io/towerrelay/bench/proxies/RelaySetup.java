@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * tower-relay from the built jar, with the JVM options the Ansible role installs by default
- * ({@code relay_java_opts: [-Xms64m, -Xmx256m]}) and a config equivalent to the others.
+ * ({@code relay_java_opts: [-Xms64m, -Xmx256m, -XX:+UseSerialGC]}) and a config equivalent to the others.
  */
 public final class RelaySetup implements ProxySetup {
 
@@ -50,7 +50,7 @@ public final class RelaySetup implements ProxySetup {
                 """.formatted(port, backendPort);
         Path file = dir.resolve("relay.yml");
         Files.writeString(file, conf);
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xms64m", "-Xmx256m"));
+        List<String> cmd = new ArrayList<>(List.of("java", "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC"));
         cmd.addAll(extraJvmOptions);
         cmd.addAll(List.of("-jar", jar.toString(), "serve", "--config", file.toString()));
         return cmd;

@@ -1,0 +1,76 @@
+package io.towerrelay.tunnel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BufferPoolTest {
+
+    private static final int SIZE = PipeBuffers.LARGE;
+
+    @Test
+    void boundIsInBytesNotBuffers() {
+        BufferPool pool = new BufferPool(SIZE, 4L * SIZE + 100);
+        assertThat(pool.capacity()).isEqualTo(4);
+    }
+
+    @Test
+    void busyPipesReuseReturnedBuffersUpToTheBound() {
+        BufferPool pool = new BufferPool(SIZE, 3L * SIZE);
+        List<ByteBuffer> lent = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            lent.add(pool.acquire());
+        }
+        lent.forEach(pool::release);
+        assertThat(pool.pooled()).isEqualTo(3);
+
+        List<ByteBuffer> again = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            again.add(pool.acquire());
+        }
+        assertThat(again).allMatch(b -> lent.stream().anyMatch(old -> old == b));
+        assertThat(again).allMatch(b -> b.position() == 0 && b.remaining() == SIZE);
+        assertThat(pool.pooled()).isZero();
+    }
+
+    @Test
+    void buffersOfAnotherSizeAreNotKept() {
+        BufferPool pool = new BufferPool(SIZE, 2L * SIZE);
+        pool.release(ByteBuffer.allocate(SIZE * 2));
+        assertThat(pool.pooled()).isZero();
+    }
+
+    @Test
+    void smallMessagesTakeSmallBuffersAndEveryBufferGoesBackToItsPool() {
+        PipeBuffers buffers = new PipeBuffers(4L * PipeBuffers.SMALL, 4L * PipeBuffers.LARGE);
+        ByteBuffer small = buffers.acquire(620);
+        ByteBuffer large = buffers.acquire(PipeBuffers.SMALL + 1);
+        assertThat(small.capacity()).isEqualTo(PipeBuffers.SMALL);
+        assertThat(large.capacity()).isEqualTo(PipeBuffers.LARGE);
+        buffers.release(small);
+        buffers.release(large);
+        assertThat(buffers.acquire(1)).isSameAs(small);
+        assertThat(buffers.acquireLarge()).isSameAs(large);
+    }
+
+    @Test
+    void buffersUnusedForAWholeTrimPeriodAreDropped() {
+        BufferPool pool = new BufferPool(SIZE, 8L * SIZE);
+        List<ByteBuffer> burst = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            burst.add(pool.acquire());
+        }
+        burst.forEach(pool::release);
+        assertThat(pool.pooled()).isEqualTo(6);
+
+        // One period in which only one buffer at a time is busy: five of the six were never needed.
+        pool.expireTrimPeriod();
+        pool.release(pool.acquire()); // starts a fresh period (the burst's period counts as all used)
+        pool.expireTrimPeriod();
+        pool.release(pool.acquire());
+        assertThat(pool.pooled()).isEqualTo(1);
+    }
+}
