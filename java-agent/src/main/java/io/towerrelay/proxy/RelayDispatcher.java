@@ -41,7 +41,13 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
             HttpContext context) throws HttpException, IOException {
         headDeadline.headReceived(context);
-        headContext.set(context);
+        boolean upgrade = WebSocketTunnels.isWebSocketUpgrade(request);
+        if (!upgrade) {
+            // Not for upgrades: the tunnel ends the HTTP exchange when it takes the connection over, and from then
+            // on the connection's input is WebSocket frames, never a head. (A refused handshake leaves its
+            // connection without a header deadline for later requests; client-idle-timeout still applies.)
+            headContext.set(context);
+        }
         Optional<Refusal> refusal = screen.check(request, context);
         if (refusal.isPresent()) {
             delegate = new FixedResponseHandler(services, refusal.get());
@@ -49,7 +55,7 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
             return;
         }
         HttpRequest outgoing = services.requests().create(request, context);
-        if (WebSocketTunnels.isWebSocketUpgrade(request)) {
+        if (upgrade) {
             // Same upstream head as plain proxying (Upgrade/Connection stripped); the tunnel adds them back.
             delegate = tunnels.newHandshakeHandler();
             delegate.handleRequest(outgoing, entityDetails, responseChannel, context);
