@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.towerrelay.config.RelayConfig;
 import io.towerrelay.proxy.RelayServer;
+import io.towerrelay.testsupport.RawHttp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -174,15 +175,7 @@ class SlowUpstreamFastClientsIT {
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
                 while (true) {
-                    StringBuilder head = new StringBuilder();
-                    while (head.indexOf("\r\n\r\n") < 0) {
-                        int b = in.read();
-                        if (b < 0) {
-                            return;
-                        }
-                        head.append((char) b);
-                    }
-                    String path = head.toString().split(" ", 3)[1];
+                    String path = RawHttp.head(in).split(" ", 3)[1]; // IOException when the relay closes
                     if (path.startsWith("/slow/")) {
                         slow(out, Integer.parseInt(path.substring("/slow/".length())));
                     } else {
