@@ -285,7 +285,7 @@ class ProxyIT {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("towerrelay_http_requests_total{class=\"2xx\"} ",
                 "# TYPE towerrelay_http_request_duration_seconds histogram", "towerrelay_connections_active",
-                "towerrelay_websocket_tunnels_active 0");
+                "towerrelay_websocket_tunnels_active 0", "towerrelay_upstream_pool_max 64");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(accessLog.toString(StandardCharsets.UTF_8)).contains("\"type\":\"http\"", "\"method\":\"GET\"",
                 "\"target\":\"/echo\"", "\"status\":200"));
