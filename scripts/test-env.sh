@@ -23,9 +23,10 @@ flock 9
 # --- Debian packages -------------------------------------------------------------------------------
 # docker.io: the engine (containers for the suite and Molecule); debootstrap: builds the test image;
 # nginx, apache2, haproxy: real proxies for integration tests and benchmarks; chromium(-driver): the
-# browser check; wrk: benchmarks; curl, openssl: clients and certificates in tests.
+# browser check; wrk: benchmarks; curl, openssl: clients and certificates in tests; testssl.sh: the
+# TLS listener check (TestsslIT), strace: which proves testssl.sh only talked to loopback.
 packages=(docker.io debootstrap nginx apache2 haproxy chromium chromium-driver wrk curl openssl
-          ca-certificates iproute2 procps util-linux)
+          ca-certificates iproute2 procps util-linux testssl.sh strace)
 
 # Python for Ansible: the machine's python3 (3.11) needs a working venv module (Debian's python3
 # needs python3-venv for that; a pyenv build has it built in).

@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code serve}: runs the relay until SIGTERM or SIGINT, then shuts down gracefully and exits 0. */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
@@ -57,12 +58,19 @@ public final class ServeCommand implements Callable<Integer> {
         // systemctl reload (certbot/ACME renewal hooks): re-read the listener's certificate and key. Handled from
         // the start, since the JVM's default for SIGHUP is to exit; during start-up the files are being read anyway.
         AtomicReference<RelayServer> running = new AtomicReference<>();
-        Signal.handle(new Signal("HUP"), signal -> {
+        SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> {
             RelayServer server = running.get();
             if (server != null) {
                 server.reloadTls();
             }
         });
+        if (previous == SignalHandler.SIG_IGN) {
+            // Started with SIGHUP ignored (nohup, or a parent that ignores it): the JVM then keeps it ignored and
+            // never calls the handler, so a reload would silently do nothing. Found when a test run under nohup
+            // made CertificateReloadIT fail.
+            LOG.warn("SIGHUP is ignored by this process (inherited, e.g. from nohup): the TLS certificate will not be "
+                    + "reloaded on SIGHUP; restart the relay to load a renewed certificate");
+        }
         try (RelayServer server = RelayServer.start(relayConfig)) {
             running.set(server);
             LOG.info("config: {}", config == null ? "(flags only)" : config.toAbsolutePath());

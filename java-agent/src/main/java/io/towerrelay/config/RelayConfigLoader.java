@@ -5,6 +5,11 @@ import java.io.Reader;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -38,7 +43,7 @@ public final class RelayConfigLoader {
     private static RelayConfig load(Path file, boolean requireUpstream) {
         String text;
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            text = utf8(file, Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new ConfigException(file, 0, "(file)", "no such file");
         } catch (IOException e) {
@@ -120,6 +125,38 @@ public final class RelayConfigLoader {
 
         return new RelayConfig(new ListenConfig(listenAddress, tls), new AdminConfig(adminAddress), upstream,
                 websocket, forwarded, limits, accessLog, grace);
+    }
+
+    /** The file's text; bytes that are not UTF-8 are an error naming their line (not "Input length = 1"). */
+    private static String utf8(Path file, byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isUnderflow()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            int line = 1 + lineBreaks(out.flip());
+            throw new ConfigException(file, line, "(file)", String.format(
+                    "not UTF-8 text: byte 0x%02X at offset %d (save the file as UTF-8)", bytes[at] & 0xff, at));
+        }
+        return out.flip().toString();
+    }
+
+    /** Line breaks as YAML (and so the parser's line numbers) counts them: LF, CR LF, a lone CR, NEL, LS, PS. */
+    private static int lineBreaks(CharSequence text) {
+        int breaks = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '\n' || c == '\u0085' || c == '\u2028' || c == '\u2029'
+                    || (c == '\r' && (i + 1 == text.length() || text.charAt(i + 1) != '\n'))) {
+                breaks++;
+            }
+        }
+        return breaks;
     }
 
     /** Parses and checks an upstream URL the way {@code --upstream} and {@code upstream.url} need it. */

@@ -3,14 +3,15 @@ package io.towerrelay.proxy;
 import io.towerrelay.admin.RelayMetrics;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOSessionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts client connections and closes new ones beyond limits.max-connections (HttpCore5 has no such limit).
+ * Counts client connections and answers new ones beyond limits.max-connections with a 503 (HttpCore5 has no such
+ * limit): {@link OverLimitAnswer} takes the session over from HttpCore5's HTTP handler, so the request is never
+ * parsed and nothing reaches the upstream.
  * Passes every event on to {@code next} (the WebSocket tunnels' session registry). This and the tunnel package
  * are the only users of HttpCore5's {@code @Internal} session listener.
  */
@@ -36,8 +37,10 @@ final class ConnectionGate implements IOSessionListener {
         if (metrics.activeConnections() >= maxConnections) {
             rejected.add(session.getId());
             metrics.connectionRejected();
-            LOG.warn("closing connection from {}: limits.max-connections ({}) reached", session.getRemoteAddress(), maxConnections);
-            session.close(CloseMode.IMMEDIATE);
+            LOG.warn("answering 503 to {} and closing: limits.max-connections ({}) reached", session.getRemoteAddress(), maxConnections);
+            OverLimitAnswer answer = new OverLimitAnswer(maxConnections);
+            session.upgrade(answer);
+            answer.start(session);
             return;
         }
         metrics.connectionOpened();
@@ -56,6 +59,7 @@ final class ConnectionGate implements IOSessionListener {
 
     @Override
     public void inputReady(IOSession session) {
+        headDeadline.inputReady(session);
         if (next != null) {
             next.inputReady(session);
         }

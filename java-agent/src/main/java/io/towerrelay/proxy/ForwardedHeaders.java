@@ -40,10 +40,10 @@ public final class ForwardedHeaders {
         String peerIp = peerAddress == null ? "unknown" : peerAddress.getHostAddress();
 
         String priorFor = trusted ? joined(incoming, FOR) : null;
-        outgoing.setHeader(FOR, priorFor == null ? peerIp : priorFor + ", " + peerIp);
+        replace(outgoing, FOR, priorFor == null ? peerIp : priorFor + ", " + peerIp);
 
         String proto = trusted ? first(incoming, PROTO) : null;
-        outgoing.setHeader(PROTO, proto != null ? proto : scheme);
+        replace(outgoing, PROTO, proto != null ? proto : scheme);
 
         String host = trusted ? first(incoming, HOST) : null;
         if (host == null) {
@@ -51,7 +51,7 @@ public final class ForwardedHeaders {
             host = hostHeader == null ? null : hostHeader.getValue();
         }
         if (host != null) {
-            outgoing.setHeader(HOST, host);
+            replace(outgoing, HOST, host);
         } else {
             outgoing.removeHeaders(HOST);
         }
@@ -61,10 +61,19 @@ public final class ForwardedHeaders {
             port = Integer.toString(local.getPort());
         }
         if (port != null) {
-            outgoing.setHeader(PORT, port);
+            replace(outgoing, PORT, port);
         } else {
             outgoing.removeHeaders(PORT);
         }
+    }
+
+    /**
+     * Every copy of {@code name} goes, then one is added: {@code setHeader} replaces only the first, so a client
+     * sending X-Forwarded-For twice had its second copy (any address it liked) passed on to Tower.
+     */
+    private static void replace(HttpRequest outgoing, String name, String value) {
+        outgoing.removeHeaders(name);
+        outgoing.addHeader(name, value);
     }
 
     /** All values of a possibly repeated list header, joined as one list; null when absent. */

@@ -16,30 +16,85 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * limits.header-timeout: a new connection must deliver a complete first request head within this time, or it is
- * closed. The socket timeout alone does not stop slowloris (a client that trickles one header byte every few
- * seconds keeps resetting it). Later requests on a kept-alive connection are bounded by client-idle-timeout only.
+ * limits.header-timeout: a request head must be complete within this time, or the connection is closed. The
+ * socket timeout alone does not stop slowloris (a client that trickles one header byte every few seconds keeps
+ * resetting it). The clock starts when a connection is accepted (its first head), and on a kept-alive connection
+ * with no exchange in progress when the first byte of the next head arrives: an idle keep-alive connection is
+ * bounded by client-idle-timeout only, as before, but once a client starts a request it has to finish its head.
  */
 final class HeadDeadline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadDeadline.class);
 
     private final Timeout timeout;
+    /**
+     * Remove-on-cancel: a cancelled deadline (head arrived, connection closed) leaves the queue at once. Kept until
+     * it would have fired, each task held its session, and through it HttpCore5's handler with 24 KiB of buffers,
+     * for the whole header-timeout; at a few thousand new connections per second that ran a 256 MiB heap out of
+     * memory (bench/run.sh, "new connection per request"; found and first fixed on the perf branch).
+     */
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "header-timeout");
         t.setDaemon(true);
         return t;
     });
-    /**
-     * The pending deadline per connection, cancelled (and, with remove-on-cancel, dropped from the timer's queue)
-     * once the head arrives or the connection closes: an uncancelled task kept its session, and through it
-     * HttpCore5's handler with 24 KiB of buffers, for the whole header-timeout. At a few thousand new connections
-     * per second that ran a 256 MiB heap out of memory (bench/run.sh, "new connection per request").
-     */
-    private final Map<String, ScheduledFuture<?>> deadlines = new ConcurrentHashMap<>();
-    /** Connections still waiting for their first head, by local and remote address (all a handler can see). */
-    private final Map<String, IOSession> waiting = new ConcurrentHashMap<>();
-    /** The same key by session id: at disconnect the addresses are gone. */
-    private final Map<String, String> keys = new ConcurrentHashMap<>();
+    /** Connections by local and remote address (all an exchange handler can see of its connection). */
+    private final Map<String, Connection> byAddress = new ConcurrentHashMap<>();
+    /** The same by session id: session events come with the session, and at disconnect the addresses are gone. */
+    private final Map<String, Connection> byId = new ConcurrentHashMap<>();
+
+    /** One client connection: how many exchanges are between head and end, and the armed deadline if any. */
+    private final class Connection {
+        final IOSession session;
+        final String key;
+        /** Heads received minus exchanges ended; pipelined requests can make it 2 or more for a moment. */
+        int inFlight;
+        ScheduledFuture<?> deadline;
+
+        Connection(IOSession session, String key) {
+            this.session = session;
+            this.key = key;
+        }
+
+        synchronized void arm(boolean firstHead) {
+            if (deadline != null || inFlight > 0) {
+                return;
+            }
+            deadline = timer.schedule(() -> expire(firstHead), timeout.toMilliseconds(), TimeUnit.MILLISECONDS);
+        }
+
+        private void expire(boolean firstHead) {
+            synchronized (this) {
+                if (deadline == null || inFlight > 0) {
+                    return; // the head came in the meantime
+                }
+                deadline = null;
+            }
+            LOG.info("closing connection from {}: no complete {} request head within limits.header-timeout ({})",
+                    session.getRemoteAddress(), firstHead ? "first" : "next", timeout);
+            session.close(CloseMode.IMMEDIATE);
+        }
+
+        synchronized void headReceived() {
+            inFlight++;
+            cancel();
+        }
+
+        synchronized void exchangeEnded() {
+            inFlight = Math.max(0, inFlight - 1);
+        }
+
+        /** Bytes arrived: with no exchange in progress they start the next head, and its clock. */
+        void inputReady() {
+            arm(false);
+        }
+
+        synchronized void cancel() {
+            if (deadline != null) {
+                deadline.cancel(false);
+                deadline = null;
+            }
+        }
+    }
 
     HeadDeadline(Timeout timeout) {
         this.timeout = timeout;
@@ -47,43 +102,47 @@ final class HeadDeadline implements AutoCloseable {
     }
 
     void connected(IOSession session) {
-        String key = key(session.getLocalAddress(), session.getRemoteAddress());
-        waiting.put(key, session);
-        keys.put(session.getId(), key);
-        deadlines.put(key, timer.schedule(() -> {
-            deadlines.remove(key);
-            if (waiting.remove(key, session)) {
-                keys.remove(session.getId());
-                LOG.info("closing connection from {}: no complete request head within limits.header-timeout ({})",
-                        session.getRemoteAddress(), timeout);
-                session.close(CloseMode.IMMEDIATE);
-            }
-        }, timeout.toMilliseconds(), TimeUnit.MILLISECONDS));
+        Connection c = new Connection(session, key(session.getLocalAddress(), session.getRemoteAddress()));
+        byAddress.put(c.key, c);
+        byId.put(session.getId(), c);
+        c.arm(true);
+    }
+
+    /** A read event on a connection (ConnectionGate passes every one on). */
+    void inputReady(IOSession session) {
+        Connection c = byId.get(session.getId());
+        if (c != null) {
+            c.inputReady();
+        }
     }
 
     /** A request head arrived on the connection of {@code context}: its deadline is met. */
     void headReceived(HttpContext context) {
-        EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
-        if (endpoint != null) {
-            String key = key(endpoint.getLocalAddress(), endpoint.getRemoteAddress());
-            waiting.remove(key);
-            cancel(key);
+        Connection c = connection(context);
+        if (c != null) {
+            c.headReceived();
+        }
+    }
+
+    /** The exchange whose head arrived on the connection of {@code context} is over (once per headReceived). */
+    void exchangeEnded(HttpContext context) {
+        Connection c = connection(context);
+        if (c != null) {
+            c.exchangeEnded();
         }
     }
 
     void disconnected(IOSession session) {
-        String key = keys.remove(session.getId());
-        if (key != null) {
-            waiting.remove(key, session);
-            cancel(key);
+        Connection c = byId.remove(session.getId());
+        if (c != null) {
+            byAddress.remove(c.key, c);
+            c.cancel();
         }
     }
 
-    private void cancel(String key) {
-        ScheduledFuture<?> deadline = deadlines.remove(key);
-        if (deadline != null) {
-            deadline.cancel(false);
-        }
+    private Connection connection(HttpContext context) {
+        EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
+        return endpoint == null ? null : byAddress.get(key(endpoint.getLocalAddress(), endpoint.getRemoteAddress()));
     }
 
     private static String key(SocketAddress local, SocketAddress remote) {

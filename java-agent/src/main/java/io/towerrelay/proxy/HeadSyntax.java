@@ -8,6 +8,7 @@ import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.net.URIAuthority;
 import org.apache.hc.core5.util.CharArrayBuffer;
 
 /**
@@ -31,6 +32,18 @@ final class HeadSyntax {
         String target = request.getRequestUri();
         if (target == null || target.isEmpty() || !isVisibleAscii(target)
                 || !(target.startsWith("/") || target.equals("*") || startsWithHttpScheme(target))) {
+            return Optional.of("invalid request target");
+        }
+        // HttpCore5 reads a target starting with "//" as //authority/path (RFC 3986 network-path) and keeps only what
+        // follows the authority: "//a//b/x" becomes path "//b/x". What is left can no longer be passed on as the
+        // client wrote it, and passed on it would be split again (found by fuzzing): refuse it.
+        if (target.startsWith("//")) {
+            return Optional.of("invalid request target (starts with //)");
+        }
+        // Absolute-form: HttpCore5 splits the target, and getRequestUri() is only the path; check what it took out.
+        URIAuthority authority = request.getAuthority();
+        if (request.getScheme() != null && authority != null
+                && (authority.getUserInfo() != null || !isVisibleAscii(authority.getHostName()))) {
             return Optional.of("invalid request target");
         }
         int contentLengths = 0;
@@ -100,7 +113,7 @@ final class HeadSyntax {
         return true;
     }
 
-    private static boolean isVisibleAscii(String s) {
+    static boolean isVisibleAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {

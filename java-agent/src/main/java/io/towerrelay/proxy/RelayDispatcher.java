@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
@@ -26,6 +27,8 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     private final HeadDeadline headDeadline;
     private final WebSocketTunnels tunnels;
     private volatile AsyncServerExchangeHandler delegate;
+    /** Set when the head arrived; cleared when the exchange ends, so the deadline hears of the end once. */
+    private final AtomicReference<HttpContext> headContext = new AtomicReference<>();
 
     RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline) {
         this.headDeadline = headDeadline;
@@ -38,6 +41,13 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
             HttpContext context) throws HttpException, IOException {
         headDeadline.headReceived(context);
+        boolean upgrade = WebSocketTunnels.isWebSocketUpgrade(request);
+        if (!upgrade) {
+            // Not for upgrades: the tunnel ends the HTTP exchange when it takes the connection over, and from then
+            // on the connection's input is WebSocket frames, never a head. (A refused handshake leaves its
+            // connection without a header deadline for later requests; client-idle-timeout still applies.)
+            headContext.set(context);
+        }
         Optional<Refusal> refusal = screen.check(request, context);
         if (refusal.isPresent()) {
             delegate = new FixedResponseHandler(services, refusal.get());
@@ -45,7 +55,7 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
             return;
         }
         HttpRequest outgoing = services.requests().create(request, context);
-        if (WebSocketTunnels.isWebSocketUpgrade(request)) {
+        if (upgrade) {
             // Same upstream head as plain proxying (Upgrade/Connection stripped); the tunnel adds them back.
             delegate = tunnels.newHandshakeHandler();
             delegate.handleRequest(outgoing, entityDetails, responseChannel, context);
@@ -96,6 +106,10 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
         AsyncServerExchangeHandler d = delegate;
         if (d != null) {
             d.releaseResources();
+        }
+        HttpContext context = headContext.getAndSet(null);
+        if (context != null) {
+            headDeadline.exchangeEnded(context); // a next head on this connection has header-timeout from its first byte
         }
     }
 }

@@ -121,6 +121,7 @@ public final class RelayServer implements AutoCloseable {
                         .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
                         .setInitialWindowSize(FlowBuffer.HIGH_WATER)
                         .build())
+                .setCharCodingConfig(HeadBytes.CODING)
                 .setHttpProcessor(HttpProcessorBuilder.create()
                         // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
                         .add(new ResponseDate())

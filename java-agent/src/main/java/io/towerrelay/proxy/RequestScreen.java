@@ -88,13 +88,18 @@ public final class RequestScreen {
         URIAuthority authority = request.getAuthority();
         if (request.getScheme() != null && authority != null && host != null && !sameAuthority(authority, host.getValue())) {
             // Absolute-form naming a host other than the Host header: a client using us as a forward proxy.
-            return Optional.of(new Refusal(400, "absolute-form request for another host (" + authority
+            // Not authority.toString(): that runs IDN.toASCII, which throws on some names (found by fuzzing).
+            String named = authority.getHostName() + (authority.getPort() >= 0 ? ":" + authority.getPort() : "");
+            return Optional.of(new Refusal(400, "absolute-form request for another host (" + named
                     + ") refused: tower-relay is a reverse proxy, not an open proxy", true));
         }
         return Optional.empty();
     }
 
     private static boolean validAuthority(String value) {
+        if (!HeadSyntax.isVisibleAscii(value.trim())) {
+            return false; // uri-host is ASCII (RFC 3986 reg-name: percent-encoded otherwise)
+        }
         try {
             URIAuthority.create(value.trim());
             return true;

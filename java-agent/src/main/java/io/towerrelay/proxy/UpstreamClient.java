@@ -66,6 +66,7 @@ final class UpstreamClient {
                 // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
                 .setHttp1Config(Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build())
                 .setHttpProcessor(HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build())
+                .setCharCodingConfig(HeadBytes.CODING)
                 .setIOSessionDecorator(ReadInterestGate::new)
                 .setIOSessionListener(new UpstreamSocketTimeout(config.responseTimeout()))
                 .setMaxTotal(config.poolSize())

@@ -36,7 +36,9 @@ public final class UpstreamRequests {
 
     /** The head to send upstream for {@code incoming}, which arrived on the connection described by {@code context}. */
     public HttpRequest create(HttpRequest incoming, HttpContext context) {
-        BasicHttpRequest outgoing = new BasicHttpRequest(incoming.getMethod(), incoming.getPath());
+        BasicHttpRequest outgoing = new BasicHttpRequest(incoming.getMethod(), (String) null);
+        // setPath, not the constructor: that parses the path as a URI again, and "//x/y" would lose "//x".
+        outgoing.setPath(incoming.getPath());
         outgoing.setScheme(upstream.getScheme());
         Header host = incoming.getFirstHeader(HttpHeaders.HOST);
         outgoing.setAuthority(incoming.getAuthority() != null ? incoming.getAuthority() : upstreamAuthority());
@@ -46,6 +48,10 @@ public final class UpstreamRequests {
         outgoing.removeHeaders(HttpHeaders.EXPECT);
         if (host == null) {
             outgoing.setHeader(HttpHeaders.HOST, upstreamAuthority().toString());
+        } else if (!outgoing.containsHeader(HttpHeaders.HOST)) {
+            // "Connection: Host" made copyEndToEnd drop it; Host describes the request, not the connection, and
+            // Tower would answer 400 without it (found by fuzzing).
+            outgoing.setHeader(host);
         }
         EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
         forwarded.apply(incoming, outgoing, inet(endpoint == null ? null : endpoint.getRemoteAddress()),

@@ -104,13 +104,27 @@ final class MessageHeads {
             return null;
         }
         String text = new String(in.array(), in.arrayOffset() + start, end - start, StandardCharsets.ISO_8859_1);
+        // A bare CR or LF (or another control character) inside a line: the client's parser could take it as a
+        // line end, so a reason phrase or value from upstream would become extra header lines (found by fuzzing).
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n')
+                    && !(c == '\n' && i > 0 && text.charAt(i - 1) == '\r')) || c == 0x7f) {
+                throw new ParseException("control character in the response head");
+            }
+        }
         in.position(end + 4);
         String[] lines = text.split("\r\n");
         CharArrayBuffer line = new CharArrayBuffer(256);
         line.append(lines[0]);
-        StatusLine status = BasicLineParser.INSTANCE.parseStatusLine(line);
-        BasicHttpResponse response = new BasicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
-        response.setVersion(status.getProtocolVersion());
+        BasicHttpResponse response;
+        try {
+            StatusLine status = BasicLineParser.INSTANCE.parseStatusLine(line);
+            response = new BasicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
+            response.setVersion(status.getProtocolVersion());
+        } catch (IllegalArgumentException e) { // "HTTP/-1.1", status 000: HttpCore5 checks the numbers this way
+            throw new ParseException("invalid status line: " + e.getMessage());
+        }
         for (int i = 1; i < lines.length; i++) {
             if (lines[i].isEmpty()) {
                 continue;

@@ -93,6 +93,26 @@ class CertificateReloadIT {
         }
     }
 
+    /** Started with SIGHUP ignored (nohup), the JVM would silently never reload: the relay says so at start. */
+    @Test
+    void startedWithSighupIgnoredTheRelayWarnsThatReloadIsOff() throws Exception {
+        Process relay = new ProcessBuilder("nohup", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", JarProcess.jar().toString(), "serve", "--listen", "127.0.0.1:0", "--upstream", "http://127.0.0.1:9",
+                "--admin", "off").redirectErrorStream(true).redirectInput(new java.io.File("/dev/null")).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(
+                new java.io.InputStreamReader(relay.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            for (String line; (line = out.readLine()) != null && !line.contains("listening on"); ) {
+                lines.add(line);
+            }
+            assertThat(lines).anySatisfy(line -> assertThat(line)
+                    .contains("WARN").contains("SIGHUP is ignored by this process").contains("will not be reloaded"));
+        } finally {
+            relay.destroy();
+            relay.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static void hup(JarProcess relay) throws Exception {
         Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(relay.pid())).inheritIO().start();
         assertThat(kill.waitFor(30, TimeUnit.SECONDS)).isTrue();

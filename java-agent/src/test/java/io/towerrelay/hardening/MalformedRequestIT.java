@@ -100,7 +100,16 @@ class MalformedRequestIT {
                 Arguments.of("no Host header",
                         "GET /api/v2/ping/ HTTP/1.1\r\n\r\n"),
                 Arguments.of("two Host headers",
-                        "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\nHost: evil\r\n\r\n"));
+                        "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\nHost: evil\r\n\r\n"),
+                // Found by RequestHeadFuzzTest: HttpCore5 reads "//a//b/x" as authority a, path //b/x, and the path,
+                // passed on, was split again (Tower got /x).
+                Arguments.of("request target starting with //",
+                        "GET //tower//smuggled/ HTTP/1.1\r\nHost: tower\r\n\r\n"),
+                Arguments.of("non-ASCII Host",
+                        "GET /api/v2/ping/ HTTP/1.1\r\nHost: t\u00ffwer\r\n\r\n"),
+                // Found by RequestHeadFuzzTest: the refusal's own message threw (IDN.toASCII on the host).
+                Arguments.of("non-ASCII host in an absolute-form target",
+                        "GET http://t\u00ff" + "x".repeat(70) + "/api/v2/ping/ HTTP/1.1\r\nHost: tower\r\n\r\n"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -30,10 +30,26 @@ final class RawConnection implements AutoCloseable {
         }
     }
 
-    private final Socket socket = new Socket();
+    private final Socket socket;
 
     RawConnection(InetSocketAddress address) throws IOException {
+        socket = new Socket();
         socket.connect(address, 10_000);
+    }
+
+    private RawConnection(Socket connected) {
+        socket = connected;
+    }
+
+    /** A TLS connection (handshake done) trusting what {@code tls} trusts. */
+    static RawConnection tls(InetSocketAddress address, javax.net.ssl.SSLContext tls) throws IOException {
+        Socket plain = new Socket();
+        plain.connect(address, 10_000);
+        javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+                .createSocket(plain, address.getHostString(), address.getPort(), true);
+        secure.setSoTimeout(20_000);
+        secure.startHandshake();
+        return new RawConnection(secure);
     }
 
     RawConnection write(byte[] bytes) throws IOException {

@@ -85,4 +85,109 @@ class SlowlorisIT {
             }
         }
     }
+
+    /**
+     * limits.header-timeout on kept-alive connections: once a client that already had an answer starts its next
+     * request, the head must be complete in time; a keep-alive connection that sends nothing, and a WebSocket tunnel
+     * quiet for longer than the header timeout, are not affected.
+     */
+    @Test
+    void nextHeadOnAKeptAliveConnectionHasTheHeaderTimeoutIdleConnectionsAndTunnelsDoNot() throws Exception {
+        try (MockTower tower = MockTower.start(MockTowerOptions.ephemeral())) {
+            RelayConfig base = TestRelays.config(URI.create("http://" + tower.hostAndPort()));
+            RelayConfig config = base.withLimits(base.limits().withHeaderTimeout(Timeout.ofSeconds(2)));
+            try (RelayServer relay = TestRelays.start(config);
+                    RawConnection idle = new RawConnection(relay.listenAddress());
+                    RawConnection slow = new RawConnection(relay.listenAddress())) {
+                String ping = "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\n\r\n";
+                assertThat(idle.write(ping).readOneResponse()).startsWith("HTTP/1.1 200");
+                assertThat(slow.write(ping).readOneResponse()).startsWith("HTTP/1.1 200");
+                LiveSocket socket = LiveSocket.open(relay, tower);
+
+                // The second request's head, one byte every 200 ms (about 14 s in all).
+                byte[] next = "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII);
+                int[] sent = {0};
+                Thread trickler = new Thread(() -> {
+                    try {
+                        for (byte b : next) {
+                            slow.write(new byte[] {b});
+                            sent[0]++;
+                            Thread.sleep(200);
+                        }
+                    } catch (IOException | InterruptedException closedByRelay) {
+                        // expected
+                    }
+                }, "trickler");
+                trickler.start();
+                RawConnection.Received r = slow.readUntilClosed(15_000);
+                trickler.join(20_000);
+                assertThat(r.closedByRelay()).as("relay closed the connection trickling its second head").isTrue();
+                assertThat(r.text()).as("no answer to the trickled head").isEmpty();
+                assertThat(sent[0]).isLessThan(next.length);
+
+                // Silent for longer than the header timeout (twice), still served; so is the quiet tunnel.
+                for (int round = 0; round < 2; round++) {
+                    Thread.sleep(3_000);
+                    assertThat(idle.write(ping).readOneResponse()).as("idle keep-alive connection, round %d", round)
+                            .startsWith("HTTP/1.1 200");
+                    assertThat(socket.subscribe()).as("tunnel, round %d", round).contains("groups_current");
+                }
+                socket.close();
+            }
+        }
+    }
+
+    /** A live-events WebSocket through the relay, with the mock Tower's session cookies. */
+    private static final class LiveSocket extends org.java_websocket.client.WebSocketClient {
+        private final java.util.concurrent.BlockingQueue<String> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+        private final String csrf;
+
+        private LiveSocket(URI uri, String cookies, String csrf) {
+            super(uri, java.util.Map.of("Cookie", cookies));
+            this.csrf = csrf;
+            setConnectionLostTimeout(0);
+        }
+
+        static LiveSocket open(RelayServer relay, MockTower tower) throws Exception {
+            String origin = "127.0.0.1:" + relay.listenAddress().getPort();
+            java.net.http.HttpResponse<String> page = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(URI.create("http://" + origin + "/")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            List<String> cookies = page.headers().allValues("Set-Cookie").stream().map(c -> c.split(";", 2)[0]).toList();
+            String csrf = cookies.stream().filter(c -> c.startsWith("csrftoken=")).findFirst().orElseThrow().substring(10);
+            LiveSocket socket = new LiveSocket(URI.create("ws://" + origin + "/websocket/"), String.join("; ", cookies), csrf);
+            assertThat(socket.connectBlocking(20, java.util.concurrent.TimeUnit.SECONDS)).as("WebSocket open").isTrue();
+            assertThat(socket.messages.poll(20, java.util.concurrent.TimeUnit.SECONDS)).contains("accept");
+            return socket;
+        }
+
+        /** Subscribes (again) and returns Tower's answer, or null when none came. */
+        String subscribe() throws InterruptedException {
+            send("{\"xrftoken\": \"" + csrf + "\", \"groups\": {\"jobs\": [\"status_changed\"]}}");
+            for (String m; (m = messages.poll(20, java.util.concurrent.TimeUnit.SECONDS)) != null; ) {
+                if (m.contains("groups_current")) {
+                    return m;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void onOpen(org.java_websocket.handshake.ServerHandshake handshake) {
+        }
+
+        @Override
+        public void onMessage(String message) {
+            messages.add(message);
+        }
+
+        @Override
+        public void onClose(int code, String reason, boolean remote) {
+        }
+
+        @Override
+        public void onError(Exception ex) {
+        }
+    }
 }

@@ -56,15 +56,40 @@ class HeaderRulesTest {
         assertThat(out.getFirstHeader("X-Forwarded-Port").getValue()).isEqualTo("8443");
     }
 
+    /** Found by RequestHeadFuzzTest: setHeader replaced only the first copy, the client's second one went to Tower. */
+    @Test
+    void repeatedForwardedHeadersFromAnUntrustedPeerAreAllReplaced() {
+        ForwardedHeaders rules = new ForwardedHeaders(ForwardedConfig.defaults());
+        BasicHttpRequest in = request("Host", "tower.example.com", "X-Forwarded-For", "6.6.6.6", "X-Forwarded-For", "7.7.7.7",
+                "X-Forwarded-Host", "a", "X-Forwarded-Host", "evil", "X-Forwarded-Proto", "http", "X-Forwarded-Proto", "https");
+        BasicHttpRequest out = request("X-Forwarded-For", "6.6.6.6", "X-Forwarded-For", "7.7.7.7", "X-Forwarded-Host", "a",
+                "X-Forwarded-Host", "evil", "X-Forwarded-Proto", "http", "X-Forwarded-Proto", "https");
+        rules.apply(in, out, new InetSocketAddress("192.0.2.10", 50000), new InetSocketAddress("192.0.2.1", 8443), "https");
+        assertThat(List.of(out.getHeaders())).extracting(h -> h.getName() + ": " + h.getValue()).containsExactlyInAnyOrder(
+                "X-Forwarded-For: 192.0.2.10", "X-Forwarded-Host: tower.example.com", "X-Forwarded-Proto: https",
+                "X-Forwarded-Port: 8443");
+    }
+
+    /** Found by RequestHeadFuzzTest: "Connection: Host" made the relay send Tower a request without Host. */
+    @Test
+    void hostIsKeptEvenWhenTheClientNamesItInConnection() {
+        UpstreamRequests requests = new UpstreamRequests(java.net.URI.create("http://127.0.0.1:8052"),
+                new ForwardedHeaders(ForwardedConfig.defaults()), "http");
+        BasicHttpRequest in = request("Host", "tower.example.com", "Connection", "keep-alive, Host");
+        assertThat(requests.create(in, org.apache.hc.core5.http.protocol.HttpCoreContext.create()).getHeaders("Host"))
+                .extracting(h -> h.getValue()).containsExactly("tower.example.com");
+    }
+
     @Test
     void forwardedHeadersFromTrustedProxiesAreKeptAndAppended() {
         ForwardedHeaders rules = new ForwardedHeaders(new ForwardedConfig(List.of(Cidr.parse("198.18.0.0/15"))));
         BasicHttpRequest in = request("Host", "relay.internal", "X-Forwarded-For", "203.0.113.5",
                 "X-Forwarded-For", "198.51.100.7", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "tower.example.com",
                 "X-Forwarded-Port", "443");
-        BasicHttpRequest out = request();
+        BasicHttpRequest out = request("X-Forwarded-For", "203.0.113.5", "X-Forwarded-For", "198.51.100.7");
         rules.apply(in, out, new InetSocketAddress("198.18.0.3", 50000), new InetSocketAddress("198.18.0.1", 8080), "http");
-        assertThat(out.getFirstHeader("X-Forwarded-For").getValue()).isEqualTo("203.0.113.5, 198.51.100.7, 198.18.0.3");
+        assertThat(out.getHeaders("X-Forwarded-For")).extracting(h -> h.getValue())
+                .containsExactly("203.0.113.5, 198.51.100.7, 198.18.0.3");
         assertThat(out.getFirstHeader("X-Forwarded-Proto").getValue()).isEqualTo("https");
         assertThat(out.getFirstHeader("X-Forwarded-Host").getValue()).isEqualTo("tower.example.com");
         assertThat(out.getFirstHeader("X-Forwarded-Port").getValue()).isEqualTo("443");

@@ -41,6 +41,10 @@ public final class JarProcess implements AutoCloseable {
 
     public static JarProcess start(String... args) throws IOException {
         List<String> command = new ArrayList<>();
+        // SIGHUP at its default, as systemd starts the relay, even when the test run itself was started under
+        // nohup: an inherited "ignore" would make the JVM ignore the relay's reload signal (CertificateReloadIT).
+        command.add("env");
+        command.add("--default-signal=HUP");
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-jar");
         command.add(jar().toString());

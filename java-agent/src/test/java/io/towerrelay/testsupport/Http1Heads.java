@@ -1,0 +1,72 @@
+package io.towerrelay.testsupport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.channels.Channels;
+import java.util.ArrayList;
+import io.towerrelay.proxy.HeadBytes;
+import java.util.List;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.config.Http1Config;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestWriter;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseParserFactory;
+import org.apache.hc.core5.http.impl.nio.NioSessionBuffers;
+import org.apache.hc.core5.http.nio.NHttpMessageParser;
+import org.apache.hc.core5.http.nio.SessionInputBuffer;
+import org.apache.hc.core5.http.nio.SessionOutputBuffer;
+
+/**
+ * HttpCore5's non-blocking HTTP/1.1 head parsers and writer, the ones the relay's listener and upstream client
+ * run, with the relay's character coding, for fuzz targets that check what a head turns into on the wire and back.
+ */
+public final class Http1Heads {
+    /** The relay's listener limits with default config (RelayServer: line 2 x 32 KiB, 1,024 headers). */
+    public static final Http1Config LISTENER = Http1Config.custom().setMaxLineLength(65_536).setMaxHeaderCount(1024).build();
+
+    private Http1Heads() {}
+
+    /** A parsed head and how many bytes followed it (a body, or a second, smuggled message). */
+    public record Parsed<T>(T head, int bytesAfter) {}
+
+    /** Parses one request head from {@code bytes} (the stream ends after them); null when they hold no complete head. */
+    public static Parsed<HttpRequest> request(byte[] bytes) throws IOException, HttpException {
+        return parse(new DefaultHttpRequestParserFactory(LISTENER).create(), bytes);
+    }
+
+    /** Parses one response head the way the relay's HTTP/1.1 clients do. */
+    public static Parsed<HttpResponse> response(byte[] bytes) throws IOException, HttpException {
+        return parse(new DefaultHttpResponseParserFactory(LISTENER).create(), bytes);
+    }
+
+    private static <T extends org.apache.hc.core5.http.HttpMessage> Parsed<T> parse(NHttpMessageParser<T> parser, byte[] bytes) throws IOException, HttpException {
+        SessionInputBuffer in = NioSessionBuffers.input(Math.max(8192, bytes.length), LISTENER.getMaxLineLength(), HeadBytes.CODING);
+        in.fill(Channels.newChannel(new java.io.ByteArrayInputStream(bytes)));
+        T head = parser.parse(in, false);
+        if (head == null) {
+            head = parser.parse(in, true); // what the duplexer does once the peer closed
+        }
+        return head == null ? null : new Parsed<>(head, in.length());
+    }
+
+    /** The request head as HttpCore5's client writes it upstream. */
+    public static byte[] write(HttpRequest request) throws IOException, HttpException {
+        SessionOutputBuffer out = NioSessionBuffers.output(8192, HeadBytes.CODING);
+        new DefaultHttpRequestWriter<>().write(request, out);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        out.flush(Channels.newChannel(bytes));
+        return bytes.toByteArray();
+    }
+
+    /** Name and value of every header, in order: two heads are the same when these lists are equal. */
+    public static List<String> headerLines(Header[] headers) {
+        List<String> lines = new ArrayList<>();
+        for (Header h : headers) {
+            lines.add(h.getName() + ": " + h.getValue());
+        }
+        return lines;
+    }
+}
