@@ -3,9 +3,9 @@ package io.towerrelay.tunnel;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,7 +23,8 @@ import org.java_websocket.server.WebSocketServer;
 final class EchoUpstream extends WebSocketServer {
 
     final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    final Map<String, String> lastHandshake = new ConcurrentHashMap<>();
+    /** The newest handshake's fields, replaced whole (onOpen runs after the 101 is on its way to the client). */
+    volatile Map<String, String> lastHandshake = Map.of();
     private final CountDownLatch started = new CountDownLatch(1);
 
     EchoUpstream(SSLContext tls) throws InterruptedException {
@@ -50,12 +51,13 @@ final class EchoUpstream extends WebSocketServer {
 
     @Override
     public void onOpen(WebSocket conn, ClientHandshake handshake) {
-        lastHandshake.clear();
+        Map<String, String> fields = new HashMap<>();
         for (var it = handshake.iterateHttpFields(); it.hasNext(); ) {
             String name = it.next();
-            lastHandshake.put(name.toLowerCase(), handshake.getFieldValue(name));
+            fields.put(name.toLowerCase(), handshake.getFieldValue(name));
         }
-        lastHandshake.put(":path", handshake.getResourceDescriptor());
+        fields.put(":path", handshake.getResourceDescriptor());
+        lastHandshake = fields;
         events.add("open " + handshake.getResourceDescriptor());
     }
 

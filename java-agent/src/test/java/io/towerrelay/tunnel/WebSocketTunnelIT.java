@@ -131,8 +131,9 @@ class WebSocketTunnelIT {
             assertThat(RawHttp.headerOf(head, "Upgrade")).isEqualToIgnoringCase("websocket");
         }
         // What the upstream saw: a clean upgrade, Host kept, the client's address forwarded.
-        assertThat(upstream.lastHandshake).containsEntry("upgrade", "websocket").containsEntry("connection", "Upgrade")
-                .containsEntry("host", "tower.example.test").containsEntry("x-forwarded-for", "127.0.0.1");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.lastHandshake)
+                .containsEntry("upgrade", "websocket").containsEntry("connection", "Upgrade")
+                .containsEntry("host", "tower.example.test").containsEntry("x-forwarded-for", "127.0.0.1"));
     }
 
     @Test
@@ -140,10 +141,11 @@ class WebSocketTunnelIT {
         TestClient client = new TestClient(relay.uri("ws", "/websocket/?job=7"),
                 Map.of("Cookie", "awx_sessionid=abc; csrftoken=xyz", "Origin", "http://tower.example.test"), null);
         assertThat(client.connectBlocking(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        assertThat(upstream.lastHandshake).containsEntry(":path", "/websocket/?job=7")
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.lastHandshake)
+                .containsEntry(":path", "/websocket/?job=7")
                 .containsEntry("cookie", "awx_sessionid=abc; csrftoken=xyz")
                 .containsEntry("origin", "http://tower.example.test")
-                .containsKey("sec-websocket-key");
+                .containsKey("sec-websocket-key"));
         client.closeBlocking();
     }
 
