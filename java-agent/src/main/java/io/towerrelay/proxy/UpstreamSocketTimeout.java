@@ -1,7 +1,6 @@
 package io.towerrelay.proxy;
 
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.reactor.IOSessionListener;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -11,7 +10,7 @@ import org.apache.hc.core5.util.Timeout;
  * {@code connected} runs on the connection's I/O thread after the requester's own setting and before the first
  * request goes out. (Session decorators cannot do this: HttpCore5 sets socket timeouts below them.)
  */
-final class UpstreamSocketTimeout implements IOSessionListener {
+final class UpstreamSocketTimeout implements SessionLifecycleListener {
     private final Timeout responseTimeout;
 
     UpstreamSocketTimeout(Timeout responseTimeout) {
@@ -21,29 +20,5 @@ final class UpstreamSocketTimeout implements IOSessionListener {
     @Override
     public void connected(IOSession session) {
         session.setSocketTimeout(responseTimeout);
-    }
-
-    @Override
-    public void startTls(IOSession session) {
-    }
-
-    @Override
-    public void inputReady(IOSession session) {
-    }
-
-    @Override
-    public void outputReady(IOSession session) {
-    }
-
-    @Override
-    public void timeout(IOSession session) {
-    }
-
-    @Override
-    public void exception(IOSession session, Exception ex) {
-    }
-
-    @Override
-    public void disconnected(IOSession session) {
     }
 }

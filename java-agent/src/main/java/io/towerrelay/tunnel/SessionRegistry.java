@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.EndpointDetails;
+import io.towerrelay.proxy.SessionLifecycleListener;
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.reactor.IOSessionListener;
 
 /**
  * Finds the client's {@link IOSession} for an exchange. HttpCore5 gives an exchange handler its endpoint's
@@ -19,7 +19,7 @@ import org.apache.hc.core5.reactor.IOSessionListener;
  * socket timeouts only during its handshake) and the HTTP/1.1 handler being replaced. The session decorator
  * sees that TCP session first, when the connection is accepted, and records it.
  */
-final class SessionRegistry implements IOSessionListener, Decorator<IOSession> {
+final class SessionRegistry implements SessionLifecycleListener, Decorator<IOSession> {
 
     record Key(SocketAddress local, SocketAddress remote) {
     }
@@ -85,21 +85,5 @@ final class SessionRegistry implements IOSessionListener, Decorator<IOSession> {
             byAddress.computeIfPresent(key, (k, known) -> known.transport().getId().equals(session.getId())
                     || known.protocol().getId().equals(session.getId()) ? null : known);
         }
-    }
-
-    @Override
-    public void inputReady(IOSession session) {
-    }
-
-    @Override
-    public void outputReady(IOSession session) {
-    }
-
-    @Override
-    public void timeout(IOSession session) {
-    }
-
-    @Override
-    public void exception(IOSession session, Exception ex) {
     }
 }

@@ -82,20 +82,10 @@ final class RawConnection implements AutoCloseable {
 
     /** Reads one response with a Content-Length body (the relay's own answers and the mock's have one). */
     String readOneResponse() throws IOException {
-        socket.setSoTimeout(20_000);
-        InputStream in = socket.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new IOException("closed inside a response head: " + head);
-            }
-            head.write(b);
-        }
-        String headText = head.toString(StandardCharsets.ISO_8859_1);
+        String headText = readHead();
         Matcher length = Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(headText);
         int n = length.find() ? Integer.parseInt(length.group(1)) : 0;
-        return headText + new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+        return headText + new String(socket.getInputStream().readNBytes(n), StandardCharsets.ISO_8859_1);
     }
 
     /** Reads a response head only (a 101 has no body; what follows is the tunnel). */
