@@ -8,6 +8,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import io.towerrelay.tunnel.PlainUpstreamTls;
+import io.towerrelay.upstream.FreshEndpoint;
+import io.towerrelay.upstream.KeepAliveDeadlines;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
@@ -20,6 +22,8 @@ import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
 import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.reactor.EndpointParameters;
+import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -33,6 +37,8 @@ final class UpstreamClient {
     private final HttpAsyncRequester requester;
     private final HttpHost target;
     private final Timeout connectTimeout;
+    private final Timeout responseTimeout;
+    private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
     /**
      * Hands back connections leased for clients that left meanwhile. Not on the thread that got the lease: the
      * pool completes the next waiting lease inside {@code release}, and when that one's client is gone too, a
@@ -44,10 +50,11 @@ final class UpstreamClient {
         return t;
     });
 
-    private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout) {
+    private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout, Timeout responseTimeout) {
         this.requester = requester;
         this.target = target;
         this.connectTimeout = connectTimeout;
+        this.responseTimeout = responseTimeout;
     }
 
     static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
@@ -81,7 +88,7 @@ final class UpstreamClient {
         }
         HttpAsyncRequester requester = bootstrap.create();
         requester.start();
-        return new UpstreamClient(requester, target, config.connectTimeout());
+        return new UpstreamClient(requester, target, config.connectTimeout(), config.responseTimeout());
     }
 
     HttpHost target() {
@@ -96,6 +103,36 @@ final class UpstreamClient {
     /** Leases a pooled connection or opens one; the callback runs on an upstream I/O thread. */
     Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
         return requester.connect(target, connectTimeout, null, callback);
+    }
+
+    /**
+     * Opens a new connection outside the pool, for a retry: a second pooled connection could be one the upstream is
+     * closing at that very moment, as the first was. Released, it is closed. TLS starts as for pooled connections
+     * (the requester's handler factory starts it for an https {@link EndpointParameters}).
+     */
+    void connectFresh(FutureCallback<AsyncClientEndpoint> callback) {
+        requester.requestSession(target, connectTimeout, new EndpointParameters(target, null), new FutureCallback<IOSession>() {
+            @Override
+            public void completed(IOSession session) {
+                session.setSocketTimeout(responseTimeout);
+                callback.completed(new FreshEndpoint(session));
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                callback.failed(ex);
+            }
+
+            @Override
+            public void cancelled() {
+                callback.cancelled();
+            }
+        });
+    }
+
+    /** The upstream's Keep-Alive timeouts, per pooled connection. */
+    KeepAliveDeadlines keepAlive() {
+        return keepAlive;
     }
 
     /** Gives back a connection leased for an exchange whose client left before it was used. */
