@@ -38,7 +38,7 @@ public final class ProbeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "Tower's URL as users open it, e.g. https://tower.example.com/")
     String url;
 
-    @Option(names = "--json", description = "Print one JSON document (schema in the README) instead of the report.")
+    @Option(names = "--json", description = "Print one JSON document (schema in docs/probe.md) instead of the report.")
     boolean json;
 
     @Option(names = "--idle", paramLabel = "SECONDS", defaultValue = "0",
