@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.probe.LiveEventsProbe;
 import io.towerrelay.probe.ProbeOptions;
 import io.towerrelay.probe.ProbeReport;

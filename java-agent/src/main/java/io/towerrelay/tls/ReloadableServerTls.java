@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.tls;
 
 import io.towerrelay.config.TlsFiles;
 import java.net.SocketAddress;
@@ -28,7 +28,7 @@ public final class ReloadableServerTls implements TlsStrategy {
 
     /**
      * Reads the PEM files again and serves them from the next handshake on; returns the new leaf certificate.
-     * Throws {@link io.towerrelay.cli.UserError} (naming the file) and keeps the old certificate when they are unusable.
+     * Throws {@link io.towerrelay.common.UserError} (naming the file) and keeps the old certificate when they are unusable.
      */
     public synchronized X509Certificate reload() {
         Loaded loaded = load();

@@ -1,5 +1,10 @@
-package io.towerrelay.proxy;
+package io.towerrelay.upstream;
 
+import io.towerrelay.flow.FlowBuffer;
+import io.towerrelay.http.HeadBytes;
+import io.towerrelay.http.MessageFraming;
+import io.towerrelay.reactor.ReadInterestGate;
+import io.towerrelay.tls.TlsContexts;
 import io.towerrelay.admin.UpstreamPoolStats;
 import io.towerrelay.config.UpstreamConfig;
 import java.net.URI;
@@ -7,7 +12,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import io.towerrelay.tunnel.PlainUpstreamTls;
+import io.towerrelay.tls.PlainUpstreamTls;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
@@ -29,7 +34,7 @@ import org.apache.hc.core5.util.Timeout;
  * async client because a proxy wants the bare exchange (no redirects, cookies, auth, retries or added headers)
  * and the requester's endpoint lease lets the relay decide per exchange whether the connection is reusable.
  */
-final class UpstreamClient {
+public final class UpstreamClient {
     private final HttpAsyncRequester requester;
     private final HttpHost target;
     private final Timeout connectTimeout;
@@ -50,7 +55,7 @@ final class UpstreamClient {
         this.connectTimeout = connectTimeout;
     }
 
-    static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
+    public static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
         URI url = config.url();
         HttpHost target = new HttpHost(url.getScheme(), url.getHost(),
                 url.getPort() >= 0 ? url.getPort() : (config.https() ? 443 : 80));
@@ -88,18 +93,18 @@ final class UpstreamClient {
         return target;
     }
 
-    UpstreamPoolStats poolStats() {
+    public UpstreamPoolStats poolStats() {
         PoolStats stats = requester.getTotalStats();
         return new UpstreamPoolStats(stats.getLeased(), stats.getPending(), stats.getAvailable(), stats.getMax());
     }
 
     /** Leases a pooled connection or opens one; the callback runs on an upstream I/O thread. */
-    Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
+    public Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
         return requester.connect(target, connectTimeout, null, callback);
     }
 
     /** Gives back a connection leased for an exchange whose client left before it was used. */
-    void returnUnused(AsyncClientEndpoint endpoint) {
+    public void returnUnused(AsyncClientEndpoint endpoint) {
         try {
             unusedReturns.execute(endpoint::releaseAndReuse);
         } catch (RejectedExecutionException ex) {
@@ -107,7 +112,7 @@ final class UpstreamClient {
         }
     }
 
-    void close(TimeValue grace) {
+    public void close(TimeValue grace) {
         unusedReturns.shutdown();
         requester.initiateShutdown();
         try {

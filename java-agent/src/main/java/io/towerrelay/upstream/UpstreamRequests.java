@@ -1,5 +1,7 @@
-package io.towerrelay.proxy;
+package io.towerrelay.upstream;
 
+import io.towerrelay.http.ForwardedHeaders;
+import io.towerrelay.http.HopByHopHeaders;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;

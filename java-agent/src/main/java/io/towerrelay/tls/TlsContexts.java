@@ -1,6 +1,6 @@
-package io.towerrelay.proxy;
+package io.towerrelay.tls;
 
-import io.towerrelay.cli.UserError;
+import io.towerrelay.common.UserError;
 import io.towerrelay.config.TlsFiles;
 import io.towerrelay.config.UpstreamConfig;
 import java.security.GeneralSecurityException;

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.http;
 
 import java.util.Iterator;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.edge;
 
 import io.towerrelay.admin.RelayMetrics;
 import java.util.Set;
@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * Passes every event on to {@code next} (the WebSocket tunnels' session registry). This and the tunnel package
  * are the only users of HttpCore5's {@code @Internal} session listener.
  */
-final class ConnectionGate implements IOSessionListener {
+public final class ConnectionGate implements IOSessionListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
 
     private final RelayMetrics metrics;
@@ -25,7 +25,7 @@ final class ConnectionGate implements IOSessionListener {
     /** Sessions closed at connect; their disconnect must not be counted. */
     private final Set<String> rejected = ConcurrentHashMap.newKeySet();
 
-    ConnectionGate(RelayMetrics metrics, int maxConnections, HeadDeadline headDeadline, IOSessionListener next) {
+    public ConnectionGate(RelayMetrics metrics, int maxConnections, HeadDeadline headDeadline, IOSessionListener next) {
         this.headDeadline = headDeadline;
         this.metrics = metrics;
         this.maxConnections = maxConnections;

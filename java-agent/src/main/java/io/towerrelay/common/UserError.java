@@ -1,4 +1,4 @@
-package io.towerrelay.cli;
+package io.towerrelay.common;
 
 /**
  * A mistake the user can fix (bad flag value, busy port, unreadable file): printed as one line,

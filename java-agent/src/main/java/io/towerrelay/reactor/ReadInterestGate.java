@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.reactor;
 
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -20,10 +20,10 @@ import org.apache.hc.core5.util.Timeout;
  * and the window means what it says. Installed with the bootstraps' {@code setIOSessionDecorator}; everything else
  * is passed through. (IOSession is marked {@code @Internal} by HttpCore5; this is one of two places that touch it.)
  */
-final class ReadInterestGate implements IOSession {
+public final class ReadInterestGate implements IOSession {
     private final IOSession session;
 
-    ReadInterestGate(IOSession session) {
+    public ReadInterestGate(IOSession session) {
         this.session = session;
     }
 

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

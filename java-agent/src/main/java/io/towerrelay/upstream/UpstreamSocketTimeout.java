@@ -1,5 +1,6 @@
-package io.towerrelay.proxy;
+package io.towerrelay.upstream;
 
+import io.towerrelay.reactor.SessionLifecycleListener;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.util.Timeout;
 

@@ -1,7 +1,6 @@
-package io.towerrelay.proxy;
+package io.towerrelay.flow;
 
 import java.io.IOException;
-import io.towerrelay.tunnel.BufferPool;
 import java.nio.ByteBuffer;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 
@@ -17,12 +16,12 @@ import org.apache.hc.core5.http.nio.DataStreamChannel;
  * and many answers are small, and two eager 16 KiB arrays per exchange were the relay's largest allocation
  * under load (JFR, bench/profile.sh).
  */
-final class FlowBuffer {
+public final class FlowBuffer {
     /**
      * How much one direction may hold, and the initial HttpCore5 input window (both bootstraps are configured with
      * it): 64 KiB keeps a slow client from costing more than that per request.
      */
-    static final int HIGH_WATER = 64 * 1024;
+    public static final int HIGH_WATER = 64 * 1024;
     private static final int INITIAL = 16 * 1024;
     /** HIGH_WATER plus one more read is all a direction can hold. */
     private static final int MAX = HIGH_WATER + INITIAL;
@@ -43,7 +42,7 @@ final class FlowBuffer {
      * The capacity increment to send to the reader now (0 for none): enough that the reader's window plus what is
      * buffered reaches {@link #HIGH_WATER}. Counts it as granted.
      */
-    int takeGrant() {
+    public int takeGrant() {
         long window = granted - received;
         long wanted = (long) HIGH_WATER - buffer.position() - window;
         if (wanted <= 0) {
@@ -53,12 +52,12 @@ final class FlowBuffer {
         return (int) wanted;
     }
 
-    int size() {
+    public int size() {
         return buffer.position();
     }
 
     /** Takes all of {@code src}: HttpCore5 reuses that buffer once consume() returns. */
-    void put(ByteBuffer src) {
+    public void put(ByteBuffer src) {
         received += src.remaining();
         if (src.remaining() > buffer.remaining()) {
             int needed = buffer.position() + src.remaining();
@@ -74,7 +73,7 @@ final class FlowBuffer {
     }
 
     /** The exchange is over: the array goes back to its pool (what it still holds is dropped). */
-    void release() {
+    public void release() {
         giveBack(buffer);
         buffer = NONE;
     }
@@ -88,18 +87,18 @@ final class FlowBuffer {
     }
 
     /** Bytes the relay made itself (an error body): not read from a peer, so not counted against a window. */
-    void put(byte[] bytes) {
+    public void put(byte[] bytes) {
         put(ByteBuffer.wrap(bytes));
         received -= bytes.length;
     }
 
     /** Writes as much as the channel takes now; returns the number of bytes written. */
-    int writeTo(DataStreamChannel channel) throws IOException {
+    public int writeTo(DataStreamChannel channel) throws IOException {
         return writeTo(channel, Integer.MAX_VALUE);
     }
 
     /** Writes at most {@code max} bytes; returns the number of bytes written. */
-    int writeTo(DataStreamChannel channel, int max) throws IOException {
+    public int writeTo(DataStreamChannel channel, int max) throws IOException {
         if (buffer.position() == 0 || max <= 0) {
             return 0;
         }

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.http;
 
 import io.towerrelay.config.ForwardedConfig;
 import java.net.InetAddress;

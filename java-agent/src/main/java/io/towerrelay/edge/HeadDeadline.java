@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.edge;
 
 import java.net.SocketAddress;
 import java.util.Map;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * with no exchange in progress when the first byte of the next head arrives: an idle keep-alive connection is
  * bounded by client-idle-timeout only, as before, but once a client starts a request it has to finish its head.
  */
-final class HeadDeadline implements AutoCloseable {
+public final class HeadDeadline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadDeadline.class);
 
     private final Timeout timeout;
@@ -96,7 +96,7 @@ final class HeadDeadline implements AutoCloseable {
         }
     }
 
-    HeadDeadline(Timeout timeout) {
+    public HeadDeadline(Timeout timeout) {
         this.timeout = timeout;
         timer.setRemoveOnCancelPolicy(true);
     }
@@ -117,7 +117,7 @@ final class HeadDeadline implements AutoCloseable {
     }
 
     /** A request head arrived on the connection of {@code context}: its deadline is met. */
-    void headReceived(HttpContext context) {
+    public void headReceived(HttpContext context) {
         Connection c = connection(context);
         if (c != null) {
             c.headReceived();
@@ -125,7 +125,7 @@ final class HeadDeadline implements AutoCloseable {
     }
 
     /** The exchange whose head arrived on the connection of {@code context} is over (once per headReceived). */
-    void exchangeEnded(HttpContext context) {
+    public void exchangeEnded(HttpContext context) {
         Connection c = connection(context);
         if (c != null) {
             c.exchangeEnded();

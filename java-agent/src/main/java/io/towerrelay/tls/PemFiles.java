@@ -1,6 +1,6 @@
-package io.towerrelay.proxy;
+package io.towerrelay.tls;
 
-import io.towerrelay.cli.UserError;
+import io.towerrelay.common.UserError;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

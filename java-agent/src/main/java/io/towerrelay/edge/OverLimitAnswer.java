@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.edge;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

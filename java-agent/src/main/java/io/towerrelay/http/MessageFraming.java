@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.http;
 
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpHeaders;
@@ -14,12 +14,12 @@ import org.apache.hc.core5.http.ProtocolVersion;
  * {@code overwrite} they would turn a HEAD or 304 response's Content-Length into 0; a proxy must keep that header
  * when there is no body and regenerate framing only when there is one.
  */
-final class MessageFraming {
+public final class MessageFraming {
     private MessageFraming() {}
 
-    static final HttpRequestInterceptor REQUEST = (request, entity, context) -> frame(request, entity, request.getVersion());
+    public static final HttpRequestInterceptor REQUEST = (request, entity, context) -> frame(request, entity, request.getVersion());
 
-    static final HttpResponseInterceptor RESPONSE = (response, entity, context) -> {
+    public static final HttpResponseInterceptor RESPONSE = (response, entity, context) -> {
         ProtocolVersion version = context == null ? null : context.getProtocolVersion();
         frame(response, entity, version);
     };

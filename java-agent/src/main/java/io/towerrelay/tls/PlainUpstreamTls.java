@@ -1,4 +1,4 @@
-package io.towerrelay.tunnel;
+package io.towerrelay.tls;
 
 import java.net.SocketAddress;
 import javax.net.ssl.SSLException;

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.logging;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -14,24 +14,24 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
  * What the access log and metrics need to know about one exchange, filled in as it goes. Status 499 means the
  * client went away before a response was sent (NGINX's convention). Callers hold the exchange's lock.
  */
-final class ExchangeRecord {
+public final class ExchangeRecord {
     final Instant start = Instant.now();
     final long startNanos = System.nanoTime();
-    String remote = "-";
-    String method = "-";
-    String target = "-";
+    public String remote = "-";
+    public String method = "-";
+    public String target = "-";
     String protocol = "HTTP/1.1";
     String host;
     String referer;
     String userAgent;
-    int status = 499;
-    long bytesIn;
-    long bytesOut;
+    public int status = 499;
+    public long bytesIn;
+    public long bytesOut;
     /** Why the relay answered itself or the exchange broke; null when the upstream answered normally. */
-    String error;
+    public String error;
     private boolean finished;
 
-    void begin(HttpRequest request, HttpContext context) {
+    public void begin(HttpRequest request, HttpContext context) {
         method = request.getMethod();
         target = request.getRequestUri();
         EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
@@ -49,7 +49,7 @@ final class ExchangeRecord {
     }
 
     /** True once: the caller that gets true logs and counts the exchange. */
-    boolean finish() {
+    public boolean finish() {
         if (finished) {
             return false;
         }
@@ -57,7 +57,7 @@ final class ExchangeRecord {
         return true;
     }
 
-    long elapsedNanos() {
+    public long elapsedNanos() {
         return System.nanoTime() - startNanos;
     }
 

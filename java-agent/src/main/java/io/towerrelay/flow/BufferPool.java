@@ -1,4 +1,4 @@
-package io.towerrelay.tunnel;
+package io.towerrelay.flow;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.upstream;
 
 import io.towerrelay.config.Durations;
 import io.towerrelay.config.UpstreamConfig;
@@ -11,12 +11,12 @@ import javax.net.ssl.SSLException;
 import org.apache.hc.core5.http.ConnectionClosedException;
 
 /** Turns an upstream exception into the status, metric kind and one-line reason the client and the log get. */
-record UpstreamFailure(int status, String kind, String reason) {
+public record UpstreamFailure(int status, String kind, String reason) {
 
     /**
      * @param connecting true when the failure came before a connection to the upstream existed
      */
-    static UpstreamFailure classify(Throwable error, boolean connecting, UpstreamConfig config) {
+    public static UpstreamFailure classify(Throwable error, boolean connecting, UpstreamConfig config) {
         String upstream = config.url().getHost() + ":" + (config.url().getPort() >= 0 ? config.url().getPort()
                 : (config.https() ? 443 : 80));
         for (Throwable t = error; t != null; t = t.getCause()) {

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.http;
 
 import java.nio.charset.StandardCharsets;
 import org.apache.hc.core5.http.config.CharCodingConfig;

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.http;
 
 import java.util.Iterator;
 import java.util.Locale;
@@ -17,11 +17,11 @@ import org.apache.hc.core5.util.CharArrayBuffer;
  * not be: anything two HTTP parsers could read differently is refused with 400 and the connection is closed, so
  * no request can be smuggled past the relay (hardening, issue 10).
  */
-final class HeadSyntax {
+public final class HeadSyntax {
     private HeadSyntax() {}
 
     /** The reason the head is malformed, or empty when it is well-formed. */
-    static Optional<String> problem(HttpRequest request) {
+    public static Optional<String> problem(HttpRequest request) {
         if (!isToken(request.getMethod())) {
             return Optional.of("invalid method");
         }
@@ -113,7 +113,7 @@ final class HeadSyntax {
         return true;
     }
 
-    static boolean isVisibleAscii(String s) {
+    public static boolean isVisibleAscii(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {

@@ -1,4 +1,4 @@
-package io.towerrelay.proxy;
+package io.towerrelay.reactor;
 
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOSessionListener;

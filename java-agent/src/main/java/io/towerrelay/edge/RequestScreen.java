@@ -1,5 +1,6 @@
-package io.towerrelay.proxy;
+package io.towerrelay.edge;
 
+import io.towerrelay.http.HeadSyntax;
 import io.towerrelay.config.LimitsConfig;
 import java.net.URISyntaxException;
 import java.util.Collections;

@@ -1,6 +1,5 @@
-package io.towerrelay.proxy;
+package io.towerrelay.logging;
 
-import io.towerrelay.logging.BackgroundLog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.towerrelay.config.AccessLogFormat;
@@ -26,7 +25,7 @@ public final class AccessLog {
         this.out = out;
     }
 
-    void log(ExchangeRecord r) {
+    public void log(ExchangeRecord r) {
         if (format == AccessLogFormat.OFF) {
             return;
         }
@@ -57,7 +56,7 @@ public final class AccessLog {
     }
 
     /** A closed (or refused) WebSocket tunnel: one line, like a request, with its duration and bytes each way. */
-    void logTunnel(Instant start, String remote, String target, int status, long bytesToUpstream,
+    public void logTunnel(Instant start, String remote, String target, int status, long bytesToUpstream,
             long bytesToClient, long durationNanos, String note) {
         if (format == AccessLogFormat.OFF) {
             return;
