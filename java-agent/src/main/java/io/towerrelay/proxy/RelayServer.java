@@ -30,12 +30,22 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
-import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.bootstrap.AsyncServerBootstrap;
-import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
-import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
+import io.towerrelay.reactor.SharedReactor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.hc.core5.function.Callback;
+import org.apache.hc.core5.function.Supplier;
+import org.apache.hc.core5.http.HttpRequestMapper;
+import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
+import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandlerFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
+import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseDate;
@@ -49,15 +59,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay: the public listener (HttpCore5's stock {@link AsyncServerBootstrap}, HTTP/1.1, optional TLS), the
- * upstream pool, and the admin listener. {@link #close()} stops accepting, lets in-flight requests finish within
+ * The relay: the public listener (HttpCore5's HTTP/1.1 server handler, optional TLS) and the upstream connections on
+ * one {@link SharedReactor}, so that a client connection and the upstream connections it uses are served by the
+ * same I/O thread, and the admin listener. Built from HttpCore5's parts because its bootstraps give the server and
+ * the requester a reactor each. {@link #close()} stops accepting, lets in-flight requests finish within
  * {@code shutdown-grace}, then cuts what is left.
  */
 public final class RelayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
 
     private final RelayConfig config;
-    private final HttpAsyncServer server;
+    private final SharedReactor server;
     private final UpstreamClient upstream;
     private final WebSocketTunnels tunnels;
     private final AdminServer admin;
@@ -67,7 +79,7 @@ public final class RelayServer implements AutoCloseable {
     private final ReloadableServerTls listenerTls;
     private boolean closed;
 
-    private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, WebSocketTunnels tunnels,
+    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
             ReloadableServerTls listenerTls) {
         this.listenerTls = listenerTls;
@@ -99,69 +111,86 @@ public final class RelayServer implements AutoCloseable {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
         }
-        UpstreamClient upstream = UpstreamClient.start(config.upstream(), upstreamTls);
-        metrics.upstreamPool(upstream::poolStats);
         String scheme = listenerTls != null ? "https" : "http";
-        ProxyServices services = new ProxyServices(upstream, config.upstream(),
-                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
-                metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
+        AccessLog accessLog = new AccessLog(config.accessLog(), accessLogOut);
         WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
-                new TunnelObserver(metrics, services.accessLog()));
-        tunnels.start();
-
-        AsyncServerBootstrap bootstrap = AsyncServerBootstrap.bootstrap()
-                .setIOReactorConfig(IOReactorConfig.custom()
+                new TunnelObserver(metrics, accessLog));
+        // Filled in below: the reactor needs the request router, the router the services, the services the
+        // upstream client, and the upstream client the reactor.
+        AtomicReference<ProxyServices> servicesRef = new AtomicReference<>();
+        Http1Config http1 = Http1Config.custom()
+                // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
+                // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
+                // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
+                // buffers grow up to the limits below.
+                .setBufferSize(8 * 1024)
+                // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
+                .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
+                .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                .setInitialWindowSize(FlowBuffer.HIGH_WATER)
+                .build();
+        Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
+        // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
+        HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
+                (request, context) -> () -> new RelayDispatcher(servicesRef.get(), screen, tunnels, headDeadline);
+        ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
+                HttpProcessorBuilder.create()
+                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
+                        .add(new ResponseDate())
+                        .add(MessageFraming.RESPONSE)
+                        .add(new ResponseConnControl())
+                        .build(),
+                new DefaultAsyncResponseExchangeHandlerFactory(router,
+                        handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),
+                http1,
+                HeadBytes.CODING,
+                DefaultConnectionReuseStrategy.INSTANCE,
+                new DefaultHttpRequestParserFactory(http1),
+                new DefaultHttpResponseWriterFactory(http1),
+                DefaultContentLengthStrategy.INSTANCE,
+                DefaultContentLengthStrategy.INSTANCE,
+                null,
+                exceptions);
+        SharedReactor reactor = new SharedReactor(
+                IOReactorConfig.custom()
+                        // Client connections; upstream connections set upstream.response-timeout themselves.
                         .setSoTimeout(config.limits().clientIdleTimeout())
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
+                        .setSoKeepAlive(true)
                         // HttpCore5's default (0) leaves the JDK's listen backlog of 50: a burst of reconnecting
                         // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
                         // this at net.core.somaxconn.
                         .setBacklogSize(4096)
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                        .build())
-                .setHttp1Config(Http1Config.custom()
-                        // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
-                        // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
-                        // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
-                        // buffers grow up to the limits below.
-                        .setBufferSize(8 * 1024)
-                        // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
-                        .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
-                        .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
-                        .setInitialWindowSize(FlowBuffer.HIGH_WATER)
-                        .build())
-                .setCharCodingConfig(HeadBytes.CODING)
-                .setHttpProcessor(HttpProcessorBuilder.create()
-                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
-                        .add(new ResponseDate())
-                        .add(MessageFraming.RESPONSE)
-                        .add(new ResponseConnControl())
-                        .build())
-                // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
-                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline))
-                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()))
-                // One decorator only (a second setIOSessionDecorator call replaces the first): reads are gated on read
-                // interest, and on a TLS listener the tunnel records the (gated) TCP session under TLS for its idle
-                // timeout and to replace the HTTP handler.
-                .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)))
-                .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
-        if (listenerTls != null) {
-            bootstrap.setTlsStrategy(listenerTls);
-        }
-        HttpAsyncServer server = bootstrap.create();
-        server.start();
+                        .build(),
+                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                // Reads are gated on read interest on both sides; on a TLS listener the tunnel records the (gated)
+                // TCP session under TLS for its idle timeout and to replace the HTTP handler.
+                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)),
+                ReadInterestGate::new,
+                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()),
+                null,
+                exceptions);
+        UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, reactor);
+        metrics.upstreamPool(upstream::poolStats);
+        ProxyServices services = new ProxyServices(upstream, config.upstream(),
+                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
+                metrics, accessLog);
+        servicesRef.set(services);
+        tunnels.start(reactor);
+        reactor.start();
         InetSocketAddress bound;
         try {
-            ListenerEndpoint endpoint = server.listen(config.listen().address(),
+            ListenerEndpoint endpoint = reactor.listen(config.listen().address(),
                     listenerTls != null ? URIScheme.HTTPS : URIScheme.HTTP).get();
             bound = (InetSocketAddress) endpoint.getAddress();
         } catch (ExecutionException | InterruptedException e) {
-            server.close(CloseMode.IMMEDIATE);
+            reactor.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
             upstream.close(TimeValue.ZERO_MILLISECONDS);
@@ -175,7 +204,7 @@ public final class RelayServer implements AutoCloseable {
             try {
                 admin = AdminServer.start(config.admin().address(), metrics, probe(upstream, config), startNanos);
             } catch (IOException e) {
-                server.close(CloseMode.IMMEDIATE);
+                reactor.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
@@ -184,7 +213,7 @@ public final class RelayServer implements AutoCloseable {
         }
         LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
+        return new RelayServer(config, reactor, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -196,23 +225,8 @@ public final class RelayServer implements AutoCloseable {
 
             @Override
             public void check(Consumer<String> result) {
-                upstream.connect(new FutureCallback<>() {
-                    @Override
-                    public void completed(AsyncClientEndpoint endpoint) {
-                        endpoint.releaseAndReuse();
-                        result.accept(null);
-                    }
-
-                    @Override
-                    public void failed(Exception ex) {
-                        result.accept(UpstreamFailure.classify(ex, true, config.upstream()).reason());
-                    }
-
-                    @Override
-                    public void cancelled() {
-                        result.accept("connection attempt cancelled");
-                    }
-                });
+                upstream.probe(failure -> result.accept(failure == null ? null
+                        : UpstreamFailure.classify(failure, true, config.upstream()).reason()));
             }
         };
     }
@@ -258,6 +272,7 @@ public final class RelayServer implements AutoCloseable {
         closed = true;
         LOG.info("shutting down: no new connections, waiting up to {} for in-flight requests",
                 io.towerrelay.config.Durations.format(config.shutdownGrace()));
+        upstream.close(TimeValue.ofSeconds(1)); // no connection goes back to a pool from now on
         server.initiateShutdown();
         try {
             server.awaitShutdown(config.shutdownGrace());
@@ -270,7 +285,6 @@ public final class RelayServer implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
-        upstream.close(TimeValue.ofSeconds(1));
         // The last access-log and tunnel lines are still with the log thread, a daemon: write them before exit.
         BackgroundLog.flush(Duration.ofSeconds(2));
         LOG.info("stopped");

@@ -1,6 +1,7 @@
 package io.towerrelay.tunnel;
 
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -50,6 +51,38 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeExchange.class);
 
     private enum Phase { NEW, CONNECTING, ANSWERED, TUNNELLED, ABORTED }
+
+    /**
+     * The handler an upstream session has between its creation and the connect callback, which (on the same
+     * thread, before any I/O event) replaces it with the {@link UpstreamHandshake} or closes the session.
+     */
+    private static final SharedReactor.OutgoingSession NOT_YET = session -> new IOEventHandler() {
+        @Override
+        public void connected(IOSession s) {
+        }
+
+        @Override
+        public void inputReady(IOSession s, ByteBuffer src) {
+        }
+
+        @Override
+        public void outputReady(IOSession s) {
+        }
+
+        @Override
+        public void timeout(IOSession s, org.apache.hc.core5.util.Timeout timeout) {
+            s.close(CloseMode.IMMEDIATE);
+        }
+
+        @Override
+        public void exception(IOSession s, Exception cause) {
+            s.close(CloseMode.IMMEDIATE);
+        }
+
+        @Override
+        public void disconnected(IOSession s) {
+        }
+    };
 
     private final WebSocketTunnels owner;
     private final TunnelSettings settings;
@@ -108,7 +141,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         ByteBuffer head = MessageHeads.requestHead(request);
         phase.set(Phase.CONNECTING);
         HttpHost target = new HttpHost("http", settings.upstream().getHost(), settings.upstreamPort());
-        owner.requester().requestSession(target, settings.connectTimeout(), null, new FutureCallback<>() {
+        owner.reactor().connect(target, null, settings.connectTimeout(), NOT_YET, new FutureCallback<>() {
             @Override
             public void completed(IOSession session) {
                 upstreamConnected(session, head);
@@ -132,7 +165,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         });
     }
 
-    /** Upstream I/O thread, before its {@code connected} event: take the session over. */
+    /** The client's I/O thread (the upstream session lives there too), before its {@code connected} event: take the session over. */
     private void upstreamConnected(IOSession session, ByteBuffer head) {
         if (phase.get() != Phase.CONNECTING) {
             session.close(CloseMode.IMMEDIATE);
@@ -191,7 +224,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         send(new BasicHttpResponse(status), entity);
     }
 
-    /** Upstream thread: the upstream answered, but not 101. Its answer goes back as a normal response. */
+    /** The upstream answered, but not 101. Its answer goes back as a normal response. */
     void relay(HttpResponse upstreamHead, long length, RelayedBody relayed) {
         if (!answer()) {
             return;
@@ -209,7 +242,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     }
 
     /**
-     * Upstream thread: the upstream answered 101 with {@code Upgrade: websocket}.
+     * The upstream answered 101 with {@code Upgrade: websocket}.
      *
      * @param afterHead bytes that arrived behind the 101 head (read mode); they go to the client first thing
      * @return false when the client is gone meanwhile

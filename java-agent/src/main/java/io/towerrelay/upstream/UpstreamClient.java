@@ -1,136 +1,174 @@
 package io.towerrelay.upstream;
 
+import io.towerrelay.admin.UpstreamPoolStats;
+import io.towerrelay.config.UpstreamConfig;
 import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.http.HeadBytes;
 import io.towerrelay.http.MessageFraming;
-import io.towerrelay.reactor.ReadInterestGate;
+import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.tls.TlsContexts;
-import io.towerrelay.admin.UpstreamPoolStats;
-import io.towerrelay.config.UpstreamConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import io.towerrelay.tls.PlainUpstreamTls;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.bootstrap.AsyncRequesterBootstrap;
-import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncRequester;
+import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandlerFactory;
+import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
-import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
-import org.apache.hc.core5.pool.PoolReusePolicy;
-import org.apache.hc.core5.pool.PoolStats;
-import org.apache.hc.core5.reactor.EndpointParameters;
+import org.apache.hc.core5.reactor.IOEventHandlerFactory;
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The upstream side: HttpCore5's {@link HttpAsyncRequester} with a keep-alive pool. Chosen over httpclient5's
- * async client because a proxy wants the bare exchange (no redirects, cookies, auth, retries or added headers)
- * and the requester's endpoint lease lets the relay decide per exchange whether the connection is reusable.
+ * The upstream side: keep-alive connections with HttpCore5's HTTP/1.1 client handler, opened on the shared
+ * reactor's worker that serves the client asking for one, and pooled per worker and per node ({@link WorkerPool}):
+ * an exchange's two connections live on one I/O thread, and leasing, releasing and forwarding take no lock.
+ * {@code upstream.pool-size} bounds the connections of all workers together. The relay wants the bare exchange
+ * (no redirects, cookies, auth or added headers) and decides per exchange whether a connection is reusable.
  */
 public final class UpstreamClient {
-    private final HttpAsyncRequester requester;
+    private final SharedReactor reactor;
     private final HttpHost target;
     private final Timeout connectTimeout;
     private final Timeout responseTimeout;
+    private final TlsStrategy tls;
+    private final IOEventHandlerFactory handlers;
+    private final WorkerPool[] pools;
+    private final int max;
+    /** Connections open or being opened, all workers together. */
+    private final AtomicInteger open = new AtomicInteger();
+    private volatile boolean closing;
     private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
-    /**
-     * Hands back connections leased for clients that left meanwhile. Not on the thread that got the lease: the
-     * pool completes the next waiting lease inside {@code release}, and when that one's client is gone too, a
-     * release from its callback nests again; a few thousand vanished clients overflowed the stack.
-     */
-    private final ExecutorService unusedReturns = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "upstream-pool-return");
+    /** The admin probe's blocking connect runs here, never on an I/O thread. */
+    private final ExecutorService probes = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "upstream-probe");
         t.setDaemon(true);
         return t;
     });
 
-    private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout, Timeout responseTimeout) {
-        this.requester = requester;
+    private UpstreamClient(SharedReactor reactor, HttpHost target, UpstreamConfig config, TlsStrategy tls) {
+        this.reactor = reactor;
         this.target = target;
-        this.connectTimeout = connectTimeout;
-        this.responseTimeout = responseTimeout;
+        this.connectTimeout = config.connectTimeout();
+        this.responseTimeout = config.responseTimeout();
+        this.tls = tls;
+        this.max = config.poolSize();
+        ClientHttp1StreamDuplexerFactory duplexers = new ClientHttp1StreamDuplexerFactory(
+                // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
+                HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build(),
+                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build(),
+                HeadBytes.CODING);
+        // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
+        // failure fails the lease and the session keeps response-timeout after it.
+        this.handlers = new ClientHttp1IOEventHandlerFactory(duplexers, null, null);
+        this.pools = new WorkerPool[reactor.workerCount()];
+        for (int i = 0; i < pools.length; i++) {
+            pools[i] = new WorkerPool(this, i);
+        }
     }
 
-    public static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
+    public static UpstreamClient create(UpstreamConfig config, SSLContext sslContext, SharedReactor reactor) {
         URI url = config.url();
         HttpHost target = new HttpHost(url.getScheme(), url.getHost(),
                 url.getPort() >= 0 ? url.getPort() : (config.https() ? 443 : 80));
-        AsyncRequesterBootstrap bootstrap = AsyncRequesterBootstrap.bootstrap()
-                .setIOReactorConfig(IOReactorConfig.custom()
-                        // Between two reads of a response: past it the exchange fails and the client gets 504.
-                        // It also closes pooled connections idle that long.
-                        .setSoTimeout(config.responseTimeout())
-                        .setTcpNoDelay(true)
-                        .setSoKeepAlive(true)
-                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                        .build())
-                // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
-                .setHttp1Config(Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build())
-                .setHttpProcessor(HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build())
-                .setCharCodingConfig(HeadBytes.CODING)
-                .setIOSessionDecorator(ReadInterestGate::new)
-                .setIOSessionListener(new UpstreamSocketTimeout(config.responseTimeout()))
-                .setMaxTotal(config.poolSize())
-                .setDefaultMaxPerRoute(config.poolSize())
-                .setPoolReusePolicy(PoolReusePolicy.LIFO)
-                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX);
-        if (sslContext != null) {
-            bootstrap.setTlsStrategy(TlsContexts.clientStrategy(sslContext, config.tlsVerify()))
-                    .setTlsHandshakeTimeout(config.connectTimeout());
-        } else {
-            bootstrap.setTlsStrategy(PlainUpstreamTls.INSTANCE); // else HttpCore5 builds an unused default SSLContext
-        }
-        HttpAsyncRequester requester = bootstrap.create();
-        requester.start();
-        return new UpstreamClient(requester, target, config.connectTimeout(), config.responseTimeout());
+        TlsStrategy tls = sslContext == null ? null : TlsContexts.clientStrategy(sslContext, config.tlsVerify());
+        return new UpstreamClient(reactor, target, config, tls);
     }
 
-    HttpHost target() {
+    public HttpHost target() {
         return target;
     }
 
     public UpstreamPoolStats poolStats() {
-        PoolStats stats = requester.getTotalStats();
-        return new UpstreamPoolStats(stats.getLeased(), stats.getPending(), stats.getAvailable(), stats.getMax());
-    }
-
-    /** Leases a pooled connection or opens one; the callback runs on an upstream I/O thread. */
-    public Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
-        return requester.connect(target, connectTimeout, null, callback);
+        int leased = 0;
+        int pending = 0;
+        int available = 0;
+        for (WorkerPool pool : pools) {
+            leased += pool.leased;
+            pending += pool.pending;
+            available += pool.available.get();
+        }
+        return new UpstreamPoolStats(leased, pending, available, max);
     }
 
     /**
-     * Opens a new connection outside the pool, for a retry: a second pooled connection could be one the upstream is
-     * closing at that very moment, as the first was. Released, it is closed. TLS starts as for pooled connections
-     * (the requester's handler factory starts it for an https {@link EndpointParameters}).
+     * Leases a pooled connection to the node or opens one, on the calling I/O thread; the callback runs on it too
+     * (at once when an idle connection is there).
+     */
+    public void connect(FutureCallback<AsyncClientEndpoint> callback) {
+        connect(target, callback);
+    }
+
+    /** As {@link #connect(FutureCallback)}, to one node. */
+    public void connect(HttpHost node, FutureCallback<AsyncClientEndpoint> callback) {
+        pools[worker()].lease(node, callback);
+    }
+
+    /**
+     * Opens a connection outside the pool for one exchange, on the calling I/O thread, closed when released (a
+     * retry must not lease another pooled connection the upstream may be closing at that moment). Not counted
+     * against pool-size.
      */
     public void connectFresh(FutureCallback<AsyncClientEndpoint> callback) {
-        requester.requestSession(target, connectTimeout, new EndpointParameters(target, null), new FutureCallback<IOSession>() {
-            @Override
-            public void completed(IOSession session) {
-                session.setSocketTimeout(responseTimeout);
-                callback.completed(new FreshEndpoint(session));
-            }
+        connectFresh(target, callback);
+    }
 
-            @Override
-            public void failed(Exception ex) {
-                callback.failed(ex);
-            }
+    /** As {@link #connectFresh(FutureCallback)}, to one node. */
+    public void connectFresh(HttpHost node, FutureCallback<AsyncClientEndpoint> callback) {
+        worker();
+        SharedReactor.OutgoingSession plain = session -> handlers.createHandler(session, null);
+        try {
+            reactor.connect(node, null, connectTimeout, plain, new FutureCallback<>() {
+                @Override
+                public void completed(IOSession session) {
+                    session.setSocketTimeout(responseTimeout);
+                    if (!secure(node)) {
+                        callback.completed(new FreshEndpoint(session));
+                        return;
+                    }
+                    tls.upgrade((TransportSecurityLayer) session, node, null, connectTimeout, new FutureCallback<>() {
+                        @Override
+                        public void completed(TransportSecurityLayer result) {
+                            callback.completed(new FreshEndpoint(session));
+                        }
 
-            @Override
-            public void cancelled() {
-                callback.cancelled();
-            }
-        });
+                        @Override
+                        public void failed(Exception ex) {
+                            callback.failed(ex);
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            callback.failed(new IOException("TLS handshake cancelled"));
+                        }
+                    });
+                }
+
+                @Override
+                public void failed(Exception ex) {
+                    callback.failed(ex);
+                }
+
+                @Override
+                public void cancelled() {
+                    callback.failed(new IOException("connection attempt cancelled"));
+                }
+            });
+        } catch (RuntimeException e) {
+            callback.failed(e);
+        }
     }
 
     /** The upstream's Keep-Alive timeouts, per pooled connection. */
@@ -138,23 +176,193 @@ public final class UpstreamClient {
         return keepAlive;
     }
 
+    private boolean secure(HttpHost node) {
+        return tls != null && "https".equalsIgnoreCase(node.getSchemeName());
+    }
+
+    private static int worker() {
+        int worker = SharedReactor.currentWorker();
+        if (worker < 0) {
+            throw new IllegalStateException("upstream connections are leased on the reactor's I/O threads only");
+        }
+        return worker;
+    }
+
     /** Gives back a connection leased for an exchange whose client left before it was used. */
     public void returnUnused(AsyncClientEndpoint endpoint) {
+        endpoint.releaseAndReuse();
+    }
+
+    /**
+     * For /healthz: whether a TCP connection to the node can be made within connect-timeout. Reports null when
+     * it can, else the exception; on a thread of its own.
+     */
+    public void probe(Consumer<Exception> result) {
         try {
-            unusedReturns.execute(endpoint::releaseAndReuse);
-        } catch (RejectedExecutionException ex) {
-            endpoint.releaseAndDiscard(); // shutting down
+            probes.execute(() -> {
+                try (Socket socket = new Socket()) {
+                    socket.connect(new InetSocketAddress(target.getHostName(), target.getPort()),
+                            (int) connectTimeout.toMilliseconds());
+                    result.accept(null);
+                } catch (IOException | RuntimeException e) {
+                    result.accept(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.accept(e);
         }
     }
 
+    /** Stops pooling (the reactor's shutdown closes the connections); the probe thread ends. */
     public void close(TimeValue grace) {
-        unusedReturns.shutdown();
-        requester.initiateShutdown();
-        try {
-            requester.awaitShutdown(grace);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        closing = true;
+        probes.shutdownNow();
+    }
+
+    // ---- for WorkerPool and Connection ----
+
+    Timeout connectTimeout() {
+        return connectTimeout;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    boolean reserveSlot() {
+        if (open.incrementAndGet() <= max) {
+            return true;
         }
-        requester.close(CloseMode.IMMEDIATE);
+        open.decrementAndGet();
+        return false;
+    }
+
+    /** A connection ended (or never came up): its slot goes to a worker with requests waiting for one. */
+    void slotFreed() {
+        open.decrementAndGet();
+        if (closing) {
+            return;
+        }
+        for (WorkerPool pool : pools) {
+            if (pool.starved.isEmpty()) {
+                continue;
+            }
+            if (!reserveSlot()) {
+                return;
+            }
+            HttpHost host = pool.starved.poll();
+            if (host == null) {
+                open.decrementAndGet();
+                continue;
+            }
+            if (SharedReactor.currentWorker() == pool.index()) {
+                open(pool, host, null);
+            } else {
+                // The one hand-over between threads: only when pool-size is used up and another thread waits.
+                openOn(pool, host);
+            }
+            return;
+        }
+    }
+
+    /** {@code starving} waits for a slot: another worker closes one of its idle connections, if it has any. */
+    void stealIdle(WorkerPool starving) {
+        for (WorkerPool pool : pools) {
+            if (pool != starving && pool.giveUpIdle()) {
+                return;
+            }
+        }
+    }
+
+    boolean othersStarved(WorkerPool self) {
+        for (WorkerPool pool : pools) {
+            if (pool != self && !pool.starved.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Opens a connection for {@code pool} on the calling thread, which is the pool's own. A slot is reserved. */
+    void open(WorkerPool pool, HttpHost host, WorkerPool.Waiter openedFor) {
+        Connection connection = new Connection(host, pool, this, handlers, openedFor);
+        try {
+            reactor.connect(host, null, connectTimeout, connection, pooledCallback(host, connection));
+        } catch (RuntimeException e) {
+            slotFreed();
+            pool.connectFailed(host, openedFor, e);
+        }
+    }
+
+    private void openOn(WorkerPool pool, HttpHost host) {
+        Connection connection = new Connection(host, pool, this, handlers, null);
+        try {
+            reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
+        } catch (RuntimeException e) {
+            open.decrementAndGet();
+        }
+    }
+
+    /** As {@link #callback}, and a connection that never came up gives its pool slot back. */
+    private FutureCallback<IOSession> pooledCallback(HttpHost host, Connection connection) {
+        FutureCallback<IOSession> callback = callback(host, connection);
+        return new FutureCallback<>() {
+            @Override
+            public void completed(IOSession session) {
+                callback.completed(session);
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                slotFreed();
+                callback.failed(ex);
+            }
+
+            @Override
+            public void cancelled() {
+                failed(new IOException("connection attempt cancelled"));
+            }
+        };
+    }
+
+    private FutureCallback<IOSession> callback(HttpHost host, Connection connection) {
+        return new FutureCallback<>() {
+            @Override
+            public void completed(IOSession session) {
+                // Between two reads of a response: past it the exchange fails and the client gets 504. It also
+                // closes pooled connections idle that long. Set before TLS, which restores it after its handshake.
+                session.setSocketTimeout(responseTimeout);
+                if (!secure(host)) {
+                    connection.ready();
+                    return;
+                }
+                tls.upgrade((TransportSecurityLayer) session, host, null, connectTimeout, new FutureCallback<>() {
+                    @Override
+                    public void completed(TransportSecurityLayer result) {
+                        connection.ready();
+                    }
+
+                    @Override
+                    public void failed(Exception ex) {
+                        connection.failed(ex);
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        connection.failed(new IOException("TLS handshake cancelled"));
+                    }
+                });
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                connection.connectFailed(ex);
+            }
+
+            @Override
+            public void cancelled() {
+                failed(new IOException("connection attempt cancelled"));
+            }
+        };
     }
 }
