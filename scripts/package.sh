@@ -39,6 +39,9 @@ for tool in mvn dpkg-buildpackage dh help2man lintian; do
   command -v "$tool" >/dev/null || die "$tool is missing: run bash scripts/test-env.sh (it installs the build tools)"
 done
 
+[[ -x .venv/bin/ansible-galaxy || -n "${ANSIBLE_GALAXY:-}" ]] || command -v ansible-galaxy >/dev/null ||
+  die "ansible-galaxy is missing (for the collection tarball): run bash scripts/venv.sh"
+
 start=$(date +%s)
 version="$(bash scripts/check-version.sh)"
 deb_version="${deb_version:-${version//-/\~}}"
