@@ -3,27 +3,43 @@ package io.towerrelay.config;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
-/** The public listener: where clients connect, and TLS when {@code tls} is set. */
-public record ListenConfig(InetSocketAddress address, TlsFiles tls) {
+/**
+ * The public listener: where clients connect, TLS when {@code tls} is set, and whether a TLS listener offers HTTP/2
+ * by ALPN beside HTTP/1.1 ({@code http2}; a plain listener is HTTP/1.1 only either way).
+ */
+public record ListenConfig(InetSocketAddress address, TlsFiles tls, boolean http2) {
     public static final InetSocketAddress DEFAULT_ADDRESS = new InetSocketAddress("0.0.0.0", 8080);
 
     public ListenConfig {
         Objects.requireNonNull(address, "listen.address");
     }
 
+    public ListenConfig(InetSocketAddress address, TlsFiles tls) {
+        this(address, tls, true);
+    }
+
     public static ListenConfig defaults() {
-        return new ListenConfig(DEFAULT_ADDRESS, null);
+        return new ListenConfig(DEFAULT_ADDRESS, null, true);
     }
 
     public boolean tlsEnabled() {
         return tls != null;
     }
 
+    /** True when clients may speak HTTP/2 here: TLS with {@code listen.http2} on. */
+    public boolean offersHttp2() {
+        return tls != null && http2;
+    }
+
     public ListenConfig withAddress(InetSocketAddress newAddress) {
-        return new ListenConfig(newAddress, tls);
+        return new ListenConfig(newAddress, tls, http2);
     }
 
     public ListenConfig withTls(TlsFiles newTls) {
-        return new ListenConfig(address, newTls);
+        return new ListenConfig(address, newTls, http2);
+    }
+
+    public ListenConfig withHttp2(boolean enabled) {
+        return new ListenConfig(address, tls, enabled);
     }
 }

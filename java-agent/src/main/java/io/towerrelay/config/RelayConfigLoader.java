@@ -74,6 +74,8 @@ public final class RelayConfigLoader {
         } else {
             listenSection.section("tls").rejectUnknownKeys();
         }
+        // HTTP/2 needs ALPN, so TLS; a plain listener ignores it (h2c upgrades are refused, never offered).
+        boolean http2 = listenSection.value("http2", RelayConfigLoader::bool, true);
         listenSection.rejectUnknownKeys();
 
         ConfigSection adminSection = root.section("admin");
@@ -123,7 +125,7 @@ public final class RelayConfigLoader {
         var grace = root.value("shutdown-grace", Durations::parse, RelayConfig.DEFAULT_SHUTDOWN_GRACE);
         root.rejectUnknownKeys();
 
-        return new RelayConfig(new ListenConfig(listenAddress, tls), new AdminConfig(adminAddress), upstream,
+        return new RelayConfig(new ListenConfig(listenAddress, tls, http2), new AdminConfig(adminAddress), upstream,
                 websocket, forwarded, limits, accessLog, grace);
     }
 

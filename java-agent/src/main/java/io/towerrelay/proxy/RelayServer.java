@@ -4,6 +4,8 @@ import io.towerrelay.edge.ConnectionGate;
 import io.towerrelay.edge.HeadDeadline;
 import io.towerrelay.edge.RequestScreen;
 import io.towerrelay.flow.FlowBuffer;
+import io.towerrelay.h2.H2Limits;
+import io.towerrelay.h2.NegotiatingHandlers;
 import io.towerrelay.http.ForwardedHeaders;
 import io.towerrelay.http.HeadBytes;
 import io.towerrelay.http.MessageFraming;
@@ -26,7 +28,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
+import org.apache.hc.core5.http.nio.HandlerFactory;
 import java.util.function.Consumer;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
@@ -106,7 +110,9 @@ public final class RelayServer implements AutoCloseable {
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
-        ReloadableServerTls listenerTls = config.listen().tlsEnabled() ? new ReloadableServerTls(config.listen().tls()) : null;
+        boolean http2 = config.listen().offersHttp2();
+        ReloadableServerTls listenerTls = !config.listen().tlsEnabled() ? null
+                : new ReloadableServerTls(config.listen().tls(), http2 ? List.of("h2", "http/1.1") : List.of());
         if (config.upstream().https() && !config.upstream().tlsVerify()) {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
@@ -137,6 +143,8 @@ public final class RelayServer implements AutoCloseable {
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
                 (request, context) -> () -> new RelayDispatcher(servicesRef.get(), screen, tunnels, headDeadline);
+        HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
+                handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
         ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
                 HttpProcessorBuilder.create()
                         // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
@@ -144,8 +152,7 @@ public final class RelayServer implements AutoCloseable {
                         .add(MessageFraming.RESPONSE)
                         .add(new ResponseConnControl())
                         .build(),
-                new DefaultAsyncResponseExchangeHandlerFactory(router,
-                        handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),
+                exchanges,
                 http1,
                 HeadBytes.CODING,
                 DefaultConnectionReuseStrategy.INSTANCE,
@@ -168,7 +175,10 @@ public final class RelayServer implements AutoCloseable {
                         .setBacklogSize(4096)
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
                         .build(),
-                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                // TLS with listen.http2: ALPN picks HTTP/2 or HTTP/1.1 per connection; else HTTP/1.1 only.
+                http2 ? NegotiatingHandlers.create(duplexers, exchanges,
+                                H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions)
+                        : new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
                 // Reads are gated on read interest on both sides; on a TLS listener the tunnel records the (gated)
                 // TCP session under TLS for its idle timeout and to replace the HTTP handler.
                 session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)),
@@ -211,7 +221,8 @@ public final class RelayServer implements AutoCloseable {
                 throw new UserError(e.getMessage());
             }
         }
-        LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
+        LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+                http2 ? " (HTTP/2 and HTTP/1.1 by ALPN)" : "", config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
         return new RelayServer(config, reactor, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
     }

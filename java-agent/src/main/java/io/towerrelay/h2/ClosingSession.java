@@ -1,0 +1,219 @@
+package io.towerrelay.h2;
+
+import java.io.IOException;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.util.concurrent.locks.Lock;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.net.NamedEndpoint;
+import org.apache.hc.core5.reactor.Command;
+import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ProtocolUpgradeHandler;
+import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.reactor.ssl.SSLSessionInitializer;
+import org.apache.hc.core5.reactor.ssl.SSLSessionVerifier;
+import org.apache.hc.core5.reactor.ssl.TlsDetails;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The client session as HttpCore5's HTTP/2 multiplexer sees it: the real one, except that closing it hands the
+ * close to {@link ScreenedH2Connection}, which lingers. The multiplexer closes as soon as its GOAWAY is written;
+ * with the client's next frames still unread, the kernel answers them with a TCP reset, and a reset can destroy
+ * the GOAWAY before the client reads it (RFC 9293 §3.6.1; RFC 9113 §6.8 asks to send GOAWAY and then close).
+ */
+final class ClosingSession implements ProtocolIOSession {
+    /** Told when the multiplexer wants the connection closed. */
+    interface Closer {
+        void closeRequested(CloseMode mode);
+    }
+
+    private final ProtocolIOSession session;
+    private final Closer closer;
+    private volatile boolean closing;
+
+    ClosingSession(ProtocolIOSession session, Closer closer) {
+        this.session = session;
+        this.closer = closer;
+    }
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+
+    @Override
+    public void close(CloseMode closeMode) {
+        closing = true;
+        closer.closeRequested(closeMode);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closing && session.isOpen();
+    }
+
+    @Override
+    public Status getStatus() {
+        return closing && session.getStatus() == Status.ACTIVE ? Status.CLOSING : session.getStatus();
+    }
+
+    // ---- the rest is the real session ----
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return session.read(dst); // TLS: 0 or -1; the bytes come through inputReady, past the screen
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return session.write(src);
+    }
+
+    @Override
+    public IOEventHandler getHandler() {
+        return session.getHandler();
+    }
+
+    @Override
+    public void upgrade(IOEventHandler handler) {
+        session.upgrade(handler);
+    }
+
+    @Override
+    public Lock getLock() {
+        return session.getLock();
+    }
+
+    @Override
+    public void enqueue(Command command, Command.Priority priority) {
+        session.enqueue(command, priority);
+    }
+
+    @Override
+    public boolean hasCommands() {
+        return session.hasCommands();
+    }
+
+    @Override
+    public Command poll() {
+        return session.poll();
+    }
+
+    @Override
+    public ByteChannel channel() {
+        return this;
+    }
+
+    @Override
+    public SocketAddress getRemoteAddress() {
+        return session.getRemoteAddress();
+    }
+
+    @Override
+    public SocketAddress getLocalAddress() {
+        return session.getLocalAddress();
+    }
+
+    @Override
+    public int getEventMask() {
+        return session.getEventMask();
+    }
+
+    @Override
+    public void setEventMask(int ops) {
+        session.setEventMask(ops);
+    }
+
+    @Override
+    public void setEvent(int op) {
+        session.setEvent(op);
+    }
+
+    @Override
+    public void clearEvent(int op) {
+        session.clearEvent(op);
+    }
+
+    @Override
+    public Timeout getSocketTimeout() {
+        return session.getSocketTimeout();
+    }
+
+    @Override
+    public void setSocketTimeout(Timeout timeout) {
+        session.setSocketTimeout(timeout);
+    }
+
+    @Override
+    public long getLastReadTime() {
+        return session.getLastReadTime();
+    }
+
+    @Override
+    public long getLastWriteTime() {
+        return session.getLastWriteTime();
+    }
+
+    @Override
+    public long getLastEventTime() {
+        return session.getLastEventTime();
+    }
+
+    @Override
+    public void updateReadTime() {
+        session.updateReadTime();
+    }
+
+    @Override
+    public void updateWriteTime() {
+        session.updateWriteTime();
+    }
+
+    @Override
+    public String getId() {
+        return session.getId();
+    }
+
+    @Override
+    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
+            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
+        session.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
+    }
+
+    @Override
+    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
+            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
+            FutureCallback<TransportSecurityLayer> callback) {
+        session.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
+    }
+
+    @Override
+    public TlsDetails getTlsDetails() {
+        return session.getTlsDetails();
+    }
+
+    @Override
+    public void switchProtocol(String protocolId, FutureCallback<ProtocolIOSession> callback) {
+        session.switchProtocol(protocolId, callback);
+    }
+
+    @Override
+    public void registerProtocol(String protocolId, ProtocolUpgradeHandler upgradeHandler) {
+        session.registerProtocol(protocolId, upgradeHandler);
+    }
+
+    @Override
+    public NamedEndpoint getInitialEndpoint() {
+        return session.getInitialEndpoint();
+    }
+
+    @Override
+    public String toString() {
+        return session.toString();
+    }
+}

@@ -1,0 +1,283 @@
+package io.towerrelay.h2;
+
+import java.nio.ByteBuffer;
+import java.util.function.LongSupplier;
+import org.apache.hc.core5.http2.H2Error;
+
+/**
+ * Judges each frame a client sends before HttpCore5's multiplexer sees it, for what RFC 9113 and RFC 7541 require
+ * and HttpCore5 5.4.4 gets wrong: it closes the connection on frame types it does not know (they must be ignored,
+ * §5.5) and accepts frames it must refuse (PRIORITY on stream 0, a stream depending on itself, SETTINGS ACK with a
+ * payload, PUSH_PROMISE from a client, invalid HPACK). It also enforces what no setting bounds (see
+ * {@link H2Limits}): header block size, and the rate of frames a client can send without a request. One instance
+ * per connection, on its I/O thread.
+ */
+final class FrameScreen {
+    static final int DATA = 0;
+    static final int HEADERS = 1;
+    static final int PRIORITY = 2;
+    static final int RST_STREAM = 3;
+    static final int SETTINGS = 4;
+    static final int PUSH_PROMISE = 5;
+    static final int PING = 6;
+    static final int GOAWAY = 7;
+    static final int WINDOW_UPDATE = 8;
+    static final int CONTINUATION = 9;
+    /** RFC 9218; HttpCore5 5.4.4 knows it. Other types (ALTSVC, ORIGIN, anything new) are dropped here. */
+    static final int PRIORITY_UPDATE = 16;
+
+    private static final int FLAG_ACK = 0x1;
+    private static final int FLAG_END_HEADERS = 0x4;
+    private static final int FLAG_PADDED = 0x8;
+    private static final int FLAG_PRIORITY = 0x20;
+
+    /** What to do with a frame. */
+    record Verdict(boolean forward, H2Error error, String reason) {
+        static final Verdict FORWARD = new Verdict(true, null, null);
+        static final Verdict DROP = new Verdict(false, null, null);
+
+        static Verdict fail(H2Error error, String reason) {
+            return new Verdict(false, error, reason);
+        }
+
+        boolean failed() {
+            return error != null;
+        }
+    }
+
+    private final H2Limits limits;
+    private final HpackCheck hpack;
+    private final TokenBucket control;
+    private final TokenBucket resets;
+    /** The stream whose header block is open (HEADERS without END_HEADERS), else 0. */
+    private int headerBlockStream;
+    /** The open header block's fragments so far (only while one is open, bounded by maxHeaderBlockBytes). */
+    private ByteBuffer headerBlock;
+    /** The highest stream id the client opened. */
+    private int lastStreamId;
+
+    FrameScreen(H2Limits limits, LongSupplier nanoClock) {
+        this.limits = limits;
+        this.hpack = new HpackCheck(limits.headerTableSize());
+        this.control = new TokenBucket(limits.controlBurst(), limits.controlPerSecond(), nanoClock);
+        this.resets = new TokenBucket(limits.resetBurst(), limits.resetsPerSecond(), nanoClock);
+    }
+
+    /** A frame head's length is judged before its payload is read, so an oversized one is never buffered. */
+    Verdict checkLength(int type, int length) {
+        if (length > limits.maxFrameSize()) {
+            return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "frame of " + length + " bytes, above SETTINGS_MAX_FRAME_SIZE ("
+                    + limits.maxFrameSize() + ")");
+        }
+        return null;
+    }
+
+    /**
+     * @param streamId the stream id with the reserved bit cleared
+     * @param payload  the frame's payload, position at its start (not moved)
+     */
+    Verdict check(int type, int flags, int streamId, ByteBuffer payload) {
+        int length = payload.remaining();
+        if (headerBlockStream != 0 && (type != CONTINUATION || streamId != headerBlockStream)) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "frame of type " + type + " inside the header block of stream "
+                    + headerBlockStream);
+        }
+        switch (type) {
+            case DATA:
+                if (streamId == 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "DATA on stream 0");
+                }
+                if (streamId > lastStreamId) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "DATA on idle stream " + streamId);
+                }
+                return padding(flags, payload, 0);
+            case HEADERS:
+                return headers(flags, streamId, payload);
+            case PRIORITY:
+                if (streamId == 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "PRIORITY on stream 0");
+                }
+                if (length != 5) {
+                    return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "PRIORITY of " + length + " bytes");
+                }
+                if ((payload.getInt(payload.position()) & 0x7fffffff) == streamId) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "stream " + streamId + " depends on itself");
+                }
+                return spend(control, "PRIORITY");
+            case RST_STREAM:
+                if (streamId == 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "RST_STREAM on stream 0");
+                }
+                if (length != 4) {
+                    return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "RST_STREAM of " + length + " bytes");
+                }
+                if (streamId > lastStreamId) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "RST_STREAM on idle stream " + streamId);
+                }
+                return spend(resets, "RST_STREAM (rapid reset)");
+            case SETTINGS:
+                return settings(flags, streamId, payload);
+            case PUSH_PROMISE:
+                return Verdict.fail(H2Error.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
+            case PING:
+                if (streamId != 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "PING on stream " + streamId);
+                }
+                if (length != 8) {
+                    return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "PING of " + length + " bytes");
+                }
+                return (flags & FLAG_ACK) != 0 ? Verdict.FORWARD : spend(control, "PING");
+            case GOAWAY:
+                if (streamId != 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "GOAWAY on stream " + streamId);
+                }
+                return Verdict.FORWARD;
+            case WINDOW_UPDATE:
+                if (length != 4) {
+                    return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "WINDOW_UPDATE of " + length + " bytes");
+                }
+                if (streamId > lastStreamId) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream " + streamId);
+                }
+                return Verdict.FORWARD;
+            case CONTINUATION:
+                if (headerBlockStream == 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "CONTINUATION without an open header block");
+                }
+                return fragment(flags, payload);
+            case PRIORITY_UPDATE:
+                return spend(control, "PRIORITY_UPDATE");
+            default:
+                return Verdict.DROP; // RFC 9113 §5.5: unknown frame types are ignored
+        }
+    }
+
+    private Verdict headers(int flags, int streamId, ByteBuffer payload) {
+        if (streamId == 0) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "HEADERS on stream 0");
+        }
+        if ((streamId & 1) == 0) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "HEADERS on even-numbered stream " + streamId);
+        }
+        int skip = 0;
+        if ((flags & FLAG_PRIORITY) != 0) {
+            int offset = (flags & FLAG_PADDED) != 0 ? 1 : 0;
+            if (payload.remaining() < offset + 5) {
+                return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "HEADERS too short for its priority fields");
+            }
+            if ((payload.getInt(payload.position() + offset) & 0x7fffffff) == streamId) {
+                return Verdict.fail(H2Error.PROTOCOL_ERROR, "stream " + streamId + " depends on itself");
+            }
+            skip = 5;
+        }
+        Verdict padding = padding(flags, payload, skip);
+        if (padding.failed()) {
+            return padding;
+        }
+        if (streamId > lastStreamId) {
+            lastStreamId = streamId;
+        }
+        int pad = (flags & FLAG_PADDED) != 0 ? payload.get(payload.position()) & 0xff : 0;
+        int start = payload.position() + ((flags & FLAG_PADDED) != 0 ? 1 : 0) + skip;
+        int end = payload.limit() - pad;
+        headerBlockStream = streamId;
+        headerBlock = ByteBuffer.allocate(Math.min(limits.maxHeaderBlockBytes(), Math.max(1024, end - start)));
+        return fragment(flags, payload.duplicate().position(start).limit(end));
+    }
+
+    /** Adds a header block fragment; when the block ends, checks it. */
+    private Verdict fragment(int flags, ByteBuffer fragment) {
+        if (headerBlock.position() + fragment.remaining() > limits.maxHeaderBlockBytes()) {
+            headerBlockStream = 0;
+            headerBlock = null;
+            return Verdict.fail(H2Error.ENHANCE_YOUR_CALM, "header block larger than " + limits.maxHeaderBlockBytes() + " bytes");
+        }
+        if (headerBlock.remaining() < fragment.remaining()) {
+            int capacity = Math.min(limits.maxHeaderBlockBytes(), Math.max(headerBlock.capacity() * 2,
+                    headerBlock.position() + fragment.remaining()));
+            headerBlock = ByteBuffer.allocate(capacity).put(headerBlock.flip());
+        }
+        headerBlock.put(fragment.duplicate());
+        if ((flags & FLAG_END_HEADERS) == 0) {
+            return Verdict.FORWARD;
+        }
+        String problem = hpack.problem(headerBlock.flip());
+        headerBlockStream = 0;
+        headerBlock = null;
+        return problem == null ? Verdict.FORWARD : Verdict.fail(H2Error.COMPRESSION_ERROR, problem);
+    }
+
+    private static Verdict padding(int flags, ByteBuffer payload, int fixed) {
+        if ((flags & FLAG_PADDED) == 0) {
+            return Verdict.FORWARD;
+        }
+        if (payload.remaining() < 1) {
+            return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "padded frame without a pad length");
+        }
+        int pad = payload.get(payload.position()) & 0xff;
+        if (pad >= payload.remaining() - fixed) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "padding as long as the frame");
+        }
+        return Verdict.FORWARD;
+    }
+
+    private Verdict settings(int flags, int streamId, ByteBuffer payload) {
+        if (streamId != 0) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "SETTINGS on stream " + streamId);
+        }
+        int length = payload.remaining();
+        if ((flags & FLAG_ACK) != 0) {
+            return length == 0 ? Verdict.FORWARD : Verdict.fail(H2Error.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+        }
+        if (length % 6 != 0) {
+            return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "SETTINGS of " + length + " bytes");
+        }
+        for (int at = payload.position(); at < payload.limit(); at += 6) {
+            int id = payload.getShort(at) & 0xffff;
+            long value = payload.getInt(at + 2) & 0xffffffffL;
+            if (id == 2 && value > 1) {
+                return Verdict.fail(H2Error.PROTOCOL_ERROR, "SETTINGS_ENABLE_PUSH " + value);
+            }
+            if (id == 4 && value > Integer.MAX_VALUE) {
+                return Verdict.fail(H2Error.FLOW_CONTROL_ERROR, "SETTINGS_INITIAL_WINDOW_SIZE " + value);
+            }
+            if (id == 5 && (value < 16_384 || value > 16_777_215)) {
+                return Verdict.fail(H2Error.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE " + value);
+            }
+        }
+        return spend(control, "SETTINGS");
+    }
+
+    private static Verdict spend(TokenBucket bucket, String what) {
+        return bucket.take() ? Verdict.FORWARD
+                : Verdict.fail(H2Error.ENHANCE_YOUR_CALM, "too many " + what + " frames");
+    }
+
+    /** {@code burst} tokens, refilled at {@code perSecond}. */
+    static final class TokenBucket {
+        private final double burst;
+        private final double perNano;
+        private final LongSupplier clock;
+        private double tokens;
+        private long last;
+
+        TokenBucket(int burst, int perSecond, LongSupplier clock) {
+            this.burst = burst;
+            this.perNano = perSecond / 1e9;
+            this.clock = clock;
+            this.tokens = burst;
+            this.last = clock.getAsLong();
+        }
+
+        boolean take() {
+            long now = clock.getAsLong();
+            tokens = Math.min(burst, tokens + (now - last) * perNano);
+            last = now;
+            if (tokens < 1) {
+                return false;
+            }
+            tokens -= 1;
+            return true;
+        }
+    }
+}
