@@ -1,8 +1,15 @@
 package io.towerrelay.h2;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http2.H2Error;
+import org.apache.hc.core5.http2.hpack.HPackDecoder;
+import org.apache.hc.core5.http2.hpack.HPackException;
+import org.apache.hc.core5.http2.hpack.HeaderListConstraintException;
 
 /**
  * Judges each frame a client sends before HttpCore5's multiplexer sees it, for what RFC 9113 and RFC 7541 require
@@ -27,6 +34,7 @@ final class FrameScreen {
     static final int PRIORITY_UPDATE = 16;
 
     private static final int FLAG_ACK = 0x1;
+    private static final int FLAG_END_STREAM = 0x1;
     private static final int FLAG_END_HEADERS = 0x4;
     private static final int FLAG_PADDED = 0x8;
     private static final int FLAG_PRIORITY = 0x20;
@@ -53,12 +61,20 @@ final class FrameScreen {
     private int headerBlockStream;
     /** The open header block's fragments so far (only while one is open, bounded by maxHeaderBlockBytes). */
     private ByteBuffer headerBlock;
+    /** The open header block's HEADERS frame had END_STREAM. */
+    private boolean headerBlockEndsStream;
     /** The highest stream id the client opened. */
     private int lastStreamId;
+    /** Decodes every header block, as the multiplexer will, to judge the fields (it keeps the same HPACK table). */
+    private final HPackDecoder decoder;
+    /** Request streams the client has not ended: declared content-length (-1: none) and body bytes so far. */
+    private final TreeMap<Integer, long[]> open = new TreeMap<>();
 
     FrameScreen(H2Limits limits, LongSupplier nanoClock) {
         this.limits = limits;
         this.hpack = new HpackCheck(limits.headerTableSize());
+        this.decoder = new HPackDecoder(limits.headerTableSize(), StandardCharsets.US_ASCII);
+        this.decoder.setMaxListSize(limits.maxHeaderListSize());
         this.control = new TokenBucket(limits.controlBurst(), limits.controlPerSecond(), nanoClock);
         this.resets = new TokenBucket(limits.resetBurst(), limits.resetsPerSecond(), nanoClock);
     }
@@ -90,7 +106,8 @@ final class FrameScreen {
                 if (streamId > lastStreamId) {
                     return Verdict.fail(H2Error.PROTOCOL_ERROR, "DATA on idle stream " + streamId);
                 }
-                return padding(flags, payload, 0);
+                Verdict padded = padding(flags, payload, 0);
+                return padded.failed() ? padded : body(streamId, flags, payload);
             case HEADERS:
                 return headers(flags, streamId, payload);
             case PRIORITY:
@@ -114,17 +131,18 @@ final class FrameScreen {
                 if (streamId > lastStreamId) {
                     return Verdict.fail(H2Error.PROTOCOL_ERROR, "RST_STREAM on idle stream " + streamId);
                 }
+                open.remove(streamId);
                 return spend(resets, "RST_STREAM (rapid reset)");
             case SETTINGS:
                 return settings(flags, streamId, payload);
             case PUSH_PROMISE:
                 return Verdict.fail(H2Error.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
             case PING:
-                if (streamId != 0) {
-                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "PING on stream " + streamId);
-                }
                 if (length != 8) {
                     return Verdict.fail(H2Error.FRAME_SIZE_ERROR, "PING of " + length + " bytes");
+                }
+                if (streamId != 0) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "PING on stream " + streamId);
                 }
                 return (flags & FLAG_ACK) != 0 ? Verdict.FORWARD : spend(control, "PING");
             case GOAWAY:
@@ -181,6 +199,7 @@ final class FrameScreen {
         int start = payload.position() + ((flags & FLAG_PADDED) != 0 ? 1 : 0) + skip;
         int end = payload.limit() - pad;
         headerBlockStream = streamId;
+        headerBlockEndsStream = (flags & FLAG_END_STREAM) != 0;
         headerBlock = ByteBuffer.allocate(Math.min(limits.maxHeaderBlockBytes(), Math.max(1024, end - start)));
         return fragment(flags, payload.duplicate().position(start).limit(end));
     }
@@ -201,10 +220,79 @@ final class FrameScreen {
         if ((flags & FLAG_END_HEADERS) == 0) {
             return Verdict.FORWARD;
         }
-        String problem = hpack.problem(headerBlock.flip());
+        int streamId = headerBlockStream;
+        ByteBuffer block = headerBlock.flip();
         headerBlockStream = 0;
         headerBlock = null;
-        return problem == null ? Verdict.FORWARD : Verdict.fail(H2Error.COMPRESSION_ERROR, problem);
+        String problem = hpack.problem(block);
+        if (problem != null) {
+            return Verdict.fail(H2Error.COMPRESSION_ERROR, problem);
+        }
+        List<Header> fields;
+        try {
+            fields = decoder.decodeHeaders(block);
+        } catch (HeaderListConstraintException e) {
+            return Verdict.fail(H2Error.ENHANCE_YOUR_CALM, "header list larger than " + limits.maxHeaderListSize() + " bytes");
+        } catch (HPackException e) {
+            return Verdict.fail(H2Error.COMPRESSION_ERROR, e.getMessage());
+        }
+        return request(streamId, headerBlockEndsStream, fields);
+    }
+
+    /**
+     * A complete header block: a request's head, or trailers when the stream already has one. Malformed requests
+     * are stream errors (RFC 9113 §8.1.1); the screen ends the connection for them, which RFC 9113 allows (§5.4.1)
+     * and which costs a client that sends them nothing it could rely on.
+     */
+    private Verdict request(int streamId, boolean endsStream, List<Header> fields) {
+        try {
+            if (open.containsKey(streamId)) {
+                if (!endsStream) {
+                    return Verdict.fail(H2Error.PROTOCOL_ERROR, "second HEADERS on stream " + streamId + " without END_STREAM");
+                }
+                RequestFields.trailers(fields);
+                Verdict verdict = bodyEnds(streamId, open.remove(streamId));
+                return verdict;
+            }
+            RequestFields.Head head = RequestFields.request(fields);
+            long[] body = {head.contentLength(), 0};
+            if (endsStream) {
+                return bodyEnds(streamId, body);
+            }
+            open.put(streamId, body);
+            while (open.size() > 2 * limits.maxConcurrentStreams()) {
+                open.pollFirstEntry(); // streams the relay answered and reset without the client ending them
+            }
+            return Verdict.FORWARD;
+        } catch (RequestFields.Malformed e) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "malformed request on stream " + streamId + ": " + e.getMessage());
+        }
+    }
+
+    /** DATA on a request stream: counted against its content-length. */
+    private Verdict body(int streamId, int flags, ByteBuffer payload) {
+        long[] body = open.get(streamId);
+        if (body == null) {
+            return Verdict.FORWARD; // already ended or reset: HttpCore5 answers STREAM_CLOSED
+        }
+        int pad = (flags & FLAG_PADDED) != 0 ? 1 + (payload.get(payload.position()) & 0xff) : 0;
+        body[1] += payload.remaining() - pad;
+        if (body[0] >= 0 && body[1] > body[0]) {
+            open.remove(streamId);
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "DATA beyond content-length on stream " + streamId);
+        }
+        if ((flags & FLAG_END_STREAM) != 0) {
+            return bodyEnds(streamId, open.remove(streamId));
+        }
+        return Verdict.FORWARD;
+    }
+
+    private static Verdict bodyEnds(int streamId, long[] body) {
+        if (body[0] >= 0 && body[1] != body[0]) {
+            return Verdict.fail(H2Error.PROTOCOL_ERROR, "stream " + streamId + " ended after " + body[1]
+                    + " body bytes, content-length said " + body[0]);
+        }
+        return Verdict.FORWARD;
     }
 
     private static Verdict padding(int flags, ByteBuffer payload, int fixed) {
@@ -243,6 +331,13 @@ final class FrameScreen {
             }
             if (id == 5 && (value < 16_384 || value > 16_777_215)) {
                 return Verdict.fail(H2Error.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE " + value);
+            }
+            if ((id == 3 || id == 4) && value == 0) {
+                // Valid, but HttpCore5 5.4.4 refuses 0 for both (its config builder wants a positive number) and
+                // would end the connection. MAX_CONCURRENT_STREAMS bounds streams the relay would push: it never
+                // does. INITIAL_WINDOW_SIZE 0 holds responses until the client's WINDOW_UPDATE; as 1, the relay may
+                // send one byte ahead on each stream (no browser sends 0).
+                payload.putInt(at + 2, 1);
             }
         }
         return spend(control, "SETTINGS");

@@ -10,7 +10,7 @@ import org.apache.hc.core5.http2.config.H2Config;
  * {@code perSecond}. Over it the connection ends with GOAWAY ENHANCE_YOUR_CALM, as NGINX and Go's server do.
  *
  * @param maxConcurrentStreams  SETTINGS_MAX_CONCURRENT_STREAMS: requests in flight per connection
- * @param maxHeaderListSize     SETTINGS_MAX_HEADER_LIST_SIZE: decoded header bytes per request (limits.max-header-bytes)
+ * @param maxHeaderListSize     SETTINGS_MAX_HEADER_LIST_SIZE: decoded header bytes per request (HPACK's count)
  * @param initialWindowSize     SETTINGS_INITIAL_WINDOW_SIZE: request body bytes a client may send ahead per stream
  * @param maxFrameSize          SETTINGS_MAX_FRAME_SIZE
  * @param headerTableSize       SETTINGS_HEADER_TABLE_SIZE: the HPACK table the client may make the relay keep
@@ -29,8 +29,11 @@ public record H2Limits(int maxConcurrentStreams, int maxHeaderListSize, int init
         // 100 streams (NGINX: 128, HAProxy: 100), RFC 9113's default frame and table sizes. A header block may be
         // larger compressed than decoded only by a few bytes per field (literal strings without Huffman), so
         // twice the list size plus a frame leaves room for any honest block.
-        return new H2Limits(100, maxHeaderBytes, streamWindow, 16_384, 4_096, 2 * maxHeaderBytes + 16_384,
-                200, 50, 200, 50);
+        // The header list bound is above limits.max-header-bytes: a request between the two is decoded whole and
+        // answered 431 by the request screen like over HTTP/1.1 (HttpCore5's decoder stops mid-block at its
+        // limit, and its HPACK table then no longer matches the client's); above it the connection ends.
+        return new H2Limits(100, 2 * maxHeaderBytes + 8_192, streamWindow, 16_384, 4_096,
+                2 * maxHeaderBytes + 16_384, 200, 50, 200, 50);
     }
 
     /** The settings HttpCore5's multiplexer announces and enforces. */

@@ -209,8 +209,10 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
             src.position(src.limit());
         }
         boolean eof = session.read(ByteBuffer.allocate(0)) < 0;
-        if (eof || lingerBytes > LINGER_BYTES || System.nanoTime() - lingerUntil > 0) {
-            finish(eof ? CloseMode.GRACEFUL : CloseMode.IMMEDIATE);
+        if (lingerBytes > LINGER_BYTES) {
+            finish(CloseMode.IMMEDIATE); // a client that keeps sending after GOAWAY gets no more patience
+        } else if (eof || System.nanoTime() - lingerUntil > 0) {
+            finish(CloseMode.GRACEFUL);
         }
     }
 
@@ -237,14 +239,20 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
             session.clearEvent(SelectionKey.OP_WRITE);
         }
         if (state == State.LINGER && System.nanoTime() - lingerUntil > 0) {
-            finish(CloseMode.IMMEDIATE);
+            finish(CloseMode.GRACEFUL);
         }
     }
 
     @Override
     public void timeout(IOSession ioSession, Timeout timeout) throws IOException {
+        if (state == State.CLOSED) {
+            session.close(CloseMode.IMMEDIATE); // the graceful close got no answer within LINGER either
+            return;
+        }
         if (state == State.LINGER || state == State.PREFACE || multiplexer == null) {
-            finish(CloseMode.IMMEDIATE);
+            // Graceful: everything the client sent was read, so the close is a FIN (with TLS close_notify first),
+            // not the reset an immediate close makes (SO_LINGER 0).
+            finish(CloseMode.GRACEFUL);
             return;
         }
         multiplexer.timeout(multiplexerSession, timeout);
