@@ -53,7 +53,7 @@ public final class NegotiatingHandlers implements IOEventHandlerFactory {
             HandlerFactory<AsyncServerExchangeHandler> exchanges, H2Limits limits, TlsStrategy tls,
             Callback<Exception> exceptions) {
         return new NegotiatingHandlers(http1, new ServerH2StreamMultiplexerFactory(H2Messages.serverProcessor(),
-                exchanges, limits.config(), CharCodingConfig.DEFAULT, DebugFrames.INSTANCE), limits, tls, exceptions);
+                exchanges, limits.config(), CharCodingConfig.DEFAULT, null), limits, tls, exceptions);
     }
 
     @Override
