@@ -32,13 +32,72 @@ final class ClosingSession implements ProtocolIOSession {
         void closeRequested(CloseMode mode);
     }
 
+    /** Told of each DATA frame the multiplexer writes (for the screen's per-stream send windows). */
+    interface DataSent {
+        void dataSent(int streamId, int length);
+    }
+
     private final ProtocolIOSession session;
     private final Closer closer;
+    private final DataSent dataSent;
     private volatile boolean closing;
+    /** The head of the outgoing frame being written, while incomplete. */
+    private final byte[] head = new byte[9];
+    private int headFill;
+    /** Payload bytes of the outgoing frame not yet written; 0 at a frame boundary (with headFill 0). */
+    private int payloadLeft;
+    /** Frames of the screen's own (RST_STREAM), written at the next frame boundary of the multiplexer's output. */
+    private final java.util.ArrayDeque<ByteBuffer> injected = new java.util.ArrayDeque<>();
 
-    ClosingSession(ProtocolIOSession session, Closer closer) {
+    ClosingSession(ProtocolIOSession session, Closer closer, DataSent dataSent) {
         this.session = session;
         this.closer = closer;
+        this.dataSent = dataSent;
+    }
+
+    /** Queues a whole frame of the screen's own between the multiplexer's frames. */
+    void inject(ByteBuffer frame) {
+        injected.add(frame);
+        session.setEvent(java.nio.channels.SelectionKey.OP_WRITE);
+    }
+
+    boolean hasInjected() {
+        return !injected.isEmpty();
+    }
+
+    /** Writes queued frames when at a frame boundary; true when none are left. */
+    boolean flushInjected() throws IOException {
+        while (!injected.isEmpty() && headFill == 0 && payloadLeft == 0) {
+            ByteBuffer frame = injected.peek();
+            session.write(frame);
+            if (frame.hasRemaining()) {
+                return false;
+            }
+            injected.poll();
+        }
+        return injected.isEmpty();
+    }
+
+    /** Follows the frame boundaries in what was written, and reports DATA frames. */
+    private void track(ByteBuffer src, int from, int to) {
+        int at = from;
+        while (at < to) {
+            if (payloadLeft == 0) {
+                head[headFill++] = src.get(at++);
+                if (headFill == 9) {
+                    headFill = 0;
+                    payloadLeft = ((head[0] & 0xff) << 16) | ((head[1] & 0xff) << 8) | (head[2] & 0xff);
+                    if (head[3] == 0 && dataSent != null) {
+                        int stream = ((head[5] & 0x7f) << 24) | ((head[6] & 0xff) << 16) | ((head[7] & 0xff) << 8) | (head[8] & 0xff);
+                        dataSent.dataSent(stream, payloadLeft);
+                    }
+                }
+            } else {
+                int n = Math.min(payloadLeft, to - at);
+                payloadLeft -= n;
+                at += n;
+            }
+        }
     }
 
     @Override
@@ -71,7 +130,28 @@ final class ClosingSession implements ProtocolIOSession {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return session.write(src);
+        if (!injected.isEmpty()) {
+            if (headFill == 0 && payloadLeft == 0) {
+                if (!flushInjected()) {
+                    return 0; // the multiplexer keeps its bytes and writes them on the next OP_WRITE
+                }
+            } else if (headFill == 0 && src.remaining() > payloadLeft) {
+                // Finish the frame under way first; the injected frame goes right after it.
+                int limit = src.limit();
+                src.limit(src.position() + payloadLeft);
+                try {
+                    return write(src);
+                } finally {
+                    src.limit(limit);
+                }
+            }
+        }
+        int start = src.position();
+        int n = session.write(src);
+        if (n > 0) {
+            track(src, start, start + n);
+        }
+        return n;
     }
 
     @Override

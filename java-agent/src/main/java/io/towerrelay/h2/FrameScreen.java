@@ -40,16 +40,26 @@ final class FrameScreen {
     private static final int FLAG_PRIORITY = 0x20;
 
     /** What to do with a frame. */
-    record Verdict(boolean forward, H2Error error, String reason) {
-        static final Verdict FORWARD = new Verdict(true, null, null);
-        static final Verdict DROP = new Verdict(false, null, null);
+    record Verdict(boolean forward, H2Error error, String reason, int resetStream) {
+        static final Verdict FORWARD = new Verdict(true, null, null, 0);
+        static final Verdict DROP = new Verdict(false, null, null, 0);
 
+        /** A connection error: GOAWAY with this code. */
         static Verdict fail(H2Error error, String reason) {
-            return new Verdict(false, error, reason);
+            return new Verdict(false, error, reason, 0);
+        }
+
+        /** A stream error: that stream alone is reset with this code, the connection goes on. */
+        static Verdict reset(int streamId, H2Error error, String reason) {
+            return new Verdict(false, error, reason, streamId);
         }
 
         boolean failed() {
-            return error != null;
+            return error != null && resetStream == 0;
+        }
+
+        boolean resets() {
+            return resetStream != 0;
         }
     }
 
@@ -61,12 +71,18 @@ final class FrameScreen {
     private int headerBlockStream;
     /** The open header block's fragments so far (only while one is open, bounded by maxHeaderBlockBytes). */
     private ByteBuffer headerBlock;
+    /** CONTINUATION frames in the open header block so far. */
+    private int continuations;
     /** The open header block's HEADERS frame had END_STREAM. */
     private boolean headerBlockEndsStream;
     /** The highest stream id the client opened. */
     private int lastStreamId;
     /** Decodes every header block, as the multiplexer will, to judge the fields (it keeps the same HPACK table). */
     private final HPackDecoder decoder;
+    /** The client's SETTINGS_INITIAL_WINDOW_SIZE (the relay's send window for a new stream). */
+    private long peerInitialWindow = 65_535;
+    /** Per stream the client opened: its increments minus the DATA the relay sent, on top of peerInitialWindow. */
+    private final TreeMap<Integer, long[]> sendCredit = new TreeMap<>();
     /** Request streams the client has not ended: declared content-length (-1: none) and body bytes so far. */
     private final TreeMap<Integer, long[]> open = new TreeMap<>();
 
@@ -157,10 +173,16 @@ final class FrameScreen {
                 if (streamId > lastStreamId) {
                     return Verdict.fail(H2Error.PROTOCOL_ERROR, "WINDOW_UPDATE on idle stream " + streamId);
                 }
-                return Verdict.FORWARD;
+                return windowUpdate(streamId, payload.getInt(payload.position()) & 0x7fffffff);
             case CONTINUATION:
                 if (headerBlockStream == 0) {
                     return Verdict.fail(H2Error.PROTOCOL_ERROR, "CONTINUATION without an open header block");
+                }
+                if (++continuations > limits.maxContinuations()) {
+                    headerBlockStream = 0;
+                    headerBlock = null;
+                    return Verdict.fail(H2Error.ENHANCE_YOUR_CALM, "more than " + limits.maxContinuations()
+                            + " CONTINUATION frames in one header block");
                 }
                 return fragment(flags, payload);
             case PRIORITY_UPDATE:
@@ -194,11 +216,16 @@ final class FrameScreen {
         }
         if (streamId > lastStreamId) {
             lastStreamId = streamId;
+            sendCredit.put(streamId, new long[1]);
+            while (sendCredit.size() > 2 * limits.maxConcurrentStreams()) {
+                sendCredit.pollFirstEntry(); // long finished; HttpCore5 alone judges their windows
+            }
         }
         int pad = (flags & FLAG_PADDED) != 0 ? payload.get(payload.position()) & 0xff : 0;
         int start = payload.position() + ((flags & FLAG_PADDED) != 0 ? 1 : 0) + skip;
         int end = payload.limit() - pad;
         headerBlockStream = streamId;
+        continuations = 0;
         headerBlockEndsStream = (flags & FLAG_END_STREAM) != 0;
         headerBlock = ByteBuffer.allocate(Math.min(limits.maxHeaderBlockBytes(), Math.max(1024, end - start)));
         return fragment(flags, payload.duplicate().position(start).limit(end));
@@ -269,6 +296,38 @@ final class FrameScreen {
         }
     }
 
+    /**
+     * A stream's send window may not pass 2^31 - 1 (RFC 9113 §6.9.1): a stream error. HttpCore5 makes it a
+     * connection error; the screen resets the stream alone. The window is the client's initial window plus its
+     * increments minus the DATA the relay wrote ({@link #dataSent}); HttpCore5 counts DATA when it queues it, so
+     * its window is never above this one and the screen never lets through an increment HttpCore5 would refuse.
+     */
+    private Verdict windowUpdate(int streamId, int increment) {
+        if (streamId == 0 || increment == 0) {
+            return Verdict.FORWARD; // the connection window, and increment 0: HttpCore5 answers those correctly
+        }
+        long[] credit = sendCredit.get(streamId);
+        if (credit == null) {
+            return Verdict.FORWARD;
+        }
+        if (peerInitialWindow + credit[0] + increment > Integer.MAX_VALUE) {
+            sendCredit.remove(streamId);
+            open.remove(streamId);
+            return Verdict.reset(streamId, H2Error.FLOW_CONTROL_ERROR, "WINDOW_UPDATE takes the window of stream "
+                    + streamId + " above 2^31-1");
+        }
+        credit[0] += increment;
+        return Verdict.FORWARD;
+    }
+
+    /** The relay wrote a DATA frame of {@code length} bytes on {@code streamId}. */
+    void dataSent(int streamId, int length) {
+        long[] credit = sendCredit.get(streamId);
+        if (credit != null) {
+            credit[0] -= length;
+        }
+    }
+
     /** DATA on a request stream: counted against its content-length. */
     private Verdict body(int streamId, int flags, ByteBuffer payload) {
         long[] body = open.get(streamId);
@@ -331,6 +390,9 @@ final class FrameScreen {
             }
             if (id == 5 && (value < 16_384 || value > 16_777_215)) {
                 return Verdict.fail(H2Error.PROTOCOL_ERROR, "SETTINGS_MAX_FRAME_SIZE " + value);
+            }
+            if (id == 4) {
+                peerInitialWindow = Math.max(1, value);
             }
             if ((id == 3 || id == 4) && value == 0) {
                 // Valid, but HttpCore5 5.4.4 refuses 0 for both (its config builder wants a positive number) and

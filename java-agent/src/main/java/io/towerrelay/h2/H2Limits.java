@@ -15,13 +15,14 @@ import org.apache.hc.core5.http2.config.H2Config;
  * @param maxFrameSize          SETTINGS_MAX_FRAME_SIZE
  * @param headerTableSize       SETTINGS_HEADER_TABLE_SIZE: the HPACK table the client may make the relay keep
  * @param maxHeaderBlockBytes   compressed bytes of one header block (HEADERS plus its CONTINUATIONs)
+ * @param maxContinuations      CONTINUATION frames in one header block (empty ones cost no bytes, only work)
  * @param controlBurst          PING, SETTINGS and PRIORITY frames at once
  * @param controlPerSecond      ... and per second after that
  * @param resetBurst            streams the client resets itself, at once
  * @param resetsPerSecond       ... and per second after that
  */
 public record H2Limits(int maxConcurrentStreams, int maxHeaderListSize, int initialWindowSize, int maxFrameSize,
-        int headerTableSize, int maxHeaderBlockBytes, int controlBurst, int controlPerSecond, int resetBurst,
+        int headerTableSize, int maxHeaderBlockBytes, int maxContinuations, int controlBurst, int controlPerSecond, int resetBurst,
         int resetsPerSecond) {
 
     /** The relay's defaults, with the header list bounded by {@code limits.max-header-bytes}. */
@@ -33,7 +34,7 @@ public record H2Limits(int maxConcurrentStreams, int maxHeaderListSize, int init
         // answered 431 by the request screen like over HTTP/1.1 (HttpCore5's decoder stops mid-block at its
         // limit, and its HPACK table then no longer matches the client's); above it the connection ends.
         return new H2Limits(100, 2 * maxHeaderBytes + 8_192, streamWindow, 16_384, 4_096,
-                2 * maxHeaderBytes + 16_384, 200, 50, 200, 50);
+                2 * maxHeaderBytes + 16_384, 64, 200, 50, 200, 50);
     }
 
     /** The settings HttpCore5's multiplexer announces and enforces. */

@@ -63,8 +63,8 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
         this.factory = factory;
         this.limits = limits;
         this.exceptions = exceptions;
-        this.multiplexerSession = new ClosingSession(session, this);
         this.screen = new FrameScreen(limits, System::nanoTime);
+        this.multiplexerSession = new ClosingSession(session, this, screen::dataSent);
         this.input = ByteBuffer.allocate(HEAD + limits.maxFrameSize());
         this.forward = ByteBuffer.allocate(HEAD + limits.maxFrameSize());
     }
@@ -148,6 +148,11 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
                 refuse(verdict);
                 return;
             }
+            if (verdict.resets()) {
+                resetStream(verdict);
+                input.position(at + HEAD + length);
+                continue;
+            }
             if (verdict.forward()) {
                 if (forward.remaining() < HEAD + length) {
                     deliver();
@@ -167,6 +172,26 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
         forward.flip();
         multiplexer.inputReady(multiplexerSession, forward);
         forward.clear();
+    }
+
+    /**
+     * A stream error: the client gets RST_STREAM with the screen's code, written between the multiplexer's frames,
+     * and the multiplexer is handed a RST_STREAM (CANCEL) from the client for the stream, so it drops the stream
+     * (and the exchange behind it) without answering.
+     */
+    private void resetStream(FrameScreen.Verdict verdict) throws IOException {
+        LOG.debug("HTTP/2 stream error from {}: {} ({})", session.getRemoteAddress(), verdict.reason(), verdict.error());
+        multiplexerSession.inject(rstStream(verdict.resetStream(), verdict.error()));
+        if (forward.remaining() < HEAD + 4) {
+            deliver();
+        }
+        forward.put(rstStream(verdict.resetStream(), H2Error.CANCEL));
+    }
+
+    private static ByteBuffer rstStream(int streamId, H2Error error) {
+        ByteBuffer frame = ByteBuffer.allocate(HEAD + 4);
+        frame.put((byte) 0).putShort((short) 4).put((byte) FrameScreen.RST_STREAM).put((byte) 0).putInt(streamId);
+        return frame.putInt(error.getCode()).flip();
     }
 
     private void refuse(FrameScreen.Verdict verdict) {
@@ -234,7 +259,11 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
             return;
         }
         if (multiplexer != null && state != State.CLOSED) {
+            multiplexerSession.flushInjected();
             multiplexer.outputReady(multiplexerSession); // also while lingering: its GOAWAY may still be queued
+            if (multiplexerSession.hasInjected()) {
+                session.setEvent(SelectionKey.OP_WRITE);
+            }
         } else {
             session.clearEvent(SelectionKey.OP_WRITE);
         }

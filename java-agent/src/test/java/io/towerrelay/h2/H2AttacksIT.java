@@ -70,7 +70,7 @@ class H2AttacksIT {
         }
     }
 
-    private static RawH2Client client() throws IOException {
+    private static RawH2Client client() throws Exception {
         return new RawH2Client(relay.listenAddress(), certs.clientContext());
     }
 
