@@ -78,6 +78,43 @@ final class RawH2Client implements AutoCloseable {
         frame(SETTINGS, 0, 0, new byte[0]);
     }
 
+    private final java.util.concurrent.LinkedBlockingQueue<Frame> background = new java.util.concurrent.LinkedBlockingQueue<>();
+    private volatile boolean backgroundDone;
+
+    /**
+     * Reads every frame on a thread of its own from now on ({@link #nextInBackground} takes them): a flood test
+     * must read while it writes, or the relay's GOAWAY can be lost in the reset its close makes when the client
+     * keeps sending after it.
+     */
+    void readInBackground() {
+        Thread t = new Thread(() -> {
+            try {
+                for (Frame f; (f = read()) != null; ) {
+                    background.add(f);
+                }
+            } catch (IOException closed) {
+                // the end of the connection, however it came
+            } finally {
+                backgroundDone = true;
+            }
+        }, "raw-h2-reader");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The next frame the background reader got, or null once the connection ended and all were taken. */
+    Frame nextInBackground() throws InterruptedException {
+        while (true) {
+            Frame f = background.poll(100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (f != null) {
+                return f;
+            }
+            if (backgroundDone && background.isEmpty()) {
+                return null;
+            }
+        }
+    }
+
     String protocol() {
         return socket.getApplicationProtocol();
     }
