@@ -14,6 +14,7 @@ import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.ResponseChannel;
 import org.apache.hc.core5.http.protocol.HttpContext;
+import io.towerrelay.edge.ProxyProtocol;
 import io.towerrelay.tunnel.WebSocketTunnels;
 
 /**
@@ -26,12 +27,16 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     private final RequestScreen screen;
     private final HeadDeadline headDeadline;
     private final WebSocketTunnels tunnels;
+    /** Null when the listener does not speak the PROXY protocol. */
+    private final ProxyProtocol proxyProtocol;
     private volatile AsyncServerExchangeHandler delegate;
     /** Set when the head arrived; cleared when the exchange ends, so the deadline hears of the end once. */
     private final AtomicReference<HttpContext> headContext = new AtomicReference<>();
 
-    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline) {
+    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline,
+            ProxyProtocol proxyProtocol) {
         this.headDeadline = headDeadline;
+        this.proxyProtocol = proxyProtocol;
         this.services = services;
         this.screen = screen;
         this.tunnels = tunnels;
@@ -41,6 +46,9 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
             HttpContext context) throws HttpException, IOException {
         headDeadline.headReceived(context);
+        if (proxyProtocol != null) {
+            proxyProtocol.attachClient(context); // X-Forwarded-*, the access log and the tunnel name this client
+        }
         boolean upgrade = WebSocketTunnels.isWebSocketUpgrade(request);
         if (!upgrade) {
             // Not for upgrades: the tunnel ends the HTTP exchange when it takes the connection over, and from then

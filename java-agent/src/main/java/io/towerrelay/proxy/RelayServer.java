@@ -8,6 +8,7 @@ import io.towerrelay.admin.UpstreamProbe;
 import io.towerrelay.cli.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.edge.ProxyProtocol;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -51,12 +52,14 @@ public final class RelayServer implements AutoCloseable {
     private final RelayMetrics metrics;
     private final HeadDeadline headDeadline;
     private final ReloadableServerTls listenerTls;
+    private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
     private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
-            ReloadableServerTls listenerTls) {
+            ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
         this.listenerTls = listenerTls;
+        this.proxyProtocol = proxyProtocol;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
         this.config = config;
@@ -77,6 +80,9 @@ public final class RelayServer implements AutoCloseable {
         if (config.upstream().url() == null) {
             throw new UserError("no upstream: give --upstream URL or upstream.url in the config file");
         }
+        if (config.listen().proxyProtocol() && config.forwarded().trustedProxies().isEmpty()) {
+            throw new UserError("listen.proxy-protocol is on but forwarded.trusted-proxies is empty: no peer could connect");
+        }
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
@@ -93,6 +99,8 @@ public final class RelayServer implements AutoCloseable {
                 metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
+        ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
+                ? new ProxyProtocol(config.forwarded(), config.limits().headerTimeout()) : null;
         WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
@@ -129,12 +137,15 @@ public final class RelayServer implements AutoCloseable {
                         .add(new ResponseConnControl())
                         .build())
                 // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
-                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline))
-                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()))
+                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol))
+                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline,
+                        proxyProtocol, tunnels.sessionListener()))
                 // One decorator only (a second setIOSessionDecorator call replaces the first): reads are gated on read
                 // interest, and on a TLS listener the tunnel records the (gated) TCP session under TLS for its idle
-                // timeout and to replace the HTTP handler.
-                .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)))
+                // timeout and to replace the HTTP handler. With the PROXY protocol on, the innermost wrapper reads the
+                // header before the HTTP handler or the TLS layer gets an input event.
+                .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
+                        proxyProtocol == null ? session : proxyProtocol.decorate(session))))
                 .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
         if (listenerTls != null) {
             bootstrap.setTlsStrategy(listenerTls);
@@ -150,6 +161,7 @@ public final class RelayServer implements AutoCloseable {
             server.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
+            closeQuietly(proxyProtocol);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
@@ -164,13 +176,23 @@ public final class RelayServer implements AutoCloseable {
                 server.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
+                closeQuietly(proxyProtocol);
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
             }
         }
-        LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
+        LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+                proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
+                config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
+        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+                proxyProtocol);
+    }
+
+    private static void closeQuietly(ProxyProtocol proxyProtocol) {
+        if (proxyProtocol != null) {
+            proxyProtocol.close();
+        }
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -252,6 +274,7 @@ public final class RelayServer implements AutoCloseable {
         }
         server.close(CloseMode.IMMEDIATE);
         headDeadline.close();
+        closeQuietly(proxyProtocol);
         tunnels.close(CloseMode.GRACEFUL);
         if (admin != null) {
             admin.close();
