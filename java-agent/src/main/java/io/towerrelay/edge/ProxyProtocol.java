@@ -8,7 +8,6 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.function.Decorator;
@@ -73,17 +72,12 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
         Connection c = new Connection(session);
         byId.put(session.getId(), c);
         if (c.peer == null || !trusted.isTrusted(c.peer.getAddress())) {
-            // Closed from the timer thread: this runs while HttpCore5 is still setting the session up.
-            if (c.refuse("PROXY protocol is on and this peer is not in forwarded.trusted-proxies", false)) {
-                try {
-                    timer.execute(() -> session.close(CloseMode.IMMEDIATE));
-                } catch (RejectedExecutionException shuttingDown) {
-                    session.close(CloseMode.IMMEDIATE);
-                }
-            }
-        } else {
-            c.deadline = timer.schedule(c::expire, timeout.toMilliseconds(), TimeUnit.MILLISECONDS);
+            // Not closed here: HttpCore5 is still setting the session up, and a session closed under it makes its
+            // set-up throw in the reactor loop, which ends that I/O thread. The first event closes it (on a TLS
+            // listener a silent peer is closed by the deadline).
+            c.refuse("PROXY protocol is on and this peer is not in forwarded.trusted-proxies", false);
         }
+        c.deadline = timer.schedule(c::expire, timeout.toMilliseconds(), TimeUnit.MILLISECONDS);
         return new ProxyProtocolSession(session, c);
     }
 
@@ -235,7 +229,11 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
 
         private void expire() {
             synchronized (this) {
-                if (done || refused) {
+                if (done) {
+                    return;
+                }
+                if (refused) {
+                    transport.close(CloseMode.IMMEDIATE); // refused at accept and silent since
                     return;
                 }
             }
@@ -259,7 +257,6 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
                 }
                 refused = true;
                 onHeader = null;
-                cancelDeadline();
             }
             if (quiet) {
                 LOG.debug("closing connection from {}: {}", peer, reason);

@@ -175,26 +175,43 @@ final class ProxyProtocolSession implements IOSession {
             return session.getHandler();
         }
 
+        /** A connection refused at accept is closed by its first event, on its I/O thread. */
+        private boolean closedIfRefused() {
+            if (connection.refused()) {
+                connection.transport.close(CloseMode.IMMEDIATE);
+                return true;
+            }
+            return false;
+        }
+
         @Override
         public void connected(IOSession s) throws IOException {
-            next().connected(s);
+            if (!closedIfRefused()) {
+                next().connected(s);
+            }
         }
 
         @Override
         public void inputReady(IOSession s, ByteBuffer src) throws IOException {
             if (connection.readHeader()) {
                 next().inputReady(s, src);
+            } else {
+                closedIfRefused();
             }
         }
 
         @Override
         public void outputReady(IOSession s) throws IOException {
-            next().outputReady(s);
+            if (!closedIfRefused()) {
+                next().outputReady(s);
+            }
         }
 
         @Override
         public void timeout(IOSession s, Timeout timeout) throws IOException {
-            next().timeout(s, timeout);
+            if (!closedIfRefused()) {
+                next().timeout(s, timeout);
+            }
         }
 
         @Override
