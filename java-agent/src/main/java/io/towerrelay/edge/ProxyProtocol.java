@@ -1,5 +1,6 @@
 package io.towerrelay.edge;
 
+import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.config.ForwardedConfig;
 import java.io.IOException;
 import java.net.InetSocketAddress;

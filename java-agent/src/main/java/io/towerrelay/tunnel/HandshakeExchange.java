@@ -1,6 +1,6 @@
 package io.towerrelay.tunnel;
 
-import io.towerrelay.edge.ClientEndpoint;
+import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.logging.BackgroundLog;
 import java.io.IOException;
 import java.net.ConnectException;
