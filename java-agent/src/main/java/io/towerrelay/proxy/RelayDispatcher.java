@@ -33,6 +33,9 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     /** Null when the listener does not speak the PROXY protocol. */
     private final ProxyProtocol proxyProtocol;
     private volatile AsyncServerExchangeHandler delegate;
+    /** The exchange's response channel, knowing whether a response was started. */
+    private volatile BodyFramingAnswer response;
+    private volatile HttpContext context;
     /** Set when the head arrived; cleared when the exchange ends, so the deadline hears of the end once. */
     private final AtomicReference<HttpContext> headContext = new AtomicReference<>();
 
@@ -46,8 +49,11 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     }
 
     @Override
-    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
+    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel channel,
             HttpContext context) throws HttpException, IOException {
+        BodyFramingAnswer responseChannel = new BodyFramingAnswer(channel);
+        this.response = responseChannel;
+        this.context = context;
         headDeadline.headReceived(context);
         if (proxyProtocol != null) {
             proxyProtocol.attachClient(context); // X-Forwarded-*, the access log and the tunnel name this client
@@ -106,6 +112,10 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
 
     @Override
     public void failed(Exception cause) {
+        BodyFramingAnswer r = response;
+        if (r != null && BodyFramingAnswer.isBodyFramingError(cause)) {
+            r.answer(context); // before the delegate lets go of the exchange; HttpCore5 closes right after
+        }
         AsyncServerExchangeHandler d = delegate;
         if (d != null) {
             d.failed(cause);

@@ -34,7 +34,18 @@ import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.bootstrap.AsyncServerBootstrap;
+import io.towerrelay.http.StrictRequestParserFactory;
+import org.apache.hc.core5.function.Callback;
+import org.apache.hc.core5.function.Supplier;
+import org.apache.hc.core5.http.HttpRequestMapper;
+import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
+import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandlerFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
+import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
 import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
@@ -50,7 +61,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay: the public listener (HttpCore5's stock {@link AsyncServerBootstrap}, HTTP/1.1, optional TLS), the
+ * The relay: the public listener (HttpCore5's HTTP/1.1 server, assembled from its parts; optional TLS), the
  * upstream pool, and the admin listener. {@link #close()} stops accepting, lets in-flight requests finish within
  * {@code shutdown-grace}, then cuts what is left.
  */
@@ -121,8 +132,45 @@ public final class RelayServer implements AutoCloseable {
                 new TunnelObserver(metrics, services.accessLog()));
         tunnels.start();
 
-        AsyncServerBootstrap bootstrap = AsyncServerBootstrap.bootstrap()
-                .setIOReactorConfig(IOReactorConfig.custom()
+        Http1Config http1 = Http1Config.custom()
+                // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
+                // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
+                // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
+                // buffers grow up to the limits below.
+                .setBufferSize(8 * 1024)
+                // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
+                .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
+                .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                .setInitialWindowSize(FlowBuffer.HIGH_WATER)
+                .build();
+        Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
+        // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
+        HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
+                (request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol);
+        // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
+        // checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable Content-Length or
+        // Transfer-Encoding is answered 400/501 and closed; the stock bootstrap's duplexer closes those silently.
+        ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
+                HttpProcessorBuilder.create()
+                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
+                        .add(new ResponseDate())
+                        .add(MessageFraming.RESPONSE)
+                        .add(new ResponseConnControl())
+                        .build(),
+                new DefaultAsyncResponseExchangeHandlerFactory(router,
+                        handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),
+                http1,
+                HeadBytes.CODING,
+                DefaultConnectionReuseStrategy.INSTANCE,
+                new StrictRequestParserFactory(http1),
+                new DefaultHttpResponseWriterFactory(http1),
+                DefaultContentLengthStrategy.INSTANCE,
+                DefaultContentLengthStrategy.INSTANCE,
+                null,
+                exceptions);
+        HttpAsyncServer server = new HttpAsyncServer(
+                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                IOReactorConfig.custom()
                         .setSoTimeout(config.limits().clientIdleTimeout())
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
@@ -131,40 +179,17 @@ public final class RelayServer implements AutoCloseable {
                         // this at net.core.somaxconn.
                         .setBacklogSize(4096)
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                        .build())
-                .setHttp1Config(Http1Config.custom()
-                        // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
-                        // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
-                        // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
-                        // buffers grow up to the limits below.
-                        .setBufferSize(8 * 1024)
-                        // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
-                        .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
-                        .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
-                        .setInitialWindowSize(FlowBuffer.HIGH_WATER)
-                        .build())
-                .setCharCodingConfig(HeadBytes.CODING)
-                .setHttpProcessor(HttpProcessorBuilder.create()
-                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
-                        .add(new ResponseDate())
-                        .add(MessageFraming.RESPONSE)
-                        .add(new ResponseConnControl())
-                        .build())
-                // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
-                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol))
-                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline,
-                        proxyProtocol, tunnels.sessionListener()))
-                // One decorator only (a second setIOSessionDecorator call replaces the first): reads are gated on read
-                // interest, and on a TLS listener the tunnel records the (gated) TCP session under TLS for its idle
-                // timeout and to replace the HTTP handler. With the PROXY protocol on, the innermost wrapper reads the
-                // header before the HTTP handler or the TLS layer gets an input event.
-                .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
-                        proxyProtocol == null ? session : proxyProtocol.decorate(session))))
-                .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
-        if (listenerTls != null) {
-            bootstrap.setTlsStrategy(listenerTls);
-        }
-        HttpAsyncServer server = bootstrap.create();
+                        .build(),
+                // One decorator: reads are gated on read interest, and on a TLS listener the tunnel records the
+                // (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
+                // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
+                // layer gets an input event.
+                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
+                        proxyProtocol == null ? session : proxyProtocol.decorate(session))),
+                exceptions,
+                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
+                        tunnels.sessionListener()),
+                null, null, null);
         server.start();
         InetSocketAddress bound;
         try {
