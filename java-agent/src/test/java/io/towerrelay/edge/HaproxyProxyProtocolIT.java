@@ -3,22 +3,11 @@ package io.towerrelay.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.towerrelay.config.Cidr;
-import io.towerrelay.config.ForwardedConfig;
-import io.towerrelay.config.ListenConfig;
-import io.towerrelay.config.RelayConfig;
-import io.towerrelay.config.TlsFiles;
+import io.towerrelay.config.LimitsConfig;
 import io.towerrelay.mock.HttpRequest;
-import io.towerrelay.mock.MockTower;
-import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.HaproxyServer;
-import io.towerrelay.testsupport.TestCertificates;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -44,21 +32,14 @@ class HaproxyProxyProtocolIT {
 
     @TempDir
     static Path dir;
-    private static TestCertificates certs;
-    private static MockTower tower;
-    private static RelayServer plain;
-    private static RelayServer tls;
+    private static ProxyProtocolRelays relays;
     private static HaproxyServer haproxy;
-    private static final ByteArrayOutputStream plainLog = new ByteArrayOutputStream();
-    private static final ByteArrayOutputStream tlsLog = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.create(dir);
-        tower = MockTower.start(MockTowerOptions.ephemeral());
-        plain = RelayServer.start(config(null), new PrintStream(plainLog, true, StandardCharsets.UTF_8));
-        tls = RelayServer.start(config(new TlsFiles(certs.certPem, certs.keyPem)),
-                new PrintStream(tlsLog, true, StandardCharsets.UTF_8));
+        relays = new ProxyProtocolRelays(dir, LimitsConfig.DEFAULT_HEADER_TIMEOUT);
+        RelayServer plain = relays.plain;
+        RelayServer tls = relays.tls;
         int plainPort = plain.listenAddress().getPort();
         int tlsPort = tls.listenAddress().getPort();
         haproxy = HaproxyServer.start("""
@@ -84,27 +65,13 @@ class HaproxyProxyProtocolIT {
                 """.formatted(plainPort, tlsPort), 4);
     }
 
-    private static RelayConfig config(TlsFiles tlsFiles) {
-        return RelayConfig.defaults()
-                .withListen(new ListenConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), tlsFiles, true))
-                .withForwarded(new ForwardedConfig(List.of(Cidr.parse("127.0.0.1/32"))))
-                .withAdmin(null).withUpstream(URI.create("http://" + tower.hostAndPort()))
-                .withShutdownGrace(Timeout.ofSeconds(1));
-    }
-
     @AfterAll
     static void stop() {
         if (haproxy != null) {
             haproxy.close();
         }
-        for (AutoCloseable c : new AutoCloseable[] {plain, tls, tower}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // best effort
-            }
+        if (relays != null) {
+            relays.close();
         }
     }
 
@@ -116,7 +83,7 @@ class HaproxyProxyProtocolIT {
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "20", "--interface", CLIENT,
                 "-o", "/dev/null", "-w", "%{http_code}"));
         if (secure) {
-            command.addAll(List.of("--cacert", certs.caPem.toString(),
+            command.addAll(List.of("--cacert", relays.certs.caPem.toString(),
                     "--resolve", "localhost:" + haproxy.port(frontend) + ":127.0.0.1"));
         }
         command.add((secure ? "https://localhost:" : "http://127.0.0.1:") + haproxy.port(frontend) + target);
@@ -125,16 +92,12 @@ class HaproxyProxyProtocolIT {
         assertThat(curl.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(out).as("curl through HAProxy (%s); HAProxy said:%n%s", mode, haproxy.output()).isEqualTo("200");
 
-        HttpRequest seen = tower.receivedRequests().stream().filter(r -> r.target().equals(target)).findFirst()
+        HttpRequest seen = relays.tower.receivedRequests().stream().filter(r -> r.target().equals(target)).findFirst()
                 .orElseThrow(() -> new AssertionError("Tower did not see " + target));
         assertThat(seen.header("X-Forwarded-For")).hasValue(CLIENT);
         assertThat(seen.header("X-Forwarded-Proto")).hasValue(secure ? "https" : "http");
-        ByteArrayOutputStream log = secure ? tlsLog : plainLog;
-        await().atMost(Duration.ofSeconds(10)).until(() -> line(log, target) != null);
-        assertThat(line(log, target)).startsWith(CLIENT + " ");
-    }
-
-    private static String line(ByteArrayOutputStream log, String part) {
-        return log.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(part)).findFirst().orElse(null);
+        ByteArrayOutputStream log = secure ? relays.tlsLog : relays.plainLog;
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProxyProtocolRelays.accessLogLine(log, target) != null);
+        assertThat(ProxyProtocolRelays.accessLogLine(log, target)).startsWith(CLIENT + " ");
     }
 }

@@ -3,27 +3,18 @@ package io.towerrelay.edge;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.towerrelay.config.Cidr;
-import io.towerrelay.config.ForwardedConfig;
-import io.towerrelay.config.LimitsConfig;
-import io.towerrelay.config.ListenConfig;
-import io.towerrelay.config.RelayConfig;
-import io.towerrelay.config.TlsFiles;
 import io.towerrelay.mock.HttpRequest;
 import io.towerrelay.mock.MockTower;
-import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.RawHttp;
 import io.towerrelay.testsupport.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,41 +42,29 @@ class ProxyProtocolIT {
 
     @TempDir
     static Path dir;
+    private static ProxyProtocolRelays relays;
     private static MockTower tower;
     private static RelayServer plain;
     private static RelayServer tls;
     private static TestCertificates certs;
-    private static final ByteArrayOutputStream plainLog = new ByteArrayOutputStream();
-    private static final ByteArrayOutputStream tlsLog = new ByteArrayOutputStream();
+    private static ByteArrayOutputStream plainLog;
+    private static ByteArrayOutputStream tlsLog;
 
     @BeforeAll
     static void start() throws Exception {
-        certs = TestCertificates.create(dir);
-        tower = MockTower.start(MockTowerOptions.ephemeral());
-        plain = RelayServer.start(config(null), new PrintStream(plainLog, true, StandardCharsets.UTF_8));
-        tls = RelayServer.start(config(new TlsFiles(certs.certPem, certs.keyPem)),
-                new PrintStream(tlsLog, true, StandardCharsets.UTF_8));
-    }
-
-    private static RelayConfig config(TlsFiles tlsFiles) {
-        return RelayConfig.defaults()
-                .withListen(new ListenConfig(new InetSocketAddress(BALANCER, 0), tlsFiles, true))
-                .withForwarded(new ForwardedConfig(List.of(Cidr.parse("127.0.0.1/32"))))
-                .withLimits(LimitsConfig.defaults().withHeaderTimeout(Timeout.ofSeconds(2)))
-                .withAdmin(null).withUpstream(URI.create("http://" + tower.hostAndPort()))
-                .withShutdownGrace(Timeout.ofSeconds(1));
+        relays = new ProxyProtocolRelays(dir, Timeout.ofSeconds(2));
+        tower = relays.tower;
+        plain = relays.plain;
+        tls = relays.tls;
+        certs = relays.certs;
+        plainLog = relays.plainLog;
+        tlsLog = relays.tlsLog;
     }
 
     @AfterAll
     static void stop() {
-        if (plain != null) {
-            plain.close();
-        }
-        if (tls != null) {
-            tls.close();
-        }
-        if (tower != null) {
-            tower.close();
+        if (relays != null) {
+            relays.close();
         }
     }
 
@@ -102,8 +81,8 @@ class ProxyProtocolIT {
         HttpRequest seen = towerSaw(path);
         assertThat(seen.header("X-Forwarded-For")).hasValue("203.0.113.7");
         assertThat(seen.header("X-Forwarded-Port")).hasValue("443"); // where the client connected: the balancer
-        await().atMost(Duration.ofSeconds(10)).until(() -> accessLogLine(plainLog, path) != null);
-        assertThat(accessLogLine(plainLog, path)).startsWith("203.0.113.7 ");
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProxyProtocolRelays.accessLogLine(plainLog, path) != null);
+        assertThat(ProxyProtocolRelays.accessLogLine(plainLog, path)).startsWith("203.0.113.7 ");
     }
 
     @ParameterizedTest(name = "v{0} over TLS")
@@ -121,8 +100,8 @@ class ProxyProtocolIT {
         HttpRequest seen = towerSaw(path);
         assertThat(seen.header("X-Forwarded-For")).hasValue("2001:db8:0:0:0:0:0:7");
         assertThat(seen.header("X-Forwarded-Proto")).hasValue("https");
-        await().atMost(Duration.ofSeconds(10)).until(() -> accessLogLine(tlsLog, path) != null);
-        assertThat(accessLogLine(tlsLog, path)).startsWith("2001:db8:0:0:0:0:0:7 ");
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProxyProtocolRelays.accessLogLine(tlsLog, path) != null);
+        assertThat(ProxyProtocolRelays.accessLogLine(tlsLog, path)).startsWith("2001:db8:0:0:0:0:0:7 ");
     }
 
     @Test
@@ -154,7 +133,7 @@ class ProxyProtocolIT {
                 .findFirst().orElse(null);
         assertThat(handshake).as("the handshake Tower saw came from the header's client").isNotNull();
         await().atMost(Duration.ofSeconds(20)).until(() -> {
-            String line = accessLogLine(plainLog, "GET " + path + " ");
+            String line = ProxyProtocolRelays.accessLogLine(plainLog, "GET " + path + " ");
             return line != null && line.startsWith("198.51.100.24 ") && line.contains(" 101 ");
         });
     }
@@ -251,10 +230,6 @@ class ProxyProtocolIT {
         return tower.receivedRequests().stream()
                 .filter(r -> r.target().equals(pathAndQuery))
                 .findFirst().orElseThrow(() -> new AssertionError("Tower did not see " + pathAndQuery));
-    }
-
-    private static String accessLogLine(ByteArrayOutputStream log, String part) {
-        return log.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains(part)).findFirst().orElse(null);
     }
 
     private static InetAddress loopback(String address) {
