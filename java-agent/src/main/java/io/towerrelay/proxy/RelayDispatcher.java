@@ -113,10 +113,12 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     @Override
     public void failed(Exception cause) {
         BodyFramingAnswer r = response;
-        if (r != null && BodyFramingAnswer.isBodyFramingError(cause)) {
-            r.answer(context); // before the delegate lets go of the exchange; HttpCore5 closes right after
-        }
         AsyncServerExchangeHandler d = delegate;
+        // Before the delegate lets go of the exchange; HttpCore5 closes the connection right after.
+        if (r != null && BodyFramingAnswer.isBodyFramingError(cause) && r.answer(context)
+                && d instanceof ProxyExchange exchange) {
+            exchange.answeredMalformedBody(cause);
+        }
         if (d != null) {
             d.failed(cause);
         }

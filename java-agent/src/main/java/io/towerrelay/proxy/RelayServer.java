@@ -156,6 +156,7 @@ public final class RelayServer implements AutoCloseable {
                         .add(new ResponseDate())
                         .add(MessageFraming.RESPONSE)
                         .add(new ResponseConnControl())
+                        .add(new ParserAnswerLog(services, proxyProtocol))
                         .build(),
                 new DefaultAsyncResponseExchangeHandlerFactory(router,
                         handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),

@@ -1,11 +1,16 @@
 package io.towerrelay.hardening;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -24,11 +29,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class FramingErrorsIT {
     private static MockTower tower;
     private static RelayServer relay;
+    private static final ByteArrayOutputStream accessLog = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
         tower = MockTower.start(MockTowerOptions.ephemeral());
-        relay = TestRelays.start(TestRelays.config(URI.create("http://" + tower.hostAndPort())));
+        relay = RelayServer.start(TestRelays.config(URI.create("http://" + tower.hostAndPort())),
+                new PrintStream(accessLog, true, StandardCharsets.UTF_8));
     }
 
     @AfterAll
@@ -108,6 +115,7 @@ class FramingErrorsIT {
      * saw no request with the tag.
      */
     private static void assertRefused(String request, int status) throws Exception {
+        long logged = loggedWithStatus(status);
         String tag = UUID.randomUUID().toString();
         String pipelined = "GET /api/v2/ping/?" + tag + "-next HTTP/1.1\r\nHost: tower\r\n\r\n";
         RawConnection.Received answer;
@@ -118,5 +126,12 @@ class FramingErrorsIT {
         assertThat(answer.statuses()).as("answer:%n%s", answer.text()).containsExactly(status);
         assertThat(answer.text()).containsIgnoringCase("\r\nConnection: close\r\n");
         assertThat(tower.receivedRequests()).as("requests Tower saw").noneMatch(r -> r.target().contains(tag));
+        // And the refusal is in the access log (one line more with that status).
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(loggedWithStatus(status))
+                .as("access log:%n%s", accessLog.toString(StandardCharsets.UTF_8)).isEqualTo(logged + 1));
+    }
+
+    private static long loggedWithStatus(int status) {
+        return accessLog.toString(StandardCharsets.UTF_8).lines().filter(l -> l.contains("\" " + status + " ")).count();
     }
 }
