@@ -131,7 +131,8 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
         final IOSession transport;
         final InetSocketAddress peer;
         final Key key;
-        private final ProxyHeaderParser parser = new ProxyHeaderParser();
+        /** Dropped with its buffer (up to 2 KiB for v2) once the header is in. */
+        private ProxyHeaderParser parser = new ProxyHeaderParser();
         private ByteBuffer scratch;
         private volatile boolean done;
         private volatile boolean refused;
@@ -199,7 +200,10 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
                 refuseAndClose("read failed inside the PROXY protocol header: " + e.getMessage(), true);
                 return false;
             }
-            accept(parser.header());
+            ProxyHeader header = parser.header();
+            parser = null;
+            scratch = null;
+            accept(header);
             return true;
         }
 
@@ -220,7 +224,6 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
                 then = onHeader;
                 onHeader = null;
             }
-            scratch = null;
             LOG.debug("PROXY v{} header from {}: client {}", header.version(), peer,
                     header.carriesAddresses() ? header.source() : "(the balancer itself)");
             if (then != null) {
