@@ -24,6 +24,7 @@ import io.towerrelay.admin.UpstreamProbe;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.edge.ProxyProtocol;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -38,12 +39,12 @@ import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
 import io.towerrelay.reactor.SharedReactor;
 import java.util.concurrent.atomic.AtomicReference;
+import io.towerrelay.http.StrictRequestParserFactory;
 import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.HttpRequestMapper;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandlerFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
@@ -81,12 +82,14 @@ public final class RelayServer implements AutoCloseable {
     private final RelayMetrics metrics;
     private final HeadDeadline headDeadline;
     private final ReloadableServerTls listenerTls;
+    private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
     private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
-            ReloadableServerTls listenerTls) {
+            ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
         this.listenerTls = listenerTls;
+        this.proxyProtocol = proxyProtocol;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
         this.config = config;
@@ -107,6 +110,9 @@ public final class RelayServer implements AutoCloseable {
         if (config.upstream().url() == null) {
             throw new UserError("no upstream: give --upstream URL or upstream.url in the config file");
         }
+        if (config.listen().proxyProtocol() && config.forwarded().trustedProxies().isEmpty()) {
+            throw new UserError("listen.proxy-protocol is on but forwarded.trusted-proxies is empty: no peer could connect");
+        }
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
@@ -121,6 +127,8 @@ public final class RelayServer implements AutoCloseable {
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
         AccessLog accessLog = new AccessLog(config.accessLog(), accessLogOut);
+        ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
+                ? new ProxyProtocol(config.forwarded(), config.limits().headerTimeout()) : null;
         WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
@@ -142,21 +150,24 @@ public final class RelayServer implements AutoCloseable {
         Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
-                (request, context) -> () -> new RelayDispatcher(servicesRef.get(), screen, tunnels, headDeadline);
+                (request, context) -> () -> new RelayDispatcher(servicesRef.get(), screen, tunnels, headDeadline, proxyProtocol);
         HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
                 handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
+        // The request parser checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable
+        // Content-Length or Transfer-Encoding is answered 400/501 and closed; the stock parser closes those silently.
         ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
                 HttpProcessorBuilder.create()
                         // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
                         .add(new ResponseDate())
                         .add(MessageFraming.RESPONSE)
                         .add(new ResponseConnControl())
+                        .add(new ParserAnswerLog(servicesRef::get, proxyProtocol))
                         .build(),
                 exchanges,
                 http1,
                 HeadBytes.CODING,
                 DefaultConnectionReuseStrategy.INSTANCE,
-                new DefaultHttpRequestParserFactory(http1),
+                new StrictRequestParserFactory(http1),
                 new DefaultHttpResponseWriterFactory(http1),
                 DefaultContentLengthStrategy.INSTANCE,
                 DefaultContentLengthStrategy.INSTANCE,
@@ -180,10 +191,14 @@ public final class RelayServer implements AutoCloseable {
                                 H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions)
                         : new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
                 // Reads are gated on read interest on both sides; on a TLS listener the tunnel records the (gated)
-                // TCP session under TLS for its idle timeout and to replace the HTTP handler.
-                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)),
+                // TCP session under TLS for its idle timeout and to replace the HTTP handler. With the PROXY
+                // protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS layer gets
+                // an input event.
+                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
+                        proxyProtocol == null ? session : proxyProtocol.decorate(session))),
                 ReadInterestGate::new,
-                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()),
+                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
+                        tunnels.sessionListener()),
                 null,
                 exceptions);
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, reactor);
@@ -203,6 +218,7 @@ public final class RelayServer implements AutoCloseable {
             reactor.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
+            closeQuietly(proxyProtocol);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
@@ -217,14 +233,24 @@ public final class RelayServer implements AutoCloseable {
                 reactor.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
+                closeQuietly(proxyProtocol);
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
             }
         }
-        LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
-                http2 ? " (HTTP/2 and HTTP/1.1 by ALPN)" : "", config.upstream().url(),
+        LOG.info("listening on {}://{}{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+                http2 ? " (HTTP/2 and HTTP/1.1 by ALPN)" : "",
+                proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
+                config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, reactor, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
+        return new RelayServer(config, reactor, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+                proxyProtocol);
+    }
+
+    private static void closeQuietly(ProxyProtocol proxyProtocol) {
+        if (proxyProtocol != null) {
+            proxyProtocol.close();
+        }
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -292,6 +318,7 @@ public final class RelayServer implements AutoCloseable {
         }
         server.close(CloseMode.IMMEDIATE);
         headDeadline.close();
+        closeQuietly(proxyProtocol);
         tunnels.close(CloseMode.GRACEFUL);
         if (admin != null) {
             admin.close();
