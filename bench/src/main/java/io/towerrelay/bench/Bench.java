@@ -153,7 +153,7 @@ public final class Bench {
     /**
      * HTTP/2 over TLS: h2load with 16 connections of 10 streams each (a browser's page of API calls), against the
      * relay, NGINX and HAProxy on TLS listeners that offer h2 by ALPN, the same backend behind over HTTP/1.1. Each
-     * proxy runs alone during its turn (started for the phase, stopped after it).
+     * proxy runs alone during its turn (started for it, warmed up for 2 s per test, stopped after it).
      */
     private void h2Phase() throws IOException, InterruptedException {
         List<String> targets = H2Setups.TARGETS.stream().filter(options.targets()::contains).toList();
@@ -171,6 +171,11 @@ public final class Bench {
                 int n = starts.merge(name + "-h2", 1, Integer::sum);
                 try (RunningProxy proxy = RunningProxy.start(setup, Files.createDirectories(work.resolve(name + "-h2-" + n)),
                         backendPort, true)) {
+                    if (!options.isSmoke()) {
+                        for (String[] test : H2_TESTS) { // warm-up (JIT, pools, TLS sessions), not recorded
+                            H2load.run("https://127.0.0.1:" + proxy.address().getPort() + test[1], 16, 10, Duration.ofSeconds(2), 0);
+                        }
+                    }
                     for (String[] test : H2_TESTS) {
                         String url = "https://127.0.0.1:" + proxy.address().getPort() + test[1];
                         H2load.Sample s = options.isSmoke() ? H2load.run(url, 2, 10, null, 200)
