@@ -91,7 +91,8 @@ if [[ ! -x "$h2spec_dir/bin/h2spec" ]]; then
   rm -rf "$h2spec_dir/gopath"
 fi
 ln -sfn "$h2spec_dir/bin/h2spec" /usr/local/bin/h2spec
-log "h2spec $("$h2spec_dir/bin/h2spec" --version 2>/dev/null | head -n 1)"
+# (The binary prints "Version: 2.0.0": go install does not set the release's version string.)
+log "h2spec $h2spec_version ready at /usr/local/bin/h2spec"
 
 # --- Docker engine ---------------------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

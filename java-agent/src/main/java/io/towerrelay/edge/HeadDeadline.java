@@ -11,6 +11,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ssl.TlsDetails;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,9 +113,19 @@ public final class HeadDeadline implements AutoCloseable {
     /** A read event on a connection (ConnectionGate passes every one on). */
     void inputReady(IOSession session) {
         Connection c = byId.get(session.getId());
-        if (c != null) {
+        if (c != null && !http2(session)) {
             c.inputReady();
         }
+    }
+
+    /**
+     * An HTTP/2 connection carries frames that start no request (PING, SETTINGS, WINDOW_UPDATE after a download):
+     * they must not start the next head's clock, or an idle HTTP/2 connection is cut after header-timeout. Its
+     * first head is still bounded from the accept; later streams by client-idle-timeout and the HTTP/2 limits.
+     */
+    private static boolean http2(IOSession session) {
+        TlsDetails tls = session instanceof ProtocolIOSession p ? p.getTlsDetails() : null;
+        return tls != null && "h2".equals(tls.getApplicationProtocol());
     }
 
     /** A request head arrived on the connection of {@code context}: its deadline is met. */

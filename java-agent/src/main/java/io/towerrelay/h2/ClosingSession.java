@@ -1,16 +1,11 @@
 package io.towerrelay.h2;
 
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
-import java.util.concurrent.locks.Lock;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.net.NamedEndpoint;
-import org.apache.hc.core5.reactor.Command;
-import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.reactor.ProtocolUpgradeHandler;
 import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
@@ -18,6 +13,7 @@ import org.apache.hc.core5.reactor.ssl.SSLSessionInitializer;
 import org.apache.hc.core5.reactor.ssl.SSLSessionVerifier;
 import org.apache.hc.core5.reactor.ssl.TlsDetails;
 import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
+import io.towerrelay.reactor.ForwardingSession;
 import org.apache.hc.core5.util.Timeout;
 
 /**
@@ -26,7 +22,7 @@ import org.apache.hc.core5.util.Timeout;
  * with the client's next frames still unread, the kernel answers them with a TCP reset, and a reset can destroy
  * the GOAWAY before the client reads it (RFC 9293 §3.6.1; RFC 9113 §6.8 asks to send GOAWAY and then close).
  */
-final class ClosingSession implements ProtocolIOSession {
+final class ClosingSession extends ForwardingSession implements ProtocolIOSession {
     /** Told when the multiplexer wants the connection closed. */
     interface Closer {
         void closeRequested(CloseMode mode);
@@ -37,7 +33,7 @@ final class ClosingSession implements ProtocolIOSession {
         void dataSent(int streamId, int length);
     }
 
-    private final ProtocolIOSession session;
+    private final ProtocolIOSession protocolSession;
     private final Closer closer;
     private final DataSent dataSent;
     private volatile boolean closing;
@@ -50,7 +46,8 @@ final class ClosingSession implements ProtocolIOSession {
     private final java.util.ArrayDeque<ByteBuffer> injected = new java.util.ArrayDeque<>();
 
     ClosingSession(ProtocolIOSession session, Closer closer, DataSent dataSent) {
-        this.session = session;
+        super(session);
+        this.protocolSession = session;
         this.closer = closer;
         this.dataSent = dataSent;
     }
@@ -121,13 +118,6 @@ final class ClosingSession implements ProtocolIOSession {
         return closing && session.getStatus() == Status.ACTIVE ? Status.CLOSING : session.getStatus();
     }
 
-    // ---- the rest is the real session ----
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-        return session.read(dst); // TLS: 0 or -1; the bytes come through inputReady, past the screen
-    }
-
     @Override
     public int write(ByteBuffer src) throws IOException {
         if (!injected.isEmpty()) {
@@ -154,146 +144,39 @@ final class ClosingSession implements ProtocolIOSession {
         return n;
     }
 
-    @Override
-    public IOEventHandler getHandler() {
-        return session.getHandler();
-    }
-
-    @Override
-    public void upgrade(IOEventHandler handler) {
-        session.upgrade(handler);
-    }
-
-    @Override
-    public Lock getLock() {
-        return session.getLock();
-    }
-
-    @Override
-    public void enqueue(Command command, Command.Priority priority) {
-        session.enqueue(command, priority);
-    }
-
-    @Override
-    public boolean hasCommands() {
-        return session.hasCommands();
-    }
-
-    @Override
-    public Command poll() {
-        return session.poll();
-    }
-
-    @Override
-    public ByteChannel channel() {
-        return this;
-    }
-
-    @Override
-    public SocketAddress getRemoteAddress() {
-        return session.getRemoteAddress();
-    }
-
-    @Override
-    public SocketAddress getLocalAddress() {
-        return session.getLocalAddress();
-    }
-
-    @Override
-    public int getEventMask() {
-        return session.getEventMask();
-    }
-
-    @Override
-    public void setEventMask(int ops) {
-        session.setEventMask(ops);
-    }
-
-    @Override
-    public void setEvent(int op) {
-        session.setEvent(op);
-    }
-
-    @Override
-    public void clearEvent(int op) {
-        session.clearEvent(op);
-    }
-
-    @Override
-    public Timeout getSocketTimeout() {
-        return session.getSocketTimeout();
-    }
-
-    @Override
-    public void setSocketTimeout(Timeout timeout) {
-        session.setSocketTimeout(timeout);
-    }
-
-    @Override
-    public long getLastReadTime() {
-        return session.getLastReadTime();
-    }
-
-    @Override
-    public long getLastWriteTime() {
-        return session.getLastWriteTime();
-    }
-
-    @Override
-    public long getLastEventTime() {
-        return session.getLastEventTime();
-    }
-
-    @Override
-    public void updateReadTime() {
-        session.updateReadTime();
-    }
-
-    @Override
-    public void updateWriteTime() {
-        session.updateWriteTime();
-    }
-
-    @Override
-    public String getId() {
-        return session.getId();
-    }
+    // ---- the TLS and protocol side of the real session ----
 
     @Override
     public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
             SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
-        session.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
+        protocolSession.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
     }
 
     @Override
     public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
             SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
             FutureCallback<TransportSecurityLayer> callback) {
-        session.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
+        protocolSession.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
     }
 
     @Override
     public TlsDetails getTlsDetails() {
-        return session.getTlsDetails();
+        return protocolSession.getTlsDetails();
     }
 
     @Override
     public void switchProtocol(String protocolId, FutureCallback<ProtocolIOSession> callback) {
-        session.switchProtocol(protocolId, callback);
+        protocolSession.switchProtocol(protocolId, callback);
     }
 
     @Override
     public void registerProtocol(String protocolId, ProtocolUpgradeHandler upgradeHandler) {
-        session.registerProtocol(protocolId, upgradeHandler);
+        protocolSession.registerProtocol(protocolId, upgradeHandler);
     }
 
     @Override
     public NamedEndpoint getInitialEndpoint() {
-        return session.getInitialEndpoint();
+        return protocolSession.getInitialEndpoint();
     }
 
-    @Override
-    public String toString() {
-        return session.toString();
-    }
 }
