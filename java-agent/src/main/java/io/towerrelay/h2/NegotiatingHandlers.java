@@ -14,6 +14,8 @@ import org.apache.hc.core5.http2.impl.nio.ServerHttp1UpgradeHandler;
 import org.apache.hc.core5.http2.ssl.ApplicationProtocol;
 import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOEventHandlerFactory;
+import org.apache.hc.core5.reactor.IOSession;
+import java.util.function.Consumer;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 
 /**
@@ -32,12 +34,15 @@ public final class NegotiatingHandlers implements IOEventHandlerFactory {
     private final H2Limits limits;
     private final TlsStrategy tls;
     private final Callback<Exception> exceptions;
+    private final Consumer<IOSession> http2Started;
 
     /**
      * @param tls the listener's TLS; it must offer {@code h2} by ALPN (else every client negotiates HTTP/1.1)
+     * @param http2Started told of each session that starts speaking HTTP/2 (on its I/O thread)
      */
     public NegotiatingHandlers(ServerHttp1StreamDuplexerFactory http1, ServerH2StreamMultiplexerFactory h2,
-            H2Limits limits, TlsStrategy tls, Callback<Exception> exceptions) {
+            H2Limits limits, TlsStrategy tls, Callback<Exception> exceptions, Consumer<IOSession> http2Started) {
+        this.http2Started = http2Started;
         this.http1 = http1;
         this.h2 = h2;
         this.limits = limits;
@@ -51,9 +56,9 @@ public final class NegotiatingHandlers implements IOEventHandlerFactory {
      */
     public static NegotiatingHandlers create(ServerHttp1StreamDuplexerFactory http1,
             HandlerFactory<AsyncServerExchangeHandler> exchanges, H2Limits limits, TlsStrategy tls,
-            Callback<Exception> exceptions) {
+            Callback<Exception> exceptions, Consumer<IOSession> http2Started) {
         return new NegotiatingHandlers(http1, new ServerH2StreamMultiplexerFactory(H2Messages.serverProcessor(),
-                exchanges, limits.config(), CharCodingConfig.DEFAULT, null), limits, tls, exceptions);
+                exchanges, limits.config(), CharCodingConfig.DEFAULT, null), limits, tls, exceptions, http2Started);
     }
 
     @Override
@@ -64,6 +69,7 @@ public final class NegotiatingHandlers implements IOEventHandlerFactory {
         tls.upgrade(session, null, attachment, null, null);
         session.registerProtocol(ApplicationProtocol.HTTP_1_1.id, new ServerHttp1UpgradeHandler(http1));
         session.registerProtocol(ApplicationProtocol.HTTP_2.id, (ioSession, callback) -> {
+            http2Started.accept(ioSession);
             ScreenedH2Connection connection = new ScreenedH2Connection(ioSession, h2, limits, exceptions);
             ioSession.upgrade(connection);
             connection.connected(ioSession);

@@ -188,7 +188,8 @@ public final class RelayServer implements AutoCloseable {
                         .build(),
                 // TLS with listen.http2: ALPN picks HTTP/2 or HTTP/1.1 per connection; else HTTP/1.1 only.
                 http2 ? NegotiatingHandlers.create(duplexers, exchanges,
-                                H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions)
+                                H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions,
+                                headDeadline::http2Started)
                         : new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
                 // Reads are gated on read interest on both sides; on a TLS listener the tunnel records the (gated)
                 // TCP session under TLS for its idle timeout and to replace the HTTP handler. With the PROXY
