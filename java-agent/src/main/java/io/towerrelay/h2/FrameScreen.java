@@ -8,6 +8,9 @@ import java.util.function.LongSupplier;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http2.H2Error;
 import org.apache.hc.core5.http2.hpack.HPackDecoder;
+import org.apache.hc.core5.http2.hpack.HPackEncoder;
+import org.apache.hc.core5.util.ByteArrayBuffer;
+import java.nio.charset.CharacterCodingException;
 import org.apache.hc.core5.http2.hpack.HPackException;
 import org.apache.hc.core5.http2.hpack.HeaderListConstraintException;
 
@@ -40,18 +43,23 @@ final class FrameScreen {
     private static final int FLAG_PRIORITY = 0x20;
 
     /** What to do with a frame. */
-    record Verdict(boolean forward, H2Error error, String reason, int resetStream) {
-        static final Verdict FORWARD = new Verdict(true, null, null, 0);
-        static final Verdict DROP = new Verdict(false, null, null, 0);
+    record Verdict(boolean forward, H2Error error, String reason, int resetStream, ByteBuffer replacement) {
+        static final Verdict FORWARD = new Verdict(true, null, null, 0, null);
+        static final Verdict DROP = new Verdict(false, null, null, 0, null);
 
         /** A connection error: GOAWAY with this code. */
         static Verdict fail(H2Error error, String reason) {
-            return new Verdict(false, error, reason, 0);
+            return new Verdict(false, error, reason, 0, null);
         }
 
         /** A stream error: that stream alone is reset with this code, the connection goes on. */
         static Verdict reset(int streamId, H2Error error, String reason) {
-            return new Verdict(false, error, reason, streamId);
+            return new Verdict(false, error, reason, streamId, null);
+        }
+
+        /** These frames go to the multiplexer instead of the one judged. */
+        static Verdict replace(ByteBuffer frames) {
+            return new Verdict(false, null, null, 0, frames);
         }
 
         boolean failed() {
@@ -79,6 +87,8 @@ final class FrameScreen {
     private int lastStreamId;
     /** Decodes every header block, as the multiplexer will, to judge the fields (it keeps the same HPACK table). */
     private final HPackDecoder decoder;
+    /** Encodes each block again for the multiplexer (see reencoded). */
+    private final HPackEncoder encoder;
     /** The client's SETTINGS_INITIAL_WINDOW_SIZE (the relay's send window for a new stream). */
     private long peerInitialWindow = 65_535;
     /** Per stream the client opened: its increments minus the DATA the relay sent, on top of peerInitialWindow. */
@@ -89,7 +99,9 @@ final class FrameScreen {
     FrameScreen(H2Limits limits, LongSupplier nanoClock) {
         this.limits = limits;
         this.hpack = new HpackCheck(limits.headerTableSize());
-        this.decoder = new HPackDecoder(limits.headerTableSize(), StandardCharsets.US_ASCII);
+        // ISO-8859-1 both ways: every byte of a field value passes unchanged to the multiplexer.
+        this.decoder = new HPackDecoder(limits.headerTableSize(), StandardCharsets.ISO_8859_1);
+        this.encoder = new HPackEncoder(limits.headerTableSize(), StandardCharsets.ISO_8859_1);
         this.decoder.setMaxListSize(limits.maxHeaderListSize());
         this.control = new TokenBucket(limits.controlBurst(), limits.controlPerSecond(), nanoClock);
         this.resets = new TokenBucket(limits.resetBurst(), limits.resetsPerSecond(), nanoClock);
@@ -245,7 +257,7 @@ final class FrameScreen {
         }
         headerBlock.put(fragment.duplicate());
         if ((flags & FLAG_END_HEADERS) == 0) {
-            return Verdict.FORWARD;
+            return Verdict.DROP; // held: the whole block goes to the multiplexer re-encoded when it ends
         }
         int streamId = headerBlockStream;
         ByteBuffer block = headerBlock.flip();
@@ -263,7 +275,52 @@ final class FrameScreen {
         } catch (HPackException e) {
             return Verdict.fail(H2Error.COMPRESSION_ERROR, e.getMessage());
         }
-        return request(streamId, headerBlockEndsStream, fields);
+        boolean trailers = open.containsKey(streamId);
+        Verdict verdict = request(streamId, headerBlockEndsStream, fields);
+        if (!verdict.forward()) {
+            return verdict;
+        }
+        return Verdict.replace(trailers ? endOfBody(streamId) : reencoded(streamId, headerBlockEndsStream, fields));
+    }
+
+    /**
+     * The block as the multiplexer gets it: the decoded fields encoded again with the screen's own encoder, in a
+     * HEADERS frame (and CONTINUATIONs past SETTINGS_MAX_FRAME_SIZE) without padding or priority. HttpCore5's
+     * HPACK decoder then follows the screen's encoder, not the client's, so the screen may keep a block from it
+     * (request trailers, below) without the two tables parting.
+     */
+    private ByteBuffer reencoded(int streamId, boolean endsStream, List<Header> fields) {
+        ByteArrayBuffer block = new ByteArrayBuffer(256);
+        try {
+            encoder.encodeHeaders(block, fields, true);
+        } catch (CharacterCodingException e) {
+            throw new IllegalStateException("ISO-8859-1 encodes every decoded field", e);
+        }
+        int max = limits.maxFrameSize();
+        int frames = Math.max(1, (block.length() + max - 1) / max);
+        ByteBuffer out = ByteBuffer.allocate(block.length() + 9 * frames);
+        for (int at = 0, i = 0; i == 0 || at < block.length(); i++) {
+            int n = Math.min(max, block.length() - at);
+            boolean last = at + n >= block.length();
+            int type = i == 0 ? HEADERS : CONTINUATION;
+            int flags = (last ? FLAG_END_HEADERS : 0) | (i == 0 && endsStream ? FLAG_END_STREAM : 0);
+            out.put((byte) (n >>> 16)).put((byte) (n >>> 8)).put((byte) n).put((byte) type).put((byte) flags).putInt(streamId);
+            out.put(block.array(), at, n);
+            at += n;
+        }
+        return out.flip();
+    }
+
+    /**
+     * Request trailers end the body with an empty DATA frame instead: HttpCore5 5.4.4's server stream handler, given
+     * trailers, marks the response complete instead of the request (ServerH2StreamHandler.consumeHeader), and a
+     * response not yet sent then never gets its body. Tower does not read request trailers; browsers cannot send
+     * them.
+     */
+    private static ByteBuffer endOfBody(int streamId) {
+        ByteBuffer frame = ByteBuffer.allocate(9);
+        frame.put((byte) 0).putShort((short) 0).put((byte) DATA).put((byte) FLAG_END_STREAM).putInt(streamId);
+        return frame.flip();
     }
 
     /**

@@ -58,7 +58,8 @@ public final class NegotiatingHandlers implements IOEventHandlerFactory {
             HandlerFactory<AsyncServerExchangeHandler> exchanges, H2Limits limits, TlsStrategy tls,
             Callback<Exception> exceptions, Consumer<IOSession> http2Started) {
         return new NegotiatingHandlers(http1, new ServerH2StreamMultiplexerFactory(H2Messages.serverProcessor(),
-                exchanges, limits.config(), CharCodingConfig.DEFAULT, null), limits, tls, exceptions, http2Started);
+                H2ResponseTrailers.of(exchanges), limits.config(), CharCodingConfig.DEFAULT, null), limits, tls,
+                exceptions, http2Started);
     }
 
     @Override

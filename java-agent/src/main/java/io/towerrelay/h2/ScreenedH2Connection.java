@@ -153,6 +153,19 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
                 input.position(at + HEAD + length);
                 continue;
             }
+            if (verdict.replacement() != null) {
+                ByteBuffer frames = verdict.replacement();
+                if (forward.remaining() < frames.remaining()) {
+                    deliver();
+                }
+                if (forward.remaining() >= frames.remaining()) {
+                    forward.put(frames);
+                } else {
+                    multiplexer.inputReady(multiplexerSession, frames); // a block larger than one frame
+                }
+                input.position(at + HEAD + length);
+                continue;
+            }
             if (verdict.forward()) {
                 if (forward.remaining() < HEAD + length) {
                     deliver();

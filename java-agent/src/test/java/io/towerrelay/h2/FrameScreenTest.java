@@ -29,6 +29,11 @@ class FrameScreenTest {
         return screen.check(type, flags, stream, ByteBuffer.wrap(payload));
     }
 
+    /** Let through: as it is, or (header blocks) encoded again. */
+    private static boolean passes(FrameScreen.Verdict v) {
+        return v.forward() || v.replacement() != null;
+    }
+
     private byte[] block(String... fields) throws Exception {
         List<Header> headers = new ArrayList<>();
         for (int i = 0; i + 1 < fields.length; i += 2) {
@@ -51,7 +56,7 @@ class FrameScreenTest {
 
     @Test
     void aValidRequestPassesAndUnknownFrameTypesAreDropped() throws Exception {
-        assertThat(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, 1, get())).isEqualTo(FrameScreen.Verdict.FORWARD);
+        assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, 1, get()))).isTrue();
         assertThat(check(0x0a, 0, 0, new byte[] {1, 2, 3})).isEqualTo(FrameScreen.Verdict.DROP); // ALTSVC
         assertThat(check(0xff, 0, 1, new byte[0])).isEqualTo(FrameScreen.Verdict.DROP);
     }
@@ -59,7 +64,7 @@ class FrameScreenTest {
     @Test
     void anyFrameButItsContinuationInsideAHeaderBlockIsAProtocolError() throws Exception {
         byte[] head = get();
-        assertThat(check(FrameScreen.HEADERS, END_STREAM, 1, head)).isEqualTo(FrameScreen.Verdict.FORWARD);
+        assertThat(check(FrameScreen.HEADERS, END_STREAM, 1, head)).as("held until END_HEADERS").isEqualTo(FrameScreen.Verdict.DROP);
         FrameScreen.Verdict v = check(0xff, 0, 1, new byte[0]);
         assertThat(v.failed()).isTrue();
         assertThat(v.error()).isEqualTo(H2Error.PROTOCOL_ERROR);
@@ -116,16 +121,16 @@ class FrameScreenTest {
 
     @Test
     void trailersWithPseudoHeadersAndContentLengthMismatchesAreRefused() throws Exception {
-        assertThat(check(FrameScreen.HEADERS, END_HEADERS, 1, post("5")).forward()).isTrue();
+        assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS, 1, post("5")))).isTrue();
         assertThat(check(FrameScreen.DATA, 0, 1, new byte[3]).forward()).isTrue();
         assertThat(check(FrameScreen.DATA, END_STREAM, 1, new byte[3]).error()).isEqualTo(H2Error.PROTOCOL_ERROR);
 
-        assertThat(check(FrameScreen.HEADERS, END_HEADERS, 3, post("2")).forward()).isTrue();
+        assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS, 3, post("2")))).isTrue();
         assertThat(check(FrameScreen.DATA, 0, 3, new byte[2]).forward()).isTrue();
         assertThat(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, 3, block(":path", "/x")).error())
                 .isEqualTo(H2Error.PROTOCOL_ERROR);
 
-        assertThat(check(FrameScreen.HEADERS, END_HEADERS, 5, post("0")).forward()).isTrue();
+        assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS, 5, post("0")))).isTrue();
         assertThat(check(FrameScreen.HEADERS, END_HEADERS, 5, block("x-trailer", "1")).error())
                 .as("trailers without END_STREAM").isEqualTo(H2Error.PROTOCOL_ERROR);
     }
@@ -143,17 +148,17 @@ class FrameScreenTest {
 
         int stream = 1;
         for (int i = 0; i < limits.resetBurst(); i++, stream += 2) {
-            assertThat(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, stream, get()).forward()).isTrue();
+            assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, stream, get()))).isTrue();
             assertThat(check(FrameScreen.RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}).forward()).isTrue();
         }
-        assertThat(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, stream, get()).forward()).isTrue();
+        assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, stream, get()))).isTrue();
         assertThat(check(FrameScreen.RST_STREAM, 0, stream, new byte[] {0, 0, 0, 8}).error())
                 .isEqualTo(H2Error.ENHANCE_YOUR_CALM);
     }
 
     @Test
     void aStreamWindowAbove2To31IsAStreamErrorAndDataSentIsCounted() throws Exception {
-        assertThat(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, 1, get()).forward()).isTrue();
+        assertThat(passes(check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, 1, get()))).isTrue();
         byte[] max = ByteBuffer.allocate(4).putInt(Integer.MAX_VALUE - 65_535).array();
         assertThat(check(FrameScreen.WINDOW_UPDATE, 0, 1, max).forward()).isTrue();
         screen.dataSent(1, 10);
@@ -166,11 +171,29 @@ class FrameScreenTest {
     }
 
     @Test
+    void headerBlocksReachTheMultiplexerReencodedAndRequestTrailersAsTheBodysEnd() throws Exception {
+        FrameScreen.Verdict head = check(FrameScreen.HEADERS, END_HEADERS, 1, post("2"));
+        ByteBuffer frames = head.replacement();
+        assertThat(frames.get(3)).as("a HEADERS frame").isEqualTo((byte) FrameScreen.HEADERS);
+        assertThat(frames.get(4) & 0xff).as("END_HEADERS, not END_STREAM").isEqualTo(END_HEADERS);
+        assertThat(frames.getInt(5)).isEqualTo(1);
+        var fields = new org.apache.hc.core5.http2.hpack.HPackDecoder(4096, StandardCharsets.ISO_8859_1)
+                .decodeHeaders(frames.duplicate().position(9));
+        assertThat(fields).extracting(h -> h.getName() + "=" + h.getValue())
+                .containsExactly(":method=POST", ":scheme=https", ":authority=tower", ":path=/", "content-length=2");
+        assertThat(check(FrameScreen.DATA, 0, 1, new byte[2]).forward()).isTrue();
+        ByteBuffer end = check(FrameScreen.HEADERS, END_HEADERS | END_STREAM, 1, block("x-checksum", "1")).replacement();
+        assertThat(end.remaining()).isEqualTo(9);
+        assertThat(end.get(3)).as("an empty DATA frame").isEqualTo((byte) FrameScreen.DATA);
+        assertThat(end.get(4) & 0xff).isEqualTo(END_STREAM);
+    }
+
+    @Test
     void continuationFloodsAreBoundedInBytesAndFrames() throws Exception {
-        assertThat(check(FrameScreen.HEADERS, 0, 1, get()).forward()).isTrue();
-        FrameScreen.Verdict v = FrameScreen.Verdict.FORWARD;
+        assertThat(check(FrameScreen.HEADERS, 0, 1, get())).as("held until END_HEADERS").isEqualTo(FrameScreen.Verdict.DROP);
+        FrameScreen.Verdict v = FrameScreen.Verdict.DROP;
         int frames = 0;
-        while (v.forward() && frames < 10_000) {
+        while (!v.failed() && frames < 10_000) {
             v = check(FrameScreen.CONTINUATION, 0, 1, new byte[0]);
             frames++;
         }

@@ -153,14 +153,32 @@ final class RawH2Client implements AutoCloseable {
         frame(HEADERS, END_HEADERS | END_STREAM, streamId, requestHead("GET", path));
     }
 
-    /** The :status of a response HEADERS frame (every HEADERS frame read must go through here, in order). */
+    /** The :status of a response HEADERS frame (every HEADERS frame read must be decoded, in order). */
     int status(Frame headers) throws IOException {
+        return Integer.parseInt(fields(headers).stream()
+                .filter(h -> h.getName().equals(":status")).findFirst().orElseThrow().getValue());
+    }
+
+    /** The fields of a HEADERS frame (a response head or trailers), decoded with the connection's HPACK table. */
+    List<Header> fields(Frame headers) throws IOException {
         try {
-            return Integer.parseInt(decoder.decodeHeaders(ByteBuffer.wrap(headers.payload())).stream()
-                    .filter(h -> h.getName().equals(":status")).findFirst().orElseThrow().getValue());
+            return decoder.decodeHeaders(ByteBuffer.wrap(headers.payload()));
         } catch (org.apache.hc.core5.http.HttpException e) {
             throw new IOException(e);
         }
+    }
+
+    /** An HPACK block of exactly these fields (trailers: no pseudo-headers). */
+    byte[] block(String... fields) throws IOException {
+        List<Header> headers = new ArrayList<>();
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+            headers.add(new BasicHeader(fields[i], fields[i + 1]));
+        }
+        ByteArrayBuffer block = new ByteArrayBuffer(128);
+        encoder.encodeHeaders(block, headers, true);
+        byte[] bytes = new byte[block.length()];
+        System.arraycopy(block.array(), 0, bytes, 0, block.length());
+        return bytes;
     }
 
     void settingsAck() throws IOException {
