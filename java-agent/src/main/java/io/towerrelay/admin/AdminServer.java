@@ -2,6 +2,7 @@ package io.towerrelay.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.towerrelay.common.RelayVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
@@ -31,7 +32,8 @@ import org.apache.hc.core5.util.Timeout;
 
 /**
  * The admin listener: {@code GET /healthz} (JSON; 200 when the upstream is reachable, else 503) and
- * {@code GET /metrics} (Prometheus text). Separate from the public listener so it can stay on loopback.
+ * {@code GET /metrics} (Prometheus text: the relay's metrics, then the process and JVM ones). Separate from the
+ * public listener so it can stay on loopback.
  */
 public final class AdminServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,7 +57,8 @@ public final class AdminServer implements AutoCloseable {
                 .setAuthorityResolver((scheme, authority) -> new URIAuthority(ADMIN_HOST))
                 .register("/metrics", handler((request, trigger, context) -> trigger.submitResponse(
                         AsyncResponseBuilder.create(HttpStatus.SC_OK)
-                                .setEntity(metrics.render(uptime(startNanos)), ContentType.parse(PrometheusText.CONTENT_TYPE))
+                                .setEntity(metrics.render(uptime(startNanos)) + RuntimeMetrics.shared().render(),
+                                        ContentType.parse(PrometheusText.CONTENT_TYPE))
                                 .build(), context)))
                 .register("/healthz", handler((request, trigger, context) -> upstream.check(problem -> {
                     Map<String, Object> upstreamState = new LinkedHashMap<>();
@@ -66,6 +69,7 @@ public final class AdminServer implements AutoCloseable {
                     }
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("status", problem == null ? "ok" : "upstream_unreachable");
+                    body.put("version", RelayVersion.current());
                     body.put("upstream", upstreamState);
                     body.put("uptime_seconds", Math.round(uptime(startNanos) * 1000) / 1000.0);
                     body.put("active_connections", metrics.activeConnections());

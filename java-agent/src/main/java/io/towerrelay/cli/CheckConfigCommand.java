@@ -1,9 +1,10 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.config.ConfigException;
 import io.towerrelay.config.RelayConfig;
 import io.towerrelay.config.RelayConfigLoader;
-import io.towerrelay.proxy.TlsContexts;
+import io.towerrelay.tls.TlsContexts;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
 import io.towerrelay.mock.MockTower;

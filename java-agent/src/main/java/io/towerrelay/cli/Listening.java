@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import java.io.IOException;
 import java.net.BindException;

@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.probe.LiveEventsProbe;
 import io.towerrelay.probe.ProbeOptions;
 import io.towerrelay.probe.ProbeReport;
@@ -38,7 +39,7 @@ public final class ProbeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "URL", description = "Tower's URL as users open it, e.g. https://tower.example.com/")
     String url;
 
-    @Option(names = "--json", description = "Print one JSON document (schema in the README) instead of the report.")
+    @Option(names = "--json", description = "Print one JSON document (schema in docs/probe.md) instead of the report.")
     boolean json;
 
     @Option(names = "--idle", paramLabel = "SECONDS", defaultValue = "0",

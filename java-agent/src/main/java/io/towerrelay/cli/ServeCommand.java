@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.ConfigException;
 import io.towerrelay.config.RelayConfig;
@@ -31,7 +32,7 @@ public final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (see README: Configuration reference).")
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML config file (every key: docs/configuration.md).")
     Path config;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Public listener, e.g. 0.0.0.0:8080 (default 0.0.0.0:8080).")

@@ -1,5 +1,6 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.UserError;
 import picocli.CommandLine;
 
 /** Turns {@link UserError} into one line on stderr and exit code 2; anything else is a bug and keeps its trace. */

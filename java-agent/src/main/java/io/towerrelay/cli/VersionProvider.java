@@ -1,12 +1,13 @@
 package io.towerrelay.cli;
 
+import io.towerrelay.common.RelayVersion;
 import picocli.CommandLine;
 
-/** Reads the version the build wrote into the jar's manifest. */
+/** {@code --version}: the version the build wrote into the jar's manifest. */
 final class VersionProvider implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-        String version = Main.class.getPackage().getImplementationVersion();
-        return new String[] {"tower-relay " + (version == null ? "(development build)" : version)};
+        String version = RelayVersion.current();
+        return new String[] {"tower-relay " + (RelayVersion.DEVELOPMENT.equals(version) ? "(development build)" : version)};
     }
 }

@@ -1,6 +1,6 @@
 package io.towerrelay.config;
 
-import io.towerrelay.cli.UserError;
+import io.towerrelay.common.UserError;
 import java.nio.file.Path;
 
 /**

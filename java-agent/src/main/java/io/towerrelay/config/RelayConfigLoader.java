@@ -21,7 +21,7 @@ import java.util.function.Function;
 
 /**
  * Reads the relay's YAML config. Every key is optional except {@code upstream.url}; unknown keys, bad values and
- * missing files are {@link ConfigException}s naming file, line and key. The README's configuration reference
+ * missing files are {@link ConfigException}s naming file, line and key. docs/configuration.md
  * documents the same keys and defaults as this class.
  */
 public final class RelayConfigLoader {

@@ -1,6 +1,6 @@
 package io.towerrelay.probe;
 
-/** The stable check identifiers of the {@code --json} document (documented in the README). */
+/** The stable check identifiers of the {@code --json} document (documented in docs/probe.md). */
 public final class CheckIds {
     public static final String TLS = "tls";
     public static final String PAGE = "page";

@@ -2,7 +2,7 @@ package io.towerrelay.probe;
 
 /**
  * The fix for each {@link Cause}, with the lines to put in NGINX, Apache, the relay and Tower.
- * Kept in one place so the human report, the JSON document and the README say the same thing.
+ * Kept in one place so the human report, the JSON document and docs/probe.md say the same thing.
  */
 final class Remedies {
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
 import java.util.Map;
 
-/** Renders a {@link ProbeReport} for admins (text) or machines (one JSON document, schema in the README). */
+/** Renders a {@link ProbeReport} for admins (text) or machines (one JSON document, schema in docs/probe.md). */
 public final class ReportWriter {
     public static final int SCHEMA_VERSION = 1;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -1,6 +1,6 @@
 package io.towerrelay.probe;
 
-import io.towerrelay.proxy.PemFiles;
+import io.towerrelay.tls.PemFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;

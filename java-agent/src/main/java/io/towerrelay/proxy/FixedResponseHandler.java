@@ -1,5 +1,7 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.edge.Refusal;
+import io.towerrelay.logging.ExchangeRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,9 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.flow.FlowBuffer;
+import io.towerrelay.http.HopByHopHeaders;
+import io.towerrelay.logging.ExchangeRecord;
+import io.towerrelay.upstream.UpstreamFailure;
 import io.towerrelay.logging.BackgroundLog;
 import java.io.IOException;
 import java.nio.ByteBuffer;

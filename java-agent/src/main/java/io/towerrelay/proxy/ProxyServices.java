@@ -1,5 +1,9 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.logging.AccessLog;
+import io.towerrelay.logging.ExchangeRecord;
+import io.towerrelay.upstream.UpstreamClient;
+import io.towerrelay.upstream.UpstreamRequests;
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.config.UpstreamConfig;
 

@@ -1,5 +1,8 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.edge.HeadDeadline;
+import io.towerrelay.edge.Refusal;
+import io.towerrelay.edge.RequestScreen;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -1,11 +1,25 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.edge.ConnectionGate;
+import io.towerrelay.edge.HeadDeadline;
+import io.towerrelay.edge.RequestScreen;
+import io.towerrelay.flow.FlowBuffer;
+import io.towerrelay.http.ForwardedHeaders;
+import io.towerrelay.http.HeadBytes;
+import io.towerrelay.http.MessageFraming;
+import io.towerrelay.logging.AccessLog;
+import io.towerrelay.reactor.ReadInterestGate;
+import io.towerrelay.tls.ReloadableServerTls;
+import io.towerrelay.tls.TlsContexts;
+import io.towerrelay.upstream.UpstreamClient;
+import io.towerrelay.upstream.UpstreamFailure;
+import io.towerrelay.upstream.UpstreamRequests;
 import io.towerrelay.logging.BackgroundLog;
 import java.time.Duration;
 import io.towerrelay.admin.AdminServer;
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.admin.UpstreamProbe;
-import io.towerrelay.cli.UserError;
+import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.logging.AccessLog;
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.tunnel.TunnelInfo;
 import io.towerrelay.tunnel.TunnelListener;

@@ -1,6 +1,6 @@
 package io.towerrelay.tunnel;
 
-import io.towerrelay.proxy.HopByHopHeaders;
+import io.towerrelay.http.HopByHopHeaders;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;

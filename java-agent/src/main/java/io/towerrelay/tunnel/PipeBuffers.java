@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.flow.BufferPool;
 import java.nio.ByteBuffer;
 
 /**

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.EndpointDetails;
-import io.towerrelay.proxy.SessionLifecycleListener;
+import io.towerrelay.reactor.SessionLifecycleListener;
 import org.apache.hc.core5.reactor.IOSession;
 
 /**

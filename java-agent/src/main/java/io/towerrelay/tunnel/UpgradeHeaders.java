@@ -1,6 +1,6 @@
 package io.towerrelay.tunnel;
 
-import io.towerrelay.proxy.HopByHopHeaders;
+import io.towerrelay.http.HopByHopHeaders;
 import org.apache.hc.core5.http.HttpMessage;
 import org.apache.hc.core5.http.HttpRequest;
 

@@ -2,7 +2,7 @@ package io.towerrelay.conformance;
 
 import java.util.Map;
 
-/** The README's "What each proxy passes" table, from what the suite observed. */
+/** The "What each proxy passes" table of docs/testing.md, from what the suite observed. */
 final class ConformanceTable {
     private ConformanceTable() {}
 

@@ -34,7 +34,7 @@ import org.testcontainers.containers.GenericContainer;
  * image in front of one mock Tower, all held to the same checks ({@link Check}). The relay and the role
  * configs must pass every check; each sample must fail exactly the checks {@link Front} lists, the way
  * it lists them. The idle checks of all proxies run at the same time, from the start of the class.
- * Results are written to target/conformance/results.md (the README's table).
+ * Results are written to target/conformance/results.md (the table in docs/testing.md).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -1,5 +1,9 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.edge.RequestScreen;
+import io.towerrelay.http.ForwardedHeaders;
+import io.towerrelay.http.HopByHopHeaders;
+import io.towerrelay.upstream.UpstreamRequests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.towerrelay.config.Cidr;

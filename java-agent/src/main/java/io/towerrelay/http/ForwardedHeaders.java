@@ -1,0 +1,97 @@
+package io.towerrelay.http;
+
+import io.towerrelay.config.ForwardedConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Iterator;
+import java.util.StringJoiner;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.MessageHeaders;
+
+/**
+ * Sets X-Forwarded-For / -Proto / -Host / -Port on the upstream-bound request. Values a client sent are kept
+ * (X-Forwarded-For appended to) only when the peer is a trusted proxy; from anyone else they are replaced, so a
+ * client cannot make Tower log or trust an address it made up.
+ */
+public final class ForwardedHeaders {
+    public static final String FOR = "X-Forwarded-For";
+    public static final String PROTO = "X-Forwarded-Proto";
+    public static final String HOST = "X-Forwarded-Host";
+    public static final String PORT = "X-Forwarded-Port";
+
+    private final ForwardedConfig config;
+
+    public ForwardedHeaders(ForwardedConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * @param incoming the request as the client sent it
+     * @param outgoing the upstream-bound copy (its X-Forwarded-* headers are replaced)
+     * @param peer the client's socket address
+     * @param local the relay's socket address the client connected to
+     * @param scheme {@code http} or {@code https}: how the client reached the relay
+     */
+    public void apply(MessageHeaders incoming, HttpRequest outgoing, InetSocketAddress peer, InetSocketAddress local,
+            String scheme) {
+        InetAddress peerAddress = peer == null ? null : peer.getAddress();
+        boolean trusted = config.isTrusted(peerAddress);
+        String peerIp = peerAddress == null ? "unknown" : peerAddress.getHostAddress();
+
+        String priorFor = trusted ? joined(incoming, FOR) : null;
+        replace(outgoing, FOR, priorFor == null ? peerIp : priorFor + ", " + peerIp);
+
+        String proto = trusted ? first(incoming, PROTO) : null;
+        replace(outgoing, PROTO, proto != null ? proto : scheme);
+
+        String host = trusted ? first(incoming, HOST) : null;
+        if (host == null) {
+            Header hostHeader = incoming.getFirstHeader("Host");
+            host = hostHeader == null ? null : hostHeader.getValue();
+        }
+        if (host != null) {
+            replace(outgoing, HOST, host);
+        } else {
+            outgoing.removeHeaders(HOST);
+        }
+
+        String port = trusted ? first(incoming, PORT) : null;
+        if (port == null && local != null) {
+            port = Integer.toString(local.getPort());
+        }
+        if (port != null) {
+            replace(outgoing, PORT, port);
+        } else {
+            outgoing.removeHeaders(PORT);
+        }
+    }
+
+    /**
+     * Every copy of {@code name} goes, then one is added: {@code setHeader} replaces only the first, so a client
+     * sending X-Forwarded-For twice had its second copy (any address it liked) passed on to Tower.
+     */
+    private static void replace(HttpRequest outgoing, String name, String value) {
+        outgoing.removeHeaders(name);
+        outgoing.addHeader(name, value);
+    }
+
+    /** All values of a possibly repeated list header, joined as one list; null when absent. */
+    private static String joined(MessageHeaders message, String name) {
+        StringJoiner joiner = new StringJoiner(", ");
+        boolean any = false;
+        for (Iterator<Header> it = message.headerIterator(name); it.hasNext(); ) {
+            String value = it.next().getValue();
+            if (value != null && !value.isBlank()) {
+                joiner.add(value.trim());
+                any = true;
+            }
+        }
+        return any ? joiner.toString() : null;
+    }
+
+    private static String first(MessageHeaders message, String name) {
+        Header header = message.getFirstHeader(name);
+        return header == null || header.getValue() == null || header.getValue().isBlank() ? null : header.getValue().trim();
+    }
+}

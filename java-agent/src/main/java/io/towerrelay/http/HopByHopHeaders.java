@@ -1,0 +1,62 @@
+package io.towerrelay.http;
+
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpMessage;
+import org.apache.hc.core5.http.MessageHeaders;
+
+/**
+ * Headers that describe one connection, not the message (RFC 9110 section 7.6.1): a proxy must not pass them on.
+ * That is the fixed list below plus every header the sender named in its own {@code Connection} header.
+ */
+public final class HopByHopHeaders {
+    /** Lower-case names that are always hop-by-hop. */
+    public static final Set<String> ALWAYS = Set.of(
+            "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
+            "te", "trailer", "transfer-encoding", "upgrade");
+
+    private HopByHopHeaders() {}
+
+    /** The lower-case, trimmed tokens of every {@code Connection} header, e.g. {@code keep-alive, upgrade}. */
+    public static Set<String> connectionTokens(MessageHeaders message) {
+        return tokens(message, "Connection");
+    }
+
+    /** The lower-case, trimmed comma-separated tokens of every header called {@code name}. */
+    public static Set<String> tokens(MessageHeaders message, String name) {
+        Set<String> tokens = new TreeSet<>();
+        for (Iterator<Header> it = message.headerIterator(name); it.hasNext(); ) {
+            String value = it.next().getValue();
+            if (value == null) {
+                continue;
+            }
+            for (String token : value.split(",")) {
+                String t = token.trim().toLowerCase(Locale.ROOT);
+                if (!t.isEmpty()) {
+                    tokens.add(t);
+                }
+            }
+        }
+        return tokens;
+    }
+
+    /** Whether {@code name} must be dropped, given the sender's Connection tokens. */
+    public static boolean isHopByHop(String name, Set<String> connectionTokens) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return ALWAYS.contains(lower) || connectionTokens.contains(lower);
+    }
+
+    /** Copies every end-to-end header of {@code from} onto {@code to}, in order, duplicates kept. */
+    public static void copyEndToEnd(MessageHeaders from, HttpMessage to) {
+        Set<String> named = connectionTokens(from);
+        for (Iterator<Header> it = from.headerIterator(); it.hasNext(); ) {
+            Header header = it.next();
+            if (!isHopByHop(header.getName(), named)) {
+                to.addHeader(header);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.towerrelay.logging;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Instant;
+import org.apache.hc.core5.http.EndpointDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.protocol.HttpCoreContext;
+
+/**
+ * What the access log and metrics need to know about one exchange, filled in as it goes. Status 499 means the
+ * client went away before a response was sent (NGINX's convention). Callers hold the exchange's lock.
+ */
+public final class ExchangeRecord {
+    final Instant start = Instant.now();
+    final long startNanos = System.nanoTime();
+    public String remote = "-";
+    public String method = "-";
+    public String target = "-";
+    String protocol = "HTTP/1.1";
+    String host;
+    String referer;
+    String userAgent;
+    public int status = 499;
+    public long bytesIn;
+    public long bytesOut;
+    /** Why the relay answered itself or the exchange broke; null when the upstream answered normally. */
+    public String error;
+    private boolean finished;
+
+    public void begin(HttpRequest request, HttpContext context) {
+        method = request.getMethod();
+        target = request.getRequestUri();
+        EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
+        SocketAddress peer = endpoint == null ? null : endpoint.getRemoteAddress();
+        if (peer instanceof InetSocketAddress inet && inet.getAddress() != null) {
+            remote = inet.getAddress().getHostAddress();
+        }
+        ProtocolVersion version = HttpCoreContext.cast(context).getProtocolVersion();
+        if (version != null) {
+            protocol = version.format();
+        }
+        host = value(request.getFirstHeader("Host"));
+        referer = value(request.getFirstHeader("Referer"));
+        userAgent = value(request.getFirstHeader("User-Agent"));
+    }
+
+    /** True once: the caller that gets true logs and counts the exchange. */
+    public boolean finish() {
+        if (finished) {
+            return false;
+        }
+        finished = true;
+        return true;
+    }
+
+    public long elapsedNanos() {
+        return System.nanoTime() - startNanos;
+    }
+
+    private static String value(Header header) {
+        return header == null ? null : header.getValue();
+    }
+}

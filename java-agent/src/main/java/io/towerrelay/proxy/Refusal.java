@@ -1,4 +1,0 @@
-package io.towerrelay.proxy;
-
-/** An answer the relay gives itself instead of proxying: status, a one-line reason for the body, and whether to close. */
-public record Refusal(int status, String reason, boolean close) {}

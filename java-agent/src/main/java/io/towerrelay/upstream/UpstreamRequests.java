@@ -1,0 +1,71 @@
+package io.towerrelay.upstream;
+
+import io.towerrelay.http.ForwardedHeaders;
+import io.towerrelay.http.HopByHopHeaders;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URI;
+import org.apache.hc.core5.http.EndpointDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHeaders;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.protocol.HttpCoreContext;
+import org.apache.hc.core5.net.URIAuthority;
+
+/**
+ * Builds the upstream-bound request head from the client's: same method and origin-form target, end-to-end
+ * headers only (hop-by-hop and Connection-named ones dropped, which also drops Upgrade/Connection), the client's
+ * Host kept (Tower's CSRF check compares Origin with Host), X-Forwarded-* set. The WebSocket tunnel uses the same
+ * head and adds {@code Upgrade}/{@code Connection} back itself.
+ */
+public final class UpstreamRequests {
+    private final URI upstream;
+    private final ForwardedHeaders forwarded;
+    private final String listenerScheme;
+
+    /**
+     * @param upstream the upstream base URL (scheme, host, port)
+     * @param forwarded the X-Forwarded-* rules
+     * @param listenerScheme {@code https} when clients reach the relay over TLS, else {@code http}
+     */
+    public UpstreamRequests(URI upstream, ForwardedHeaders forwarded, String listenerScheme) {
+        this.upstream = upstream;
+        this.forwarded = forwarded;
+        this.listenerScheme = listenerScheme;
+    }
+
+    /** The head to send upstream for {@code incoming}, which arrived on the connection described by {@code context}. */
+    public HttpRequest create(HttpRequest incoming, HttpContext context) {
+        BasicHttpRequest outgoing = new BasicHttpRequest(incoming.getMethod(), (String) null);
+        // setPath, not the constructor: that parses the path as a URI again, and "//x/y" would lose "//x".
+        outgoing.setPath(incoming.getPath());
+        outgoing.setScheme(upstream.getScheme());
+        Header host = incoming.getFirstHeader(HttpHeaders.HOST);
+        outgoing.setAuthority(incoming.getAuthority() != null ? incoming.getAuthority() : upstreamAuthority());
+        HopByHopHeaders.copyEndToEnd(incoming, outgoing);
+        // Framing is regenerated from the streamed body; the relay already answered any Expect: 100-continue.
+        outgoing.removeHeaders(HttpHeaders.CONTENT_LENGTH);
+        outgoing.removeHeaders(HttpHeaders.EXPECT);
+        if (host == null) {
+            outgoing.setHeader(HttpHeaders.HOST, upstreamAuthority().toString());
+        } else if (!outgoing.containsHeader(HttpHeaders.HOST)) {
+            // "Connection: Host" made copyEndToEnd drop it; Host describes the request, not the connection, and
+            // Tower would answer 400 without it (found by fuzzing).
+            outgoing.setHeader(host);
+        }
+        EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
+        forwarded.apply(incoming, outgoing, inet(endpoint == null ? null : endpoint.getRemoteAddress()),
+                inet(endpoint == null ? null : endpoint.getLocalAddress()), listenerScheme);
+        return outgoing;
+    }
+
+    private URIAuthority upstreamAuthority() {
+        return new URIAuthority(upstream.getHost(), upstream.getPort());
+    }
+
+    private static InetSocketAddress inet(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? inet : null;
+    }
+}
