@@ -20,6 +20,7 @@ public final class RelayMetrics {
 
     private final Map<String, LongAdder> requestsByClass = new LinkedHashMap<>();
     private final Map<String, LongAdder> upstreamErrors = new LinkedHashMap<>();
+    private final LongAdder upstreamRetries = new LongAdder();
     private final AtomicLong activeConnections = new AtomicLong();
     private final LongAdder connectionsTotal = new LongAdder();
     private final LongAdder connectionsRejected = new LongAdder();
@@ -78,6 +79,11 @@ public final class RelayMetrics {
         (adder != null ? adder : upstreamErrors.get("other")).increment();
     }
 
+    /** A request sent again on a new upstream connection after the first one failed (see RetryPolicy). */
+    public void upstreamRetry() {
+        upstreamRetries.increment();
+    }
+
     public void tunnelOpened() {
         activeTunnels.incrementAndGet();
         tunnelsOpened.increment();
@@ -125,6 +131,9 @@ public final class RelayMetrics {
                         bytesFromClients.sum())
                 .counter("towerrelay_http_sent_bytes_total", "HTTP body bytes sent to clients.", bytesToClients.sum())
                 .counters("towerrelay_upstream_errors_total", "Upstream failures, by kind.", "kind", upstreamErrors)
+                .counter("towerrelay_upstream_retries_total",
+                        "Requests sent again on a new upstream connection after the first failed before any answer.",
+                        upstreamRetries.sum())
                 .gauge("towerrelay_upstream_pool_leased", "Upstream connections in use by an exchange now.", pool.leased())
                 .gauge("towerrelay_upstream_pool_pending", "Exchanges waiting for an upstream connection now.", pool.pending())
                 .gauge("towerrelay_upstream_pool_available", "Idle keep-alive upstream connections now.", pool.available())

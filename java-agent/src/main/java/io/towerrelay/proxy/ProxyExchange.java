@@ -5,6 +5,8 @@ import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.logging.ExchangeRecord;
 import io.towerrelay.upstream.UpstreamFailure;
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.upstream.RetryPolicy;
+import io.towerrelay.upstream.StaleConnectionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
@@ -38,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * {@link FlowBuffer} per direction: the reading side is only granted as much capacity as its buffer has room for,
  * and gets more as the writing side drains it, so a slow reader on either end stops the other end's sender
  * instead of filling memory. All shared state is guarded by {@link #lock}.
+ * <p>
+ * When the upstream connection fails before any response reached the client, {@link RetryPolicy} decides whether
+ * the request goes out once more on a new connection (the stale keep-alive race: an upstream closing a pooled
+ * connection just as it is reused). Each attempt has its own {@link UpstreamSide}; callbacks from an abandoned
+ * attempt are ignored.
  */
 final class ProxyExchange implements AsyncServerExchangeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
@@ -77,6 +85,12 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     private Exception abortCause;
 
     // Upstream connection.
+    /** How many times the request was sent again (see {@link RetryPolicy}). */
+    private int retries;
+    /** The attempt whose callbacks count; null while connecting. */
+    private UpstreamSide activeSide;
+    /** A body byte (or the body's end) went upstream: the body can no longer be sent again. */
+    private boolean bodyStarted;
     private AsyncClientEndpoint endpoint;
     private boolean endpointReleased;
     private boolean upstreamDone;
@@ -124,7 +138,12 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
-        services.upstream().connect(new FutureCallback<>() {
+        connectUpstream(false);
+    }
+
+    /** Leases a pooled upstream connection, or for a retry ({@code fresh}) opens one outside the pool. */
+    private void connectUpstream(boolean fresh) {
+        FutureCallback<AsyncClientEndpoint> callback = new FutureCallback<>() {
             @Override
             public void completed(AsyncClientEndpoint result) {
                 onConnected(result);
@@ -132,14 +151,19 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
             @Override
             public void failed(Exception ex) {
-                onUpstreamFailure(ex, true);
+                onUpstreamFailure(ex, null);
             }
 
             @Override
             public void cancelled() {
-                onUpstreamFailure(new IOException("connection request cancelled"), true);
+                onUpstreamFailure(new IOException("connection request cancelled"), null);
             }
-        });
+        };
+        if (fresh) {
+            services.upstream().connectFresh(callback);
+        } else {
+            services.upstream().connect(callback);
+        }
     }
 
     @Override
@@ -244,6 +268,17 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
+    /** RelayDispatcher answered 400 for a malformed request body (BodyFramingAnswer): the log says so, not 499. */
+    void answeredMalformedBody(Exception cause) {
+        lock();
+        try {
+            record.status = 400;
+            record.error = "malformed chunked request body: " + cause.getMessage();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void failed(Exception cause) {
         lock();
@@ -287,11 +322,14 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     private void onConnected(AsyncClientEndpoint ep) {
         boolean clientStillThere;
+        UpstreamSide side = new UpstreamSide();
         lock();
         try {
             clientStillThere = !clientGone;
             if (clientStillThere) {
                 endpoint = ep;
+                endpointReleased = false;
+                activeSide = side;
             } else {
                 endpointReleased = true;
             }
@@ -304,21 +342,52 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             return;
         }
         try {
-            ep.execute(new UpstreamSide(), HttpCoreContext.create());
+            ep.execute(side, HttpCoreContext.create());
         } catch (IllegalStateException ex) {
             // The client left between the check above and here, and releaseUpstream gave the endpoint back.
             LOG.debug("client {} left before {} {} was sent upstream: {}", record.remote, record.method, record.target, ex.toString());
         }
     }
 
-    private void onUpstreamFailure(Exception cause, boolean whileConnecting) {
-        UpstreamFailure failure = UpstreamFailure.classify(cause, whileConnecting, services.upstreamConfig());
+    /**
+     * @param side the attempt that failed, or null when no connection was had (connect or lease failed)
+     */
+    private void onUpstreamFailure(Exception cause, UpstreamSide side) {
+        UpstreamFailure failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig());
         HttpResponse errorHead = null;
         EntityDetails errorEntity = null;
         DataStreamChannel out = null;
+        AsyncClientEndpoint abandoned = null;
+        boolean retry;
         lock();
         try {
-            if (upstreamDone || clientGone) {
+            if ((side != null && side != activeSide) || upstreamDone || clientGone) {
+                return; // an attempt already given up for a retry, or the exchange is over
+            }
+            boolean sent = side != null && side.headSent;
+            retry = RetryPolicy.mayRetry(record.method, new RetryPolicy.Attempt(retries, sent,
+                    requestEntity == null || !bodyStarted, responseStarted, sent && "response_timeout".equals(failure.kind())));
+            if (retry) {
+                retries++;
+                activeSide = null;
+                upstreamOutput = null;
+                upstreamCapacity = null;
+                if (!endpointReleased) {
+                    abandoned = endpoint;
+                }
+                endpoint = null;
+                endpointReleased = false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (retry) {
+            retryOnNewConnection(failure, cause instanceof StaleConnectionException, abandoned);
+            return;
+        }
+        lock();
+        try {
+            if ((side != null && side != activeSide) || upstreamDone || clientGone) {
                 return;
             }
             upstreamDone = true;
@@ -363,6 +432,26 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
+    private void retryOnNewConnection(UpstreamFailure failure, boolean expired, AsyncClientEndpoint abandoned) {
+        if (abandoned != null) {
+            abandoned.releaseAndDiscard();
+        }
+        services.metrics().upstreamRetry();
+        String method = record.method;
+        String target = record.target;
+        String remote = record.remote;
+        if (expired || "reset".equals(failure.kind())) {
+            // A pooled connection past the upstream's Keep-Alive timeout, or (mostly) the keep-alive race: the
+            // upstream closed a pooled connection as it was reused. Expected now and then and harmless once
+            // retried; towerrelay_upstream_retries_total counts them.
+            LOG.debug("retrying {} {} from {} on a new connection: {}", method, target, remote, failure.reason());
+        } else {
+            BackgroundLog.submit(() -> LOG.info("retrying {} {} from {} on a new connection: {}", method, target, remote,
+                    failure.reason()));
+        }
+        connectUpstream(true);
+    }
+
     /**
      * Returns the upstream connection to the pool only when both messages completed; else closes it. A lease
      * still under way is never cancelled: HttpAsyncRequester loses the pool entry when a cancel races with a
@@ -389,15 +478,28 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
-    /** The upstream half, called on an upstream I/O thread. */
+    /** The upstream half of one attempt, called on an upstream I/O thread. */
     private final class UpstreamSide implements AsyncClientExchangeHandler {
+        /** The request head was handed to the connection: some of it may have reached the node. */
+        private boolean headSent;
+        private EndpointDetails connection;
 
         @Override
         public void produceRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
             HttpRequest head;
             EntityDetails entity;
+            EndpointDetails details = HttpCoreContext.cast(context).getEndpointDetails();
+            boolean reused = details != null && details.getRequestCount() > 0;
+            if (reused && services.upstream().keepAlive().expired(details)) {
+                throw new StaleConnectionException("the upstream's Keep-Alive timeout for this pooled connection has passed");
+            }
             lock();
             try {
+                if (this != activeSide) {
+                    throw new IOException("attempt abandoned");
+                }
+                connection = details;
+                headSent = true;
                 head = upstreamRequest;
                 entity = requestEntity;
                 if (entity == null) {
@@ -432,12 +534,16 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             try {
                 upstreamOutput = channel;
                 int written = requestBody.writeTo(channel);
+                if (written > 0) {
+                    bodyStarted = true;
+                }
                 if (written > 0 && clientCapacity != null) {
                     grant = requestBody.takeGrant();
                     capacity = clientCapacity;
                 }
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     requestEndSent = true;
+                    bodyStarted = true;
                     channel.endStream(requestTrailers);
                 }
             } finally {
@@ -456,6 +562,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         @Override
         public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context)
                 throws HttpException, IOException {
+            services.upstream().keepAlive().answered(connection, response);
             BasicHttpResponse head = new BasicHttpResponse(response.getCode(), response.getReasonPhrase());
             HopByHopHeaders.copyEndToEnd(response, head);
             lock();
@@ -531,12 +638,12 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
         @Override
         public void failed(Exception cause) {
-            onUpstreamFailure(cause, false);
+            onUpstreamFailure(cause, this);
         }
 
         @Override
         public void cancel() {
-            onUpstreamFailure(new IOException("upstream exchange cancelled"), false);
+            onUpstreamFailure(new IOException("upstream exchange cancelled"), this);
         }
 
         /**
@@ -551,6 +658,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             DataStreamChannel out;
             lock();
             try {
+                if (this != activeSide) {
+                    return; // an attempt given up for a retry: its connection was discarded then
+                }
                 completed = upstreamDone && abortCause == null && !responseEnd && record.error == null;
                 head = bodilessHead;
                 bodilessHead = null;

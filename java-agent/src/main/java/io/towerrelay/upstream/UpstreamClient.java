@@ -25,6 +25,8 @@ import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
 import org.apache.hc.core5.pool.PoolReusePolicy;
 import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.reactor.EndpointParameters;
+import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -38,6 +40,8 @@ public final class UpstreamClient {
     private final HttpAsyncRequester requester;
     private final HttpHost target;
     private final Timeout connectTimeout;
+    private final Timeout responseTimeout;
+    private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
     /**
      * Hands back connections leased for clients that left meanwhile. Not on the thread that got the lease: the
      * pool completes the next waiting lease inside {@code release}, and when that one's client is gone too, a
@@ -49,10 +53,11 @@ public final class UpstreamClient {
         return t;
     });
 
-    private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout) {
+    private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout, Timeout responseTimeout) {
         this.requester = requester;
         this.target = target;
         this.connectTimeout = connectTimeout;
+        this.responseTimeout = responseTimeout;
     }
 
     public static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
@@ -86,7 +91,7 @@ public final class UpstreamClient {
         }
         HttpAsyncRequester requester = bootstrap.create();
         requester.start();
-        return new UpstreamClient(requester, target, config.connectTimeout());
+        return new UpstreamClient(requester, target, config.connectTimeout(), config.responseTimeout());
     }
 
     HttpHost target() {
@@ -101,6 +106,36 @@ public final class UpstreamClient {
     /** Leases a pooled connection or opens one; the callback runs on an upstream I/O thread. */
     public Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
         return requester.connect(target, connectTimeout, null, callback);
+    }
+
+    /**
+     * Opens a new connection outside the pool, for a retry: a second pooled connection could be one the upstream is
+     * closing at that very moment, as the first was. Released, it is closed. TLS starts as for pooled connections
+     * (the requester's handler factory starts it for an https {@link EndpointParameters}).
+     */
+    public void connectFresh(FutureCallback<AsyncClientEndpoint> callback) {
+        requester.requestSession(target, connectTimeout, new EndpointParameters(target, null), new FutureCallback<IOSession>() {
+            @Override
+            public void completed(IOSession session) {
+                session.setSocketTimeout(responseTimeout);
+                callback.completed(new FreshEndpoint(session));
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                callback.failed(ex);
+            }
+
+            @Override
+            public void cancelled() {
+                callback.cancelled();
+            }
+        });
+    }
+
+    /** The upstream's Keep-Alive timeouts, per pooled connection. */
+    public KeepAliveDeadlines keepAlive() {
+        return keepAlive;
     }
 
     /** Gives back a connection leased for an exchange whose client left before it was used. */
