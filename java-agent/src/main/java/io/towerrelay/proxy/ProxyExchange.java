@@ -5,6 +5,7 @@ import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.logging.ExchangeRecord;
 import io.towerrelay.upstream.UpstreamFailure;
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.RetryPolicy;
 import io.towerrelay.upstream.StaleConnectionException;
 import java.io.IOException;
@@ -87,6 +88,8 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     // Upstream connection.
     /** How many times the request was sent again (see {@link RetryPolicy}). */
     private int retries;
+    /** The node of the current attempt, counted in its in-flight requests until {@link #leaveNode()}. */
+    private Node node;
     /** The attempt whose callbacks count; null while connecting. */
     private UpstreamSide activeSide;
     /** A body byte (or the body's end) went upstream: the body can no longer be sent again. */
@@ -138,11 +141,33 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
-        connectUpstream(false);
+        connectUpstream(false, null, null);
     }
 
-    /** Leases a pooled upstream connection, or for a retry ({@code fresh}) opens one outside the pool. */
-    private void connectUpstream(boolean fresh) {
+    /**
+     * Chooses a node and leases a pooled connection to it, or for a retry ({@code fresh}) opens one outside the
+     * pool, preferring another node than {@code avoid}. With no node to take the request the client gets a 502
+     * saying so ({@code previous}, the failure being retried, is then part of it).
+     */
+    private void connectUpstream(boolean fresh, Node avoid, UpstreamFailure previous) {
+        Node chosen = services.nodes().forRequest(avoid);
+        if (chosen == null) {
+            String none = services.nodes().noneAvailable();
+            UpstreamFailure failure = previous == null ? new UpstreamFailure(502, "no_node", none)
+                    : new UpstreamFailure(previous.status(), previous.kind(), previous.reason() + "; not retried: " + none);
+            answerFailure(failure, new IOException(failure.reason()));
+            return;
+        }
+        lock();
+        try {
+            if (clientGone) {
+                return;
+            }
+            node = chosen;
+        } finally {
+            lock.unlock();
+        }
+        chosen.requestStarted();
         FutureCallback<AsyncClientEndpoint> callback = new FutureCallback<>() {
             @Override
             public void completed(AsyncClientEndpoint result) {
@@ -160,9 +185,24 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             }
         };
         if (fresh) {
-            services.upstream().connectFresh(callback);
+            services.upstream().connectFresh(chosen, callback);
         } else {
-            services.upstream().connect(callback);
+            services.upstream().connect(chosen, callback);
+        }
+    }
+
+    /** Ends the current attempt's count in its node's in-flight requests (once). */
+    private void leaveNode() {
+        Node left;
+        lock();
+        try {
+            left = node;
+            node = null;
+        } finally {
+            lock.unlock();
+        }
+        if (left != null) {
+            left.requestEnded();
         }
     }
 
@@ -296,6 +336,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             lock.unlock();
         }
         releaseUpstream(complete);
+        leaveNode();
         lock();
         try {
             services.finish(record);
@@ -342,17 +383,17 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
      * @param side the attempt that failed, or null when no connection was had (connect or lease failed)
      */
     private void onUpstreamFailure(Exception cause, UpstreamSide side) {
-        UpstreamFailure failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig());
-        HttpResponse errorHead = null;
-        EntityDetails errorEntity = null;
-        DataStreamChannel out = null;
+        UpstreamFailure failure;
+        Node failedOn;
         AsyncClientEndpoint abandoned = null;
         boolean retry;
         lock();
         try {
-            if ((side != null && side != activeSide) || upstreamDone || clientGone) {
+            if ((side != null && side != activeSide) || upstreamDone || clientGone || node == null) {
                 return; // an attempt already given up for a retry, or the exchange is over
             }
+            failedOn = node;
+            failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig(), failedOn);
             boolean sent = side != null && side.headSent;
             retry = RetryPolicy.mayRetry(record.method, new RetryPolicy.Attempt(retries, sent,
                     requestEntity == null || !bodyStarted, responseStarted, sent && "response_timeout".equals(failure.kind())));
@@ -370,13 +411,30 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
+        if (!(cause instanceof StaleConnectionException)) {
+            failedOn.requestFailed();
+        }
+        if (side == null && PASSIVE_DOWN.contains(failure.kind())) {
+            failedOn.unreachable(failure.reason()); // real traffic cannot reach it: do not wait for the checks
+        }
         if (retry) {
-            retryOnNewConnection(failure, cause instanceof StaleConnectionException, abandoned);
+            retryOnNewConnection(failure, cause instanceof StaleConnectionException, abandoned, failedOn);
             return;
         }
+        answerFailure(failure, cause);
+    }
+
+    /** Failures that show the node cannot be reached at all (not a stale pooled connection, not a slow answer). */
+    private static final java.util.Set<String> PASSIVE_DOWN = java.util.Set.of("connect_refused", "connect_timeout", "dns");
+
+    /** The exchange ends in {@code failure}: a 502/504 when nothing was answered yet, else the client is cut. */
+    private void answerFailure(UpstreamFailure failure, Exception cause) {
+        HttpResponse errorHead = null;
+        EntityDetails errorEntity = null;
+        DataStreamChannel out = null;
         lock();
         try {
-            if ((side != null && side != activeSide) || upstreamDone || clientGone) {
+            if (upstreamDone || clientGone) {
                 return;
             }
             upstreamDone = true;
@@ -421,11 +479,14 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
-    private void retryOnNewConnection(UpstreamFailure failure, boolean expired, AsyncClientEndpoint abandoned) {
+    private void retryOnNewConnection(UpstreamFailure failure, boolean expired, AsyncClientEndpoint abandoned,
+            Node failedOn) {
         if (abandoned != null) {
             abandoned.releaseAndDiscard();
         }
         services.metrics().upstreamRetry();
+        failedOn.retried();
+        leaveNode();
         String method = record.method;
         String target = record.target;
         String remote = record.remote;
@@ -438,7 +499,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             BackgroundLog.submit(() -> LOG.info("retrying {} {} from {} on a new connection: {}", method, target, remote,
                     failure.reason()));
         }
-        connectUpstream(true);
+        connectUpstream(true, failedOn, failure);
     }
 
     /**
@@ -552,6 +613,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context)
                 throws HttpException, IOException {
             services.upstream().keepAlive().answered(connection, response);
+            Node answering = node;
+            if (answering != null) {
+                answering.answered();
+            }
             BasicHttpResponse head = new BasicHttpResponse(response.getCode(), response.getReasonPhrase());
             HopByHopHeaders.copyEndToEnd(response, head);
             lock();
