@@ -159,6 +159,8 @@ public final class RelayMetrics {
                         UpstreamNodeStatus::errors)
                 .perNode("towerrelay_upstream_node_retries_total", "counter",
                         "Requests that failed on the node and were sent again.", nodes, UpstreamNodeStatus::retries)
+                .perNode("towerrelay_upstream_node_websocket_handshakes_total", "counter",
+                        "WebSocket handshakes sent to the node.", nodes, UpstreamNodeStatus::handshakes)
                 .perNode("towerrelay_upstream_node_websocket_tunnels_active", "gauge",
                         "WebSocket tunnels (and handshakes under way) on the node now.", nodes, UpstreamNodeStatus::openTunnels)
                 .gauge("towerrelay_upstream_pool_leased", "Upstream connections in use by an exchange now.", pool.leased())

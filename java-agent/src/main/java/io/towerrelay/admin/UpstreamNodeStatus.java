@@ -18,9 +18,10 @@ import java.time.Instant;
  * @param requests    HTTP requests sent to it (retries included)
  * @param errors      requests that failed on it before an answer
  * @param retries     requests that failed on it and were sent again
+ * @param handshakes  WebSocket handshakes sent to it
  */
 public record UpstreamNodeStatus(String node, String url, String state, boolean up, boolean draining, String reason,
-        Instant since, LastCheck lastCheck, long inFlight, long openTunnels, long requests, long errors, long retries) {
+        Instant since, LastCheck lastCheck, long inFlight, long openTunnels, long requests, long errors, long retries, long handshakes) {
 
     /** An active health check: when, whether it passed, what it saw, how long it took. */
     public record LastCheck(Instant at, boolean passed, String detail, long millis) {}

@@ -92,7 +92,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     private Node node;
     /** The attempt whose callbacks count; null while connecting. */
     private UpstreamSide activeSide;
-    /** A body byte (or the body's end) went upstream: the body can no longer be sent again. */
+    /**
+     * A body byte went upstream: the body can no longer be sent again (it is streamed, not kept). An empty body
+     * ({@code Content-Length: 0}, which some clients send with a GET) is never started and can be.
+     */
     private boolean bodyStarted;
     private AsyncClientEndpoint endpoint;
     private boolean endpointReleased;
@@ -399,6 +402,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                     requestEntity == null || !bodyStarted, responseStarted, sent && "response_timeout".equals(failure.kind())));
             if (retry) {
                 retries++;
+                if (requestEntity != null) {
+                    requestEndSent = false; // the new attempt sends the (unstarted) body and its end again
+                }
                 activeSide = null;
                 upstreamOutput = null;
                 upstreamCapacity = null;
@@ -466,7 +472,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         String target = record.target;
         String remote = record.remote;
         // Off the I/O thread: an upstream outage makes this line per request (see BackgroundLog).
-        BackgroundLog.submit(() -> LOG.warn("{} {} {} from {}: {}", failure.status(), method, target, remote, failure.reason()));
+        String retried = retries > 0 ? " (after a retry)" : "";
+        BackgroundLog.submit(() -> LOG.warn("{} {} {} from {}: {}{}", failure.status(), method, target, remote,
+                failure.reason(), retried));
         releaseUpstream(false);
         if (errorHead != null) {
             try {
@@ -593,7 +601,6 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 }
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     requestEndSent = true;
-                    bodyStarted = true;
                     channel.endStream(requestTrailers);
                 }
             } finally {

@@ -236,7 +236,7 @@ public final class RelayServer implements AutoCloseable {
         return new UpstreamNodeStatus(node.name(), node.url().toString(), node.state(), node.up(), node.draining(),
                 node.reason(), node.since(),
                 check == null ? null : new UpstreamNodeStatus.LastCheck(check.at(), check.passed(), check.detail(), check.millis()),
-                node.inFlight(), node.openTunnels(), node.requests(), node.errors(), node.retries());
+                node.inFlight(), node.openTunnels(), node.requests(), node.errors(), node.retries(), node.handshakes());
     }
 
     /**

@@ -43,6 +43,7 @@ public final class Node {
     private final LongAdder requests = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder retries = new LongAdder();
+    private final LongAdder handshakes = new LongAdder();
 
     public Node(UpstreamNode config, int fall, int rise) {
         this.url = config.url();
@@ -120,6 +121,7 @@ public final class Node {
     /** A WebSocket handshake goes to this node; {@link #tunnelEnded()} follows exactly once (refused or closed). */
     public void tunnelStarted() {
         tunnels.incrementAndGet();
+        handshakes.increment();
     }
 
     public void tunnelEnded() {
@@ -161,6 +163,11 @@ public final class Node {
 
     public long retries() {
         return retries.sum();
+    }
+
+    /** WebSocket handshakes sent to this node (tries on another node after a failed connect included). */
+    public long handshakes() {
+        return handshakes.sum();
     }
 
     // ---- health ----
