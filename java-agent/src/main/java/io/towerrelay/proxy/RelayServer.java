@@ -31,7 +31,6 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;

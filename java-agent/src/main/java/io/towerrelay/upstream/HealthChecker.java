@@ -58,91 +58,92 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void check(Node node) {
-        long started = System.nanoTime();
-        AtomicBoolean done = new AtomicBoolean();
-        AsyncClientEndpoint[] endpoint = new AsyncClientEndpoint[1];
-        Runnable release = () -> {
-            AsyncClientEndpoint ep;
-            synchronized (endpoint) {
-                ep = endpoint[0];
-                endpoint[0] = null;
-            }
-            if (ep != null) {
-                ep.releaseAndDiscard();
-            }
-        };
-        java.util.function.BiConsumer<Boolean, String> finish = (passed, detail) -> {
-            if (done.compareAndSet(false, true)) {
-                long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-                if (passed) {
-                    node.checkPassed(detail, millis);
-                } else {
-                    node.checkFailed(detail, millis);
-                }
-                running.remove(node);
-                release.run();
-            }
-        };
-        timer.schedule(() -> finish.accept(false, "no answer to GET " + config.path() + " within "
+        Check check = new Check(node);
+        timer.schedule(() -> check.finish(false, "no answer to GET " + config.path() + " within "
                 + Durations.format(config.timeout()) + " (upstream.health-check.timeout)"),
                 config.timeout().toMilliseconds(), TimeUnit.MILLISECONDS);
         try {
-            client.connectFresh(node, config.timeout(), new FutureCallback<>() {
+            client.connectFresh(node, config.timeout(), check.failingWith(check::send));
+        } catch (RuntimeException ex) {
+            check.finish(false, UpstreamFailure.describe(ex, node)); // the requester is shutting down
+        }
+    }
+
+    /** One check of one node: it ends once, by its answer, a failure or the timeout, and closes its connection. */
+    private final class Check {
+        private final Node node;
+        private final long started = System.nanoTime();
+        private final AtomicBoolean done = new AtomicBoolean();
+        private AsyncClientEndpoint endpoint;
+
+        Check(Node node) {
+            this.node = node;
+        }
+
+        void send(AsyncClientEndpoint ep) {
+            synchronized (this) {
+                endpoint = ep;
+            }
+            if (done.get()) {
+                release();
+                return;
+            }
+            BasicHttpRequest request = new BasicHttpRequest("GET", config.path());
+            request.setHeader(HttpHeaders.HOST, node.name());
+            request.setHeader(HttpHeaders.USER_AGENT, "tower-relay-health-check");
+            request.setHeader(HttpHeaders.ACCEPT, "application/json");
+            ep.execute(new BasicClientExchangeHandler<>(new BasicRequestProducer(request, null),
+                    new BasicResponseConsumer<>(new DiscardingEntityConsumer<>()),
+                    failingWith((Message<HttpResponse, Void> answer) -> {
+                        int status = answer.getHead().getCode();
+                        finish(status >= 200 && status < 400, "GET " + config.path() + " answered " + status);
+                    })), null, HttpCoreContext.create());
+        }
+
+        /** A callback that passes its result on, and ends the check as failed on an error or a cancel. */
+        <T> FutureCallback<T> failingWith(java.util.function.Consumer<T> onResult) {
+            return new FutureCallback<>() {
                 @Override
-                public void completed(AsyncClientEndpoint ep) {
-                    synchronized (endpoint) {
-                        endpoint[0] = ep;
-                    }
-                    if (done.get()) {
-                        release.run();
-                        return;
-                    }
-                    send(node, ep, finish);
+                public void completed(T result) {
+                    onResult.accept(result);
                 }
 
                 @Override
                 public void failed(Exception ex) {
-                    finish.accept(false, describe(node, ex));
+                    finish(false, UpstreamFailure.describe(ex, node));
                 }
 
                 @Override
                 public void cancelled() {
-                    finish.accept(false, "check cancelled");
+                    finish(false, "check cancelled");
                 }
-            });
-        } catch (RuntimeException ex) {
-            finish.accept(false, describe(node, ex)); // the requester is shutting down
+            };
         }
-    }
 
-    private void send(Node node, AsyncClientEndpoint ep, java.util.function.BiConsumer<Boolean, String> finish) {
-        BasicHttpRequest request = new BasicHttpRequest("GET", config.path());
-        request.setHeader(HttpHeaders.HOST, node.name());
-        request.setHeader(HttpHeaders.USER_AGENT, "tower-relay-health-check");
-        request.setHeader(HttpHeaders.ACCEPT, "application/json");
-        ep.execute(new BasicClientExchangeHandler<>(new BasicRequestProducer(request, null),
-                new BasicResponseConsumer<>(new DiscardingEntityConsumer<>()),
-                new FutureCallback<Message<HttpResponse, Void>>() {
-                    @Override
-                    public void completed(Message<HttpResponse, Void> result) {
-                        int status = result.getHead().getCode();
-                        finish.accept(status >= 200 && status < 400, "GET " + config.path() + " answered " + status);
-                    }
+        void finish(boolean passed, String detail) {
+            if (!done.compareAndSet(false, true)) {
+                return;
+            }
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            if (passed) {
+                node.checkPassed(detail, millis);
+            } else {
+                node.checkFailed(detail, millis);
+            }
+            running.remove(node);
+            release();
+        }
 
-                    @Override
-                    public void failed(Exception ex) {
-                        finish.accept(false, describe(node, ex));
-                    }
-
-                    @Override
-                    public void cancelled() {
-                        finish.accept(false, "check cancelled");
-                    }
-                }), null, HttpCoreContext.create());
-    }
-
-    private String describe(Node node, Exception ex) {
-        return UpstreamFailure.describe(ex, node);
+        private void release() {
+            AsyncClientEndpoint ep;
+            synchronized (this) {
+                ep = endpoint;
+                endpoint = null;
+            }
+            if (ep != null) {
+                ep.releaseAndDiscard();
+            }
+        }
     }
 
     @Override

@@ -75,6 +75,11 @@ class NodeFailoverIT {
                     "    interval: 2s",
                     "    timeout: 2s",
                     ""));
+            JarProcess check = JarProcess.start("check-config", config.toString());
+            processes.add(check);
+            assertThat(check.waitFor(START)).isZero();
+            assertThat(check.stdout()).contains("  node http://" + nodeA, "  node http://" + nodeB,
+                    "  health check: GET /api/v2/ping/ every 2s, timeout 2s, down after 2 failure(s), up after 2 pass(es)");
             JarProcess relay = JarProcess.start("serve", "--config", config.toString());
             processes.add(relay);
             Matcher listening = relay.awaitStderr(RELAY_LISTENING.pattern(), START);
