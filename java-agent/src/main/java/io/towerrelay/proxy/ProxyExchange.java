@@ -167,6 +167,8 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 return;
             }
             node = chosen;
+            record.upstream = chosen.name();
+            record.retries = retries;
         } finally {
             lock.unlock();
         }

@@ -48,6 +48,7 @@ class ClusterIT {
             .connectTimeout(Duration.ofSeconds(10)).build();
     private final List<AutoCloseable> open = new ArrayList<>();
     private RelayServer relay;
+    private final ByteArrayOutputStream accessLog = new ByteArrayOutputStream();
 
     @AfterEach
     void stop() throws Exception {
@@ -78,9 +79,9 @@ class ClusterIT {
         RelayConfig config = RelayConfig.defaults()
                 .withListen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .withAdmin(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                .withShutdownGrace(Timeout.ofSeconds(2));
+                .withShutdownGrace(Timeout.ofSeconds(2)).withAccessLog(io.towerrelay.config.AccessLogFormat.JSON);
         config = config.withUpstream(config.upstream().withNodes(List.of(nodes)).withHealthCheck(check));
-        relay = RelayServer.start(config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        relay = RelayServer.start(config, new PrintStream(accessLog, true, StandardCharsets.UTF_8));
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -136,8 +137,10 @@ class ClusterIT {
         assertThat(metrics).contains("towerrelay_upstream_node_up{node=\"" + a.hostAndPort() + "\"} 1",
                 "towerrelay_upstream_node_up{node=\"" + b.hostAndPort() + "\"} 1");
         assertThat(metrics).containsPattern("towerrelay_upstream_node_requests_total\\{node=\"" + a.hostAndPort() + "\"} [1-9]");
-        // The echo names the node too.
+        // The echo names the node too, and the access log says where each request went.
         assertThat(JSON.readTree(get("/api/v2/mock/echo/").body()).path("active_node").asText()).isIn("tower-a", "tower-b");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLog.toString(StandardCharsets.UTF_8))
+                .contains("\"upstream\":\"" + a.hostAndPort() + "\"", "\"upstream\":\"" + b.hostAndPort() + "\""));
     }
 
     @Test
@@ -158,6 +161,7 @@ class ClusterIT {
             assertThat(drained.path("state").asText()).isEqualTo("draining");
             assertThat(drained.path("draining").asBoolean()).isTrue();
             assertThat(healthOf(a).path("websocket_tunnels").asInt()).isEqualTo(6);
+            assertThat(accessLog.toString(StandardCharsets.UTF_8)).doesNotContain("\"upstream\":\"" + b.hostAndPort() + "\"");
             assertThat(admin("/metrics").body()).contains("towerrelay_upstream_node_draining{node=\"" + b.hostAndPort() + "\"} 1",
                     "towerrelay_upstream_node_websocket_tunnels_active{node=\"" + a.hostAndPort() + "\"} 6");
         } finally {
@@ -222,6 +226,8 @@ class ClusterIT {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(healthOf(b).path("last_check").isObject()).isTrue());
         b.close();
         assertThat(answersFrom(20)).containsOnlyKeys("tower-a"); // every request answered, none by b
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(accessLog.toString(StandardCharsets.UTF_8))
+                .contains("\"upstream\":\"" + a.hostAndPort() + "\",\"retries\":1"));
         JsonNode down = healthOf(b);
         assertThat(down.path("state").asText()).isEqualTo("down");
         assertThat(down.path("reason").asText()).isEqualTo("upstream " + b.hostAndPort() + " refused the connection");
