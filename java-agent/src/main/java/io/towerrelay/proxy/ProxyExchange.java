@@ -313,6 +313,17 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
+    /** RelayDispatcher answered 400 for a malformed request body (BodyFramingAnswer): the log says so, not 499. */
+    void answeredMalformedBody(Exception cause) {
+        lock();
+        try {
+            record.status = 400;
+            record.error = "malformed chunked request body: " + cause.getMessage();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     @Override
     public void failed(Exception cause) {
         lock();

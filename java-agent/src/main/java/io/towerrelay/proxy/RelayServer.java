@@ -26,6 +26,7 @@ import io.towerrelay.upstream.Nodes;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.edge.ProxyProtocol;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -36,7 +37,18 @@ import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.bootstrap.AsyncServerBootstrap;
+import io.towerrelay.http.StrictRequestParserFactory;
+import org.apache.hc.core5.function.Callback;
+import org.apache.hc.core5.function.Supplier;
+import org.apache.hc.core5.http.HttpRequestMapper;
+import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
+import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
+import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandlerFactory;
+import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
+import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
+import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
+import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
 import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
@@ -52,7 +64,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay: the public listener (HttpCore5's stock {@link AsyncServerBootstrap}, HTTP/1.1, optional TLS), the
+ * The relay: the public listener (HttpCore5's HTTP/1.1 server, assembled from its parts; optional TLS), the
  * upstream pool, and the admin listener. {@link #close()} stops accepting, lets in-flight requests finish within
  * {@code shutdown-grace}, then cuts what is left.
  */
@@ -69,13 +81,15 @@ public final class RelayServer implements AutoCloseable {
     private final RelayMetrics metrics;
     private final HeadDeadline headDeadline;
     private final ReloadableServerTls listenerTls;
+    private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
     private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, HealthChecker health,
             WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
-            ReloadableServerTls listenerTls) {
+            ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
         this.listenerTls = listenerTls;
+        this.proxyProtocol = proxyProtocol;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
         this.config = config;
@@ -97,6 +111,9 @@ public final class RelayServer implements AutoCloseable {
         if (config.upstream().url() == null) {
             throw new UserError("no upstream: give --upstream URL or upstream.url in the config file");
         }
+        if (config.listen().proxyProtocol() && config.forwarded().trustedProxies().isEmpty()) {
+            throw new UserError("listen.proxy-protocol is on but forwarded.trusted-proxies is empty: no peer could connect");
+        }
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
@@ -116,14 +133,54 @@ public final class RelayServer implements AutoCloseable {
                 metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
+        ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
+                ? new ProxyProtocol(config.forwarded(), config.limits().headerTimeout()) : null;
         WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
                 nodes, new TunnelObserver(metrics, services.accessLog()));
         tunnels.start();
 
-        AsyncServerBootstrap bootstrap = AsyncServerBootstrap.bootstrap()
-                .setIOReactorConfig(IOReactorConfig.custom()
+        Http1Config http1 = Http1Config.custom()
+                // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
+                // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
+                // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
+                // buffers grow up to the limits below.
+                .setBufferSize(8 * 1024)
+                // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
+                .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
+                .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
+                .setInitialWindowSize(FlowBuffer.HIGH_WATER)
+                .build();
+        Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
+        // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
+        HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
+                (request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol);
+        // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
+        // checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable Content-Length or
+        // Transfer-Encoding is answered 400/501 and closed; the stock bootstrap's duplexer closes those silently.
+        ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
+                HttpProcessorBuilder.create()
+                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
+                        .add(new ResponseDate())
+                        .add(MessageFraming.RESPONSE)
+                        .add(new ResponseConnControl())
+                        .add(new ParserAnswerLog(services, proxyProtocol))
+                        .build(),
+                new DefaultAsyncResponseExchangeHandlerFactory(router,
+                        handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),
+                http1,
+                HeadBytes.CODING,
+                DefaultConnectionReuseStrategy.INSTANCE,
+                new StrictRequestParserFactory(http1),
+                new DefaultHttpResponseWriterFactory(http1),
+                DefaultContentLengthStrategy.INSTANCE,
+                DefaultContentLengthStrategy.INSTANCE,
+                null,
+                exceptions);
+        HttpAsyncServer server = new HttpAsyncServer(
+                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                IOReactorConfig.custom()
                         .setSoTimeout(config.limits().clientIdleTimeout())
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
@@ -132,37 +189,17 @@ public final class RelayServer implements AutoCloseable {
                         // this at net.core.somaxconn.
                         .setBacklogSize(4096)
                         .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                        .build())
-                .setHttp1Config(Http1Config.custom()
-                        // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
-                        // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
-                        // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
-                        // buffers grow up to the limits below.
-                        .setBufferSize(8 * 1024)
-                        // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
-                        .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
-                        .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
-                        .setInitialWindowSize(FlowBuffer.HIGH_WATER)
-                        .build())
-                .setCharCodingConfig(HeadBytes.CODING)
-                .setHttpProcessor(HttpProcessorBuilder.create()
-                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
-                        .add(new ResponseDate())
-                        .add(MessageFraming.RESPONSE)
-                        .add(new ResponseConnControl())
-                        .build())
-                // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
-                .setRequestRouter((request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline))
-                .setIOSessionListener(new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()))
-                // One decorator only (a second setIOSessionDecorator call replaces the first): reads are gated on read
-                // interest, and on a TLS listener the tunnel records the (gated) TCP session under TLS for its idle
-                // timeout and to replace the HTTP handler.
-                .setIOSessionDecorator(session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)))
-                .setExceptionCallback(e -> LOG.debug("I/O error: {}", e.toString()));
-        if (listenerTls != null) {
-            bootstrap.setTlsStrategy(listenerTls);
-        }
-        HttpAsyncServer server = bootstrap.create();
+                        .build(),
+                // One decorator: reads are gated on read interest, and on a TLS listener the tunnel records the
+                // (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
+                // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
+                // layer gets an input event.
+                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
+                        proxyProtocol == null ? session : proxyProtocol.decorate(session))),
+                exceptions,
+                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
+                        tunnels.sessionListener()),
+                null, null, null);
         server.start();
         InetSocketAddress bound;
         try {
@@ -174,6 +211,7 @@ public final class RelayServer implements AutoCloseable {
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
             health.close();
+            closeQuietly(proxyProtocol);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
@@ -189,18 +227,27 @@ public final class RelayServer implements AutoCloseable {
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
                 health.close();
-            upstream.close(TimeValue.ZERO_MILLISECONDS);
+                closeQuietly(proxyProtocol);
+                upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
             }
         }
-        LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound),
+        LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+                proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
                 config.upstream().nodes().stream().map(n -> n.url() + (n.drain() ? " (draining)" : ""))
                         .collect(java.util.stream.Collectors.joining(", ")),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
         if (nodes.all().size() > 1) {
             health.start(); // one node is used whatever its state: checking it in the background would only add load
         }
-        return new RelayServer(config, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls);
+        return new RelayServer(config, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+                proxyProtocol);
+    }
+
+    private static void closeQuietly(ProxyProtocol proxyProtocol) {
+        if (proxyProtocol != null) {
+            proxyProtocol.close();
+        }
     }
 
     /** A single node is checked when /healthz asks (a connection to it, as a request would get); several are current. */
@@ -287,6 +334,7 @@ public final class RelayServer implements AutoCloseable {
         }
         server.close(CloseMode.IMMEDIATE);
         headDeadline.close();
+        closeQuietly(proxyProtocol);
         tunnels.close(CloseMode.GRACEFUL);
         if (admin != null) {
             admin.close();

@@ -1,10 +1,12 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.logging.BackgroundLog;
 import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.UpstreamFailure;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -83,9 +85,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         this.context = httpContext;
         HttpCoreContext coreContext = HttpCoreContext.cast(httpContext);
         EndpointDetails endpoint = coreContext.getEndpointDetails();
+        InetSocketAddress peer = ClientEndpoint.of(httpContext).remote(); // behind a PROXY-protocol balancer: its client
         String path = request.getRequestUri();
-        this.info = new TunnelInfo(owner.nextId(), endpoint == null ? "?" : String.valueOf(endpoint.getRemoteAddress()),
-                "-", path, Instant.now());
+        this.info = new TunnelInfo(owner.nextId(), peer == null ? "?" : String.valueOf(peer), "-", path, Instant.now());
         ProtocolVersion version = coreContext.getProtocolVersion();
         if (version != null && version.getMajor() != 1) {
             refuse(400, "WebSocket upgrades need HTTP/1.1");
