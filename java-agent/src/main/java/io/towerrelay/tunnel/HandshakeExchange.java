@@ -64,8 +64,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private volatile SessionRegistry.ClientSession client;
     private volatile IOSession upstream;
     /** The node this handshake (and then its tunnel) counts against; released once by {@link #leaveNode()}. */
-    private volatile Node node;
-    private final java.util.concurrent.atomic.AtomicBoolean nodeLeft = new java.util.concurrent.atomic.AtomicBoolean();
+    private Node node;
+    /** The handshake or its tunnel is over: {@link #node} no longer counts it. Guarded by {@code this}. */
+    private boolean nodeLeft;
     /** A connection to a node already failed and the handshake went to another one. */
     private volatile boolean retried;
     private volatile AsyncDataProducer body;
@@ -121,13 +122,15 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
             return;
         }
         phase.set(Phase.CONNECTING);
+        synchronized (this) {
+            node = chosen;
+            chosen.tunnelStarted();
+        }
         connect(chosen, head);
     }
 
     /** Opens a connection to {@code target} for the handshake; a failure to connect is tried once on another node. */
     private void connect(Node target, ByteBuffer head) {
-        node = target;
-        target.tunnelStarted();
         TunnelInfo current = info;
         info = new TunnelInfo(current.id(), current.peer(), target.name(), current.path(), current.started());
         HttpHost host = new HttpHost("http", target.host().getHostName(), target.host().getPort());
@@ -143,11 +146,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
                 target.requestFailed();
                 target.unreachable(why);
                 Node other = retried || phase.get() != Phase.CONNECTING ? null : owner.nodes().forTunnel(target);
-                if (other != null) {
+                if (other != null && moveTo(other)) {
                     retried = true;
                     target.retried();
-                    leaveNode();
-                    nodeLeft.set(false);
                     BackgroundLog.submit(() -> LOG.info("tunnel {}: upstream {} failed ({}), trying {}", info.id(),
                             target.name(), why, other.name()));
                     connect(other, head.rewind());
@@ -170,10 +171,30 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
 
     /** The handshake or its tunnel is over: the node has one tunnel fewer (once). */
     private void leaveNode() {
-        Node n = node;
-        if (n != null && nodeLeft.compareAndSet(false, true)) {
-            n.tunnelEnded();
+        Node left;
+        synchronized (this) {
+            if (nodeLeft || node == null) {
+                return;
+            }
+            nodeLeft = true;
+            left = node;
         }
+        left.tunnelEnded();
+    }
+
+    /** The handshake goes to {@code next} instead; false when it is over already (the client left). */
+    private boolean moveTo(Node next) {
+        Node previous;
+        synchronized (this) {
+            if (nodeLeft) {
+                return false;
+            }
+            previous = node;
+            node = next;
+            next.tunnelStarted();
+        }
+        previous.tunnelEnded();
+        return true;
     }
 
     /** Upstream I/O thread, before its {@code connected} event: take the session over. */
@@ -185,9 +206,13 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         upstream = session;
         UpstreamHandshake handshake = new UpstreamHandshake(this, session, head, settings.handshakeTimeout());
         session.upgrade(handshake);
-        if (node.secure()) {
+        Node target;
+        synchronized (this) {
+            target = node;
+        }
+        if (target.secure()) {
             // requestSession does not start TLS; the handshake starts once TLS is up.
-            HttpHost endpoint = new HttpHost("https", node.host().getHostName(), node.host().getPort());
+            HttpHost endpoint = new HttpHost("https", target.host().getHostName(), target.host().getPort());
             ((ProtocolIOSession) session).startTls(settings.upstreamSslContext(), endpoint, SSLBufferMode.STATIC,
                     (named, engine) -> {
                         SSLParameters parameters = engine.getSSLParameters();
