@@ -52,11 +52,11 @@ class ClusterIT {
 
     @AfterEach
     void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close(); // client sockets first: open tunnels would hold the relay's graceful shutdown
+        }
         if (relay != null) {
             relay.close();
-        }
-        for (AutoCloseable c : open) {
-            c.close();
         }
     }
 
@@ -149,26 +149,16 @@ class ClusterIT {
         MockTower b = node("tower-b");
         startRelay(FAST, at(a, false), at(b, true));
         assertThat(answersFrom(30)).containsOnlyKeys("tower-a");
-        List<Socket> sockets = new ArrayList<>();
-        try {
-            String cookie = sessionCookie();
-            for (int i = 0; i < 6; i++) {
-                sockets.add(openWebSocket(cookie));
-            }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.openWebSockets()).isEqualTo(6));
-            assertThat(b.openWebSockets()).isZero();
-            JsonNode drained = healthOf(b);
-            assertThat(drained.path("state").asText()).isEqualTo("draining");
-            assertThat(drained.path("draining").asBoolean()).isTrue();
-            assertThat(healthOf(a).path("websocket_tunnels").asInt()).isEqualTo(6);
-            assertThat(accessLog.toString(StandardCharsets.UTF_8)).doesNotContain("\"upstream\":\"" + b.hostAndPort() + "\"");
-            assertThat(admin("/metrics").body()).contains("towerrelay_upstream_node_draining{node=\"" + b.hostAndPort() + "\"} 1",
-                    "towerrelay_upstream_node_websocket_tunnels_active{node=\"" + a.hostAndPort() + "\"} 6");
-        } finally {
-            for (Socket s : sockets) {
-                s.close();
-            }
-        }
+        openWebSockets(6);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.openWebSockets()).isEqualTo(6));
+        assertThat(b.openWebSockets()).isZero();
+        JsonNode drained = healthOf(b);
+        assertThat(drained.path("state").asText()).isEqualTo("draining");
+        assertThat(drained.path("draining").asBoolean()).isTrue();
+        assertThat(healthOf(a).path("websocket_tunnels").asInt()).isEqualTo(6);
+        assertThat(accessLog.toString(StandardCharsets.UTF_8)).doesNotContain("\"upstream\":\"" + b.hostAndPort() + "\"");
+        assertThat(admin("/metrics").body()).contains("towerrelay_upstream_node_draining{node=\"" + b.hostAndPort() + "\"} 1",
+                "towerrelay_upstream_node_websocket_tunnels_active{node=\"" + a.hostAndPort() + "\"} 6");
     }
 
     @Test
@@ -176,21 +166,11 @@ class ClusterIT {
         MockTower a = node("tower-a");
         MockTower b = node("tower-b");
         startRelay(FAST, at(a, false), at(b, false));
-        List<Socket> sockets = new ArrayList<>();
-        try {
-            String cookie = sessionCookie();
-            for (int i = 0; i < 10; i++) {
-                sockets.add(openWebSocket(cookie));
-            }
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                assertThat(a.openWebSockets()).isEqualTo(5);
-                assertThat(b.openWebSockets()).isEqualTo(5);
-            });
-        } finally {
-            for (Socket s : sockets) {
-                s.close();
-            }
-        }
+        openWebSockets(10);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(a.openWebSockets()).isEqualTo(5);
+            assertThat(b.openWebSockets()).isEqualTo(5);
+        });
     }
 
     @Test
@@ -268,13 +248,15 @@ class ClusterIT {
                 .filter(c -> c.startsWith("awx_sessionid=")).findFirst().orElseThrow();
     }
 
-    /** A WebSocket handshake through the relay, answered 101; the socket stays open until closed. */
-    private Socket openWebSocket(String cookie) throws Exception {
-        Socket socket = new Socket("127.0.0.1", relay.listenAddress().getPort());
-        socket.setSoTimeout(20_000);
-        RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket", "Cookie: " + cookie));
-        String head = RawHttp.head(socket.getInputStream());
-        assertThat(head).startsWith("HTTP/1.1 101");
-        return socket;
+    /** WebSocket handshakes through the relay, one after the other, each answered 101; closed after the test. */
+    private void openWebSockets(int count) throws Exception {
+        String cookie = sessionCookie();
+        for (int i = 0; i < count; i++) {
+            Socket socket = new Socket("127.0.0.1", relay.listenAddress().getPort());
+            open.add(socket);
+            socket.setSoTimeout(20_000);
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket", "Cookie: " + cookie));
+            assertThat(RawHttp.head(socket.getInputStream())).startsWith("HTTP/1.1 101");
+        }
     }
 }
