@@ -1,6 +1,7 @@
 package io.towerrelay.tunnel;
 
 import io.towerrelay.tls.PlainUpstreamTls;
+import io.towerrelay.upstream.Nodes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,11 +29,13 @@ import org.apache.hc.core5.util.TimeValue;
  *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
  *   <li>{@link #start()} before serving, {@link #close(CloseMode)} after the server stopped.</li>
  * </ol>
- * Each tunnel gets its own upstream connection (never pooled: it becomes a byte pipe).
+ * Each tunnel gets its own upstream connection (never pooled: it becomes a byte pipe), to the node with the fewest
+ * open tunnels; a handshake whose connection to a node fails is tried once on another node.
  */
 public final class WebSocketTunnels implements ModalCloseable {
 
     private final TunnelSettings settings;
+    private final Nodes nodes;
     private final TunnelListener listener;
     private final SessionRegistry registry = new SessionRegistry();
     private final PipeBuffers pool = PipeBuffers.forHeap();
@@ -40,8 +43,10 @@ public final class WebSocketTunnels implements ModalCloseable {
     private final AtomicLong ids = new AtomicLong();
     private volatile HttpAsyncRequester requester;
 
-    public WebSocketTunnels(TunnelSettings settings, TunnelListener listener) {
+    /** Handshakes go to the node {@link Nodes#forTunnel} chooses: the available one with the fewest tunnels. */
+    public WebSocketTunnels(TunnelSettings settings, Nodes nodes, TunnelListener listener) {
         this.settings = settings;
+        this.nodes = nodes;
         this.listener = listener == null ? TunnelListener.NONE : listener;
     }
 
@@ -131,6 +136,10 @@ public final class WebSocketTunnels implements ModalCloseable {
 
     TunnelSettings settings() {
         return settings;
+    }
+
+    Nodes nodes() {
+        return nodes;
     }
 
     TunnelListener listener() {

@@ -7,7 +7,6 @@ import io.towerrelay.reactor.ReadInterestGate;
 import io.towerrelay.tls.TlsContexts;
 import io.towerrelay.admin.UpstreamPoolStats;
 import io.towerrelay.config.UpstreamConfig;
-import java.net.URI;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -38,7 +37,6 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class UpstreamClient {
     private final HttpAsyncRequester requester;
-    private final HttpHost target;
     private final Timeout connectTimeout;
     private final Timeout responseTimeout;
     private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
@@ -53,17 +51,18 @@ public final class UpstreamClient {
         return t;
     });
 
-    private UpstreamClient(HttpAsyncRequester requester, HttpHost target, Timeout connectTimeout, Timeout responseTimeout) {
+    private UpstreamClient(HttpAsyncRequester requester, Timeout connectTimeout, Timeout responseTimeout) {
         this.requester = requester;
-        this.target = target;
         this.connectTimeout = connectTimeout;
         this.responseTimeout = responseTimeout;
     }
 
+    /**
+     * One requester for every node: HttpCore5 pools per route (per node's {@link HttpHost}), so each node gets its
+     * own keep-alive pool of {@code upstream.pool-size} while all share one set of I/O threads (a requester per node
+     * would add a reactor thread per core per node on machines with two cores).
+     */
     public static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
-        URI url = config.url();
-        HttpHost target = new HttpHost(url.getScheme(), url.getHost(),
-                url.getPort() >= 0 ? url.getPort() : (config.https() ? 443 : 80));
         AsyncRequesterBootstrap bootstrap = AsyncRequesterBootstrap.bootstrap()
                 .setIOReactorConfig(IOReactorConfig.custom()
                         // Between two reads of a response: past it the exchange fails and the client gets 504.
@@ -79,7 +78,7 @@ public final class UpstreamClient {
                 .setCharCodingConfig(HeadBytes.CODING)
                 .setIOSessionDecorator(ReadInterestGate::new)
                 .setIOSessionListener(new UpstreamSocketTimeout(config.responseTimeout()))
-                .setMaxTotal(config.poolSize())
+                .setMaxTotal(config.poolSize() * Math.max(1, config.nodes().size()))
                 .setDefaultMaxPerRoute(config.poolSize())
                 .setPoolReusePolicy(PoolReusePolicy.LIFO)
                 .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX);
@@ -91,11 +90,7 @@ public final class UpstreamClient {
         }
         HttpAsyncRequester requester = bootstrap.create();
         requester.start();
-        return new UpstreamClient(requester, target, config.connectTimeout(), config.responseTimeout());
-    }
-
-    HttpHost target() {
-        return target;
+        return new UpstreamClient(requester, config.connectTimeout(), config.responseTimeout());
     }
 
     public UpstreamPoolStats poolStats() {
@@ -103,9 +98,9 @@ public final class UpstreamClient {
         return new UpstreamPoolStats(stats.getLeased(), stats.getPending(), stats.getAvailable(), stats.getMax());
     }
 
-    /** Leases a pooled connection or opens one; the callback runs on an upstream I/O thread. */
-    public Future<AsyncClientEndpoint> connect(FutureCallback<AsyncClientEndpoint> callback) {
-        return requester.connect(target, connectTimeout, null, callback);
+    /** Leases a pooled connection to {@code node} or opens one; the callback runs on an upstream I/O thread. */
+    public Future<AsyncClientEndpoint> connect(Node node, FutureCallback<AsyncClientEndpoint> callback) {
+        return requester.connect(node.host(), connectTimeout, null, callback);
     }
 
     /**
@@ -113,11 +108,17 @@ public final class UpstreamClient {
      * closing at that very moment, as the first was. Released, it is closed. TLS starts as for pooled connections
      * (the requester's handler factory starts it for an https {@link EndpointParameters}).
      */
-    public void connectFresh(FutureCallback<AsyncClientEndpoint> callback) {
+    public void connectFresh(Node node, FutureCallback<AsyncClientEndpoint> callback) {
+        connectFresh(node, responseTimeout, callback);
+    }
+
+    /** As {@link #connectFresh(Node, FutureCallback)}, waiting at most {@code socketTimeout} between reads. */
+    public void connectFresh(Node node, Timeout socketTimeout, FutureCallback<AsyncClientEndpoint> callback) {
+        HttpHost target = node.host();
         requester.requestSession(target, connectTimeout, new EndpointParameters(target, null), new FutureCallback<IOSession>() {
             @Override
             public void completed(IOSession session) {
-                session.setSocketTimeout(responseTimeout);
+                session.setSocketTimeout(socketTimeout);
                 callback.completed(new FreshEndpoint(session));
             }
 
