@@ -21,6 +21,7 @@ def include_role(collections_path, tmp_path, role, variables, gather=False):
     ("relay", {"relay_access_log": "verbose"}, "value of relay_access_log must be one of: off, combined, json, got: verbose"),
     ("relay", {"relay_upstream_pool_size": "many"}, "relay_upstream_pool_size"),
     ("relay", {"relay_service_state": "restarted"}, "value of relay_service_state must be one of: started, stopped"),
+    ("relay", {"relay_state": "gone"}, "value of relay_state must be one of: present, absent, got: gone"),
     ("relay", {"relay_install_method": "rpm"}, "value of relay_install_method must be one of: auto, deb, jar, got: rpm"),
     ("relay", {"relay_upstream_nodes": [{"drain": True}]}, "missing required arguments: url found in relay_upstream_nodes"),
     ("relay", {"relay_upstream_nodes": [{"url": "http://a:8052", "drain": "soon"}]}, "relay_upstream_nodes"),
