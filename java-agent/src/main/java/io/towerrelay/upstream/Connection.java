@@ -118,7 +118,7 @@ final class Connection implements SharedReactor.OutgoingSession {
             connectFailed(failure);
         }
         pool.disconnected(this);
-        client.slotFreed();
+        client.slotFreed(pool);
     }
 
     /** HttpCore5's client handler, plus the end of the session for the pool. */

@@ -239,9 +239,29 @@ public final class UpstreamClient {
 
     /** A connection ended (or never came up): its slot goes to a worker with requests waiting for one. */
     void slotFreed() {
+        slotFreed(null);
+    }
+
+    /**
+     * A connection ended (or never came up): its slot goes to a waiter of {@code local} (the calling thread's pool,
+     * or null) that found none, else to a worker with requests waiting for one.
+     */
+    void slotFreed(WorkerPool local) {
         open.decrementAndGet();
         if (closing) {
             return;
+        }
+        if (local != null && SharedReactor.currentWorker() == local.index()) {
+            WorkerPool.Waiter waiter = local.takeUnconnected();
+            if (waiter != null) {
+                if (reserveSlot()) {
+                    waiter.connecting = true;
+                    open(local, waiter.host, waiter);
+                    return;
+                }
+                local.putBackUnconnected(waiter);
+                return;
+            }
         }
         for (WorkerPool pool : pools) {
             if (pool.starved.isEmpty()) {
@@ -250,16 +270,17 @@ public final class UpstreamClient {
             if (!reserveSlot()) {
                 return;
             }
-            HttpHost host = pool.starved.poll();
-            if (host == null) {
+            WorkerPool.Waiter waiter = pool.starved.poll();
+            if (waiter == null) {
                 open.decrementAndGet();
                 continue;
             }
+            waiter.connecting = true;
             if (SharedReactor.currentWorker() == pool.index()) {
-                open(pool, host, null);
+                open(pool, waiter.host, waiter);
             } else {
                 // The one hand-over between threads: only when pool-size is used up and another thread waits.
-                openOn(pool, host);
+                openOn(pool, waiter);
             }
             return;
         }
@@ -294,8 +315,9 @@ public final class UpstreamClient {
         }
     }
 
-    private void openOn(WorkerPool pool, HttpHost host) {
-        Connection connection = new Connection(host, pool, this, handlers, null);
+    private void openOn(WorkerPool pool, WorkerPool.Waiter waiter) {
+        HttpHost host = waiter.host;
+        Connection connection = new Connection(host, pool, this, handlers, waiter);
         try {
             reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
