@@ -19,8 +19,9 @@ fi
 
 rm -rf "$STAGE"
 mkdir -p "$STAGE" "$OUT"
-# Copy, dereferencing nothing: the staged tree is plain files only.
-cp -R collection/. "$STAGE/"
+# Copy, dereferencing symlinks: collection/LICENSE and collection/CHANGELOG.md link to the files at the
+# repository root (one source), and the staged tree is plain files only.
+cp -RL collection/. "$STAGE/"
 rm -rf "$STAGE/roles"
 cp -R roles "$STAGE/roles"
 find "$STAGE" \( -name __pycache__ -o -name '*.pyc' -o -name '.pytest_cache' \) -prune -exec rm -rf {} +

@@ -21,4 +21,7 @@ bash scripts/test-ansible.sh
 stage "Molecule scenarios"
 bash scripts/test-molecule.sh
 
+stage "Debian package: release artifacts in dist/ (scripts/package.sh), the .deb on Debian 12 and 13"
+bash scripts/test-package.sh
+
 stage "all tests passed"

@@ -5,7 +5,8 @@
 #
 # Leaves behind:
 #   dockerd running in the background (log: /var/log/tower-relay-dockerd.log), kept after this script
-#   build/test-image.tag, build/test-image.env   the local test image (see containers/image/build.sh)
+#   build/test-image.tag, build/test-image.env   the local test images (see containers/image/build.sh):
+#   build/test-image-trixie.tag, .env            Debian 12 (bookworm) and Debian 13 (trixie)
 #   .venv/                                       via scripts/venv.sh, when that script exists
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,9 +25,11 @@ flock 9
 # docker.io: the engine (containers for the suite and Molecule); debootstrap: builds the test image;
 # nginx, apache2, haproxy: real proxies for integration tests and benchmarks; chromium(-driver): the
 # browser check; wrk: benchmarks; curl, openssl: clients and certificates in tests; testssl.sh: the
-# TLS listener check (TestsslIT), strace: which proves testssl.sh only talked to loopback.
+# TLS listener check (TestsslIT), strace: which proves testssl.sh only talked to loopback;
+# dpkg-dev, debhelper, help2man, lintian: scripts/package.sh builds and checks the Debian package.
 packages=(docker.io debootstrap nginx apache2 haproxy chromium chromium-driver wrk curl openssl
-          ca-certificates iproute2 procps util-linux testssl.sh strace)
+          ca-certificates iproute2 procps util-linux testssl.sh strace
+          dpkg-dev debhelper help2man lintian)
 
 # Python for Ansible: the machine's python3 (3.11) needs a working venv module (Debian's python3
 # needs python3-venv for that; a pyenv build has it built in).
@@ -94,34 +97,53 @@ if [[ -x scripts/venv.sh || -f scripts/venv.sh ]]; then
   bash scripts/venv.sh
 fi
 
-# --- Local test image ------------------------------------------------------------------------------
+# --- Local test images ----------------------------------------------------------------------------
+# Debian 12 (bookworm: the Java suite, Molecule) and Debian 13 (trixie), built side by side: most of a
+# build is waiting on the mirror and on dpkg, so two at once take little longer than one.
 image_start=$(date +%s)
-tag="$(bash containers/image/build.sh)"
-log "test image $tag ready in $(($(date +%s) - image_start)) s (tag in build/test-image.tag)"
-
-# Prove the image boots systemd the way the suite and Molecule run it (host network, no --privileged).
-name="tower-relay-env-check-$$"
-docker rm -f "$name" >/dev/null 2>&1 || true
-docker run -d --name "$name" --network host \
-  --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
-  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
-  "$tag" >/dev/null
-state=""
-for _ in $(seq 1 60); do
-  state="$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)"
-  [[ "$state" == "running" || "$state" == "degraded" ]] && break
-  sleep 1
+suites=(bookworm trixie)
+mkdir -p build
+declare -A build_pid
+for suite in "${suites[@]}"; do
+  bash containers/image/build.sh --suite "$suite" >"build/test-image-$suite.log" 2>&1 9>&- &
+  build_pid[$suite]=$!
 done
-pid1="$(docker exec "$name" cat /proc/1/comm 2>/dev/null || true)"
-if [[ "$pid1" != "systemd" || ! ("$state" == "running" || "$state" == "degraded") ]]; then
-  docker logs "$name" 2>&1 | tail -n 30 >&2
-  docker exec "$name" systemctl --failed --no-pager 2>&1 | tail -n 20 >&2 || true
+declare -A tags
+for suite in "${suites[@]}"; do
+  if ! wait "${build_pid[$suite]}"; then
+    cat "build/test-image-$suite.log" >&2
+    die "building the $suite test image failed (log above: build/test-image-$suite.log)"
+  fi
+  tags[$suite]="$(tail -n 1 "build/test-image-$suite.log")"
+  sed '$d' "build/test-image-$suite.log"
+done
+log "test images ${tags[*]} ready in $(($(date +%s) - image_start)) s (tags in build/test-image.tag, build/test-image-trixie.tag)"
+
+# Prove each image boots systemd the way the suite and Molecule run it (host network, no --privileged).
+check_boot() {
+  local tag="$1" name="tower-relay-env-check-$$" state="" pid1=""
   docker rm -f "$name" >/dev/null 2>&1 || true
-  die "the test image did not boot systemd (PID 1: '${pid1:-none}', state: '${state:-unknown}')"
-fi
-if [[ "$state" == "degraded" ]]; then
-  log "note: systemd in the container is degraded: $(docker exec "$name" systemctl --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | xargs)"
-fi
-docker rm -f "$name" >/dev/null
-log "the image boots systemd (PID 1 systemd, state $state)"
+  docker run -d --name "$name" --network host \
+    --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
+    -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+    "$tag" >/dev/null
+  for _ in $(seq 1 60); do
+    state="$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)"
+    [[ "$state" == "running" || "$state" == "degraded" ]] && break
+    sleep 1
+  done
+  pid1="$(docker exec "$name" cat /proc/1/comm 2>/dev/null || true)"
+  if [[ "$pid1" != "systemd" || ! ("$state" == "running" || "$state" == "degraded") ]]; then
+    docker logs "$name" 2>&1 | tail -n 30 >&2
+    docker exec "$name" systemctl --failed --no-pager 2>&1 | tail -n 20 >&2 || true
+    docker rm -f "$name" >/dev/null 2>&1 || true
+    die "the test image $tag did not boot systemd (PID 1: '${pid1:-none}', state: '${state:-unknown}')"
+  fi
+  if [[ "$state" == "degraded" ]]; then
+    log "note: systemd in $tag is degraded: $(docker exec "$name" systemctl --failed --plain --no-legend 2>/dev/null | awk '{print $1}' | xargs)"
+  fi
+  docker rm -f "$name" >/dev/null
+  log "$tag boots systemd (PID 1 systemd, state $state)"
+}
+for suite in "${suites[@]}"; do check_boot "${tags[$suite]}"; done
 log "ready in ${SECONDS} s"

@@ -3,12 +3,20 @@ package io.towerrelay.config;
 import java.net.InetSocketAddress;
 import java.util.Objects;
 
-/** The public listener: where clients connect, and TLS when {@code tls} is set. */
-public record ListenConfig(InetSocketAddress address, TlsFiles tls) {
+/**
+ * The public listener: where clients connect, TLS when {@code tls} is set, and whether every connection opens with
+ * a PROXY protocol header from a load balancer in {@code forwarded.trusted-proxies} ({@code proxyProtocol}).
+ */
+public record ListenConfig(InetSocketAddress address, TlsFiles tls, boolean proxyProtocol) {
     public static final InetSocketAddress DEFAULT_ADDRESS = new InetSocketAddress("0.0.0.0", 8080);
 
     public ListenConfig {
         Objects.requireNonNull(address, "listen.address");
+    }
+
+    /** Without the PROXY protocol. */
+    public ListenConfig(InetSocketAddress address, TlsFiles tls) {
+        this(address, tls, false);
     }
 
     public static ListenConfig defaults() {
@@ -20,10 +28,14 @@ public record ListenConfig(InetSocketAddress address, TlsFiles tls) {
     }
 
     public ListenConfig withAddress(InetSocketAddress newAddress) {
-        return new ListenConfig(newAddress, tls);
+        return new ListenConfig(newAddress, tls, proxyProtocol);
     }
 
     public ListenConfig withTls(TlsFiles newTls) {
-        return new ListenConfig(address, newTls);
+        return new ListenConfig(address, newTls, proxyProtocol);
+    }
+
+    public ListenConfig withProxyProtocol(boolean on) {
+        return new ListenConfig(address, tls, on);
     }
 }

@@ -74,6 +74,7 @@ public final class RelayConfigLoader {
         } else {
             listenSection.section("tls").rejectUnknownKeys();
         }
+        boolean proxyProtocol = listenSection.value("proxy-protocol", RelayConfigLoader::bool, false);
         listenSection.rejectUnknownKeys();
 
         ConfigSection adminSection = root.section("admin");
@@ -109,6 +110,10 @@ public final class RelayConfigLoader {
         ConfigSection fwd = root.section("forwarded");
         ForwardedConfig forwarded = new ForwardedConfig(fwd.list("trusted-proxies", Cidr::parse, List.of()));
         fwd.rejectUnknownKeys();
+        if (proxyProtocol && forwarded.trustedProxies().isEmpty()) {
+            throw listenSection.error("proxy-protocol", "is true but forwarded.trusted-proxies is empty: list the "
+                    + "load balancers' addresses there (only they may send a PROXY header)");
+        }
 
         ConfigSection lim = root.section("limits");
         LimitsConfig limits = new LimitsConfig(
@@ -123,7 +128,7 @@ public final class RelayConfigLoader {
         var grace = root.value("shutdown-grace", Durations::parse, RelayConfig.DEFAULT_SHUTDOWN_GRACE);
         root.rejectUnknownKeys();
 
-        return new RelayConfig(new ListenConfig(listenAddress, tls), new AdminConfig(adminAddress), upstream,
+        return new RelayConfig(new ListenConfig(listenAddress, tls, proxyProtocol), new AdminConfig(adminAddress), upstream,
                 websocket, forwarded, limits, accessLog, grace);
     }
 

@@ -14,6 +14,10 @@ import org.slf4j.LoggerFactory;
  * parsed and nothing reaches the upstream.
  * Passes every event on to {@code next} (the WebSocket tunnels' session registry). This and the tunnel package
  * are the only users of HttpCore5's {@code @Internal} session listener.
+ *
+ * <p>With the PROXY protocol on, a plain connection is counted, limited and passed on only once its header is in
+ * (HttpCore5 reports plain connections at accept, TLS ones after the handshake, which comes after the header), so
+ * the limit's log line names the client, and connections refused for their header are never counted.
  */
 public final class ConnectionGate implements IOSessionListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
@@ -22,11 +26,19 @@ public final class ConnectionGate implements IOSessionListener {
     private final int maxConnections;
     private final IOSessionListener next;
     private final HeadDeadline headDeadline;
-    /** Sessions closed at connect; their disconnect must not be counted. */
-    private final Set<String> rejected = ConcurrentHashMap.newKeySet();
+    private final ProxyProtocol proxyProtocol;
+    /**
+     * Sessions counted as open. Only their disconnect is counted: not those answered 503 at connect, nor those that
+     * never got that far (refused for their PROXY header, or a TLS handshake that failed: HttpCore5 reports a TLS
+     * session as connected only after its handshake, but every session's disconnect).
+     */
+    private final Set<String> counted = ConcurrentHashMap.newKeySet();
 
-    public ConnectionGate(RelayMetrics metrics, int maxConnections, HeadDeadline headDeadline, IOSessionListener next) {
+    /** @param proxyProtocol the listener's PROXY protocol handling, or null when it is off */
+    public ConnectionGate(RelayMetrics metrics, int maxConnections, HeadDeadline headDeadline, ProxyProtocol proxyProtocol,
+            IOSessionListener next) {
         this.headDeadline = headDeadline;
+        this.proxyProtocol = proxyProtocol;
         this.metrics = metrics;
         this.maxConnections = maxConnections;
         this.next = next;
@@ -34,15 +46,23 @@ public final class ConnectionGate implements IOSessionListener {
 
     @Override
     public void connected(IOSession session) {
+        if (proxyProtocol != null && proxyProtocol.awaitHeader(session, () -> admit(session))) {
+            return;
+        }
+        admit(session);
+    }
+
+    private void admit(IOSession session) {
         if (metrics.activeConnections() >= maxConnections) {
-            rejected.add(session.getId());
             metrics.connectionRejected();
-            LOG.warn("answering 503 to {} and closing: limits.max-connections ({}) reached", session.getRemoteAddress(), maxConnections);
+            LOG.warn("answering 503 to {} and closing: limits.max-connections ({}) reached",
+                    proxyProtocol == null ? session.getRemoteAddress() : proxyProtocol.describe(session), maxConnections);
             OverLimitAnswer answer = new OverLimitAnswer(maxConnections);
             session.upgrade(answer);
             answer.start(session);
             return;
         }
+        counted.add(session.getId());
         metrics.connectionOpened();
         headDeadline.connected(session);
         if (next != null) {
@@ -88,15 +108,14 @@ public final class ConnectionGate implements IOSessionListener {
 
     @Override
     public void disconnected(IOSession session) {
-        if (rejected.remove(session.getId())) {
-            // Not counted, but listeners further down may have seen its TLS start: let them forget it.
-            if (next != null) {
-                next.disconnected(session);
-            }
-            return;
+        if (counted.remove(session.getId())) {
+            metrics.connectionClosed();
         }
-        metrics.connectionClosed();
         headDeadline.disconnected(session);
+        if (proxyProtocol != null) {
+            proxyProtocol.disconnected(session);
+        }
+        // Also when not counted: listeners further down may have seen its TLS start; let them forget it.
         if (next != null) {
             next.disconnected(session);
         }

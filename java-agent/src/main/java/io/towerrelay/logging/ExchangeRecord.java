@@ -1,9 +1,8 @@
 package io.towerrelay.logging;
 
+import io.towerrelay.common.ClientEndpoint;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Instant;
-import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.ProtocolVersion;
@@ -34,10 +33,9 @@ public final class ExchangeRecord {
     public void begin(HttpRequest request, HttpContext context) {
         method = request.getMethod();
         target = request.getRequestUri();
-        EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
-        SocketAddress peer = endpoint == null ? null : endpoint.getRemoteAddress();
-        if (peer instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            remote = inet.getAddress().getHostAddress();
+        InetSocketAddress peer = ClientEndpoint.of(context).remote();
+        if (peer != null && peer.getAddress() != null) {
+            remote = peer.getAddress().getHostAddress();
         }
         ProtocolVersion version = HttpCoreContext.cast(context).getProtocolVersion();
         if (version != null) {

@@ -181,6 +181,12 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         record.bytesOut += response.write(channel, max);
     }
 
+    /** RelayDispatcher answered 400 for a malformed request body (BodyFramingAnswer): the log says so, not 499. */
+    void answeredMalformedBody(Exception cause) {
+        record.status = 400;
+        record.error = "malformed chunked request body: " + cause.getMessage();
+    }
+
     @Override
     public void failed(Exception cause) {
         clientGone = true;

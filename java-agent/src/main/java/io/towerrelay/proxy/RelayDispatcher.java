@@ -17,6 +17,7 @@ import org.apache.hc.core5.http.nio.CapacityChannel;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 import org.apache.hc.core5.http.nio.ResponseChannel;
 import org.apache.hc.core5.http.protocol.HttpContext;
+import io.towerrelay.edge.ProxyProtocol;
 import io.towerrelay.tunnel.WebSocketTunnels;
 
 /**
@@ -29,21 +30,34 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
     private final RequestScreen screen;
     private final HeadDeadline headDeadline;
     private final WebSocketTunnels tunnels;
+    /** Null when the listener does not speak the PROXY protocol. */
+    private final ProxyProtocol proxyProtocol;
     private volatile AsyncServerExchangeHandler delegate;
+    /** The exchange's response channel, knowing whether a response was started. */
+    private volatile BodyFramingAnswer response;
+    private volatile HttpContext context;
     /** Set when the head arrived; cleared when the exchange ends, so the deadline hears of the end once. */
     private final AtomicReference<HttpContext> headContext = new AtomicReference<>();
 
-    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline) {
+    RelayDispatcher(ProxyServices services, RequestScreen screen, WebSocketTunnels tunnels, HeadDeadline headDeadline,
+            ProxyProtocol proxyProtocol) {
         this.headDeadline = headDeadline;
+        this.proxyProtocol = proxyProtocol;
         this.services = services;
         this.screen = screen;
         this.tunnels = tunnels;
     }
 
     @Override
-    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel responseChannel,
+    public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel channel,
             HttpContext context) throws HttpException, IOException {
+        BodyFramingAnswer responseChannel = new BodyFramingAnswer(channel);
+        this.response = responseChannel;
+        this.context = context;
         headDeadline.headReceived(context);
+        if (proxyProtocol != null) {
+            proxyProtocol.attachClient(context); // X-Forwarded-*, the access log and the tunnel name this client
+        }
         boolean upgrade = WebSocketTunnels.isWebSocketUpgrade(request);
         if (!upgrade) {
             // Not for upgrades: the tunnel ends the HTTP exchange when it takes the connection over, and from then
@@ -98,7 +112,13 @@ final class RelayDispatcher implements AsyncServerExchangeHandler {
 
     @Override
     public void failed(Exception cause) {
+        BodyFramingAnswer r = response;
         AsyncServerExchangeHandler d = delegate;
+        // Before the delegate lets go of the exchange; HttpCore5 closes the connection right after.
+        if (r != null && BodyFramingAnswer.isBodyFramingError(cause) && r.answer(context)
+                && d instanceof ProxyExchange exchange) {
+            exchange.answeredMalformedBody(cause);
+        }
         if (d != null) {
             d.failed(cause);
         }

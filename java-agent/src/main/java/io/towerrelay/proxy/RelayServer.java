@@ -22,6 +22,7 @@ import io.towerrelay.admin.UpstreamProbe;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.edge.ProxyProtocol;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -32,14 +33,13 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
+import io.towerrelay.http.StrictRequestParserFactory;
 import io.towerrelay.reactor.SharedReactor;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.HttpRequestMapper;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandlerFactory;
 import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
@@ -77,12 +77,14 @@ public final class RelayServer implements AutoCloseable {
     private final RelayMetrics metrics;
     private final HeadDeadline headDeadline;
     private final ReloadableServerTls listenerTls;
+    private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
     private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
-            ReloadableServerTls listenerTls) {
+            ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
         this.listenerTls = listenerTls;
+        this.proxyProtocol = proxyProtocol;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
         this.config = config;
@@ -103,6 +105,9 @@ public final class RelayServer implements AutoCloseable {
         if (config.upstream().url() == null) {
             throw new UserError("no upstream: give --upstream URL or upstream.url in the config file");
         }
+        if (config.listen().proxyProtocol() && config.forwarded().trustedProxies().isEmpty()) {
+            throw new UserError("listen.proxy-protocol is on but forwarded.trusted-proxies is empty: no peer could connect");
+        }
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
@@ -111,17 +116,22 @@ public final class RelayServer implements AutoCloseable {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
         }
+        int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, ioThreads);
+        metrics.upstreamPool(upstream::poolStats);
         String scheme = listenerTls != null ? "https" : "http";
+        ProxyServices services = new ProxyServices(upstream, config.upstream(),
+                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
+                metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
-        AccessLog accessLog = new AccessLog(config.accessLog(), accessLogOut);
+        ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
+                ? new ProxyProtocol(config.forwarded(), config.limits().headerTimeout()) : null;
         WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
-                new TunnelObserver(metrics, accessLog));
-        // Filled in below: the reactor needs the request router, the router the services, the services the
-        // upstream client, and the upstream client the reactor.
-        AtomicReference<ProxyServices> servicesRef = new AtomicReference<>();
+                new TunnelObserver(metrics, services.accessLog()));
+
         Http1Config http1 = Http1Config.custom()
                 // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
                 // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
@@ -136,26 +146,30 @@ public final class RelayServer implements AutoCloseable {
         Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
-                (request, context) -> () -> new RelayDispatcher(servicesRef.get(), screen, tunnels, headDeadline);
+                (request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol);
+        // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
+        // checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable Content-Length or
+        // Transfer-Encoding is answered 400/501 and closed; the stock bootstrap's duplexer closes those silently.
         ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
                 HttpProcessorBuilder.create()
                         // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
                         .add(new ResponseDate())
                         .add(MessageFraming.RESPONSE)
                         .add(new ResponseConnControl())
+                        .add(new ParserAnswerLog(services, proxyProtocol))
                         .build(),
                 new DefaultAsyncResponseExchangeHandlerFactory(router,
                         handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),
                 http1,
                 HeadBytes.CODING,
                 DefaultConnectionReuseStrategy.INSTANCE,
-                new DefaultHttpRequestParserFactory(http1),
+                new StrictRequestParserFactory(http1),
                 new DefaultHttpResponseWriterFactory(http1),
                 DefaultContentLengthStrategy.INSTANCE,
                 DefaultContentLengthStrategy.INSTANCE,
                 null,
                 exceptions);
-        SharedReactor reactor = new SharedReactor(
+        SharedReactor server = new SharedReactor(
                 IOReactorConfig.custom()
                         // Client connections; upstream connections set upstream.response-timeout themselves.
                         .setSoTimeout(config.limits().clientIdleTimeout())
@@ -166,33 +180,34 @@ public final class RelayServer implements AutoCloseable {
                         // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
                         // this at net.core.somaxconn.
                         .setBacklogSize(4096)
-                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                        .setIoThreadCount(ioThreads)
                         .build(),
                 new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
-                // Reads are gated on read interest on both sides; on a TLS listener the tunnel records the (gated)
-                // TCP session under TLS for its idle timeout and to replace the HTTP handler.
-                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(session)),
+                // Client connections: reads are gated on read interest, and on a TLS listener the tunnel records
+                // the (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
+                // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
+                // layer gets an input event.
+                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
+                        proxyProtocol == null ? session : proxyProtocol.decorate(session))),
+                // Upstream connections: reads gated on read interest.
                 ReadInterestGate::new,
-                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, tunnels.sessionListener()),
+                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
+                        tunnels.sessionListener()),
                 null,
                 exceptions);
-        UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, reactor);
-        metrics.upstreamPool(upstream::poolStats);
-        ProxyServices services = new ProxyServices(upstream, config.upstream(),
-                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
-                metrics, accessLog);
-        servicesRef.set(services);
-        tunnels.start(reactor);
-        reactor.start();
+        upstream.use(server);
+        tunnels.start(server);
+        server.start();
         InetSocketAddress bound;
         try {
-            ListenerEndpoint endpoint = reactor.listen(config.listen().address(),
+            ListenerEndpoint endpoint = server.listen(config.listen().address(),
                     listenerTls != null ? URIScheme.HTTPS : URIScheme.HTTP).get();
             bound = (InetSocketAddress) endpoint.getAddress();
         } catch (ExecutionException | InterruptedException e) {
-            reactor.close(CloseMode.IMMEDIATE);
+            server.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
+            closeQuietly(proxyProtocol);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new UserError("cannot listen on " + Addresses.format(config.listen().address()) + ": "
@@ -204,16 +219,26 @@ public final class RelayServer implements AutoCloseable {
             try {
                 admin = AdminServer.start(config.admin().address(), metrics, probe(upstream, config), startNanos);
             } catch (IOException e) {
-                reactor.close(CloseMode.IMMEDIATE);
+                server.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
+                closeQuietly(proxyProtocol);
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
             }
         }
-        LOG.info("listening on {}://{}, relaying to {}{}", scheme, Addresses.format(bound), config.upstream().url(),
+        LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+                proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
+                config.upstream().url(),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, reactor, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls);
+        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+                proxyProtocol);
+    }
+
+    private static void closeQuietly(ProxyProtocol proxyProtocol) {
+        if (proxyProtocol != null) {
+            proxyProtocol.close();
+        }
     }
 
     private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
@@ -281,6 +306,7 @@ public final class RelayServer implements AutoCloseable {
         }
         server.close(CloseMode.IMMEDIATE);
         headDeadline.close();
+        closeQuietly(proxyProtocol);
         tunnels.close(CloseMode.GRACEFUL);
         if (admin != null) {
             admin.close();

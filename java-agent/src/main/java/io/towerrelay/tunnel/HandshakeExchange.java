@@ -1,9 +1,11 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.logging.BackgroundLog;
 import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -109,8 +111,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         this.context = httpContext;
         HttpCoreContext coreContext = HttpCoreContext.cast(httpContext);
         EndpointDetails endpoint = coreContext.getEndpointDetails();
+        InetSocketAddress peer = ClientEndpoint.of(httpContext).remote(); // behind a PROXY-protocol balancer: its client
         String path = request.getRequestUri();
-        this.info = new TunnelInfo(owner.nextId(), endpoint == null ? "?" : String.valueOf(endpoint.getRemoteAddress()),
+        this.info = new TunnelInfo(owner.nextId(), peer == null ? "?" : String.valueOf(peer),
                 settings.upstreamAuthority(), path, Instant.now());
         ProtocolVersion version = coreContext.getProtocolVersion();
         if (version != null && version.getMajor() != 1) {

@@ -39,7 +39,7 @@ import org.apache.hc.core5.util.Timeout;
  * (no redirects, cookies, auth or added headers) and decides per exchange whether a connection is reusable.
  */
 public final class UpstreamClient {
-    private final SharedReactor reactor;
+    private volatile SharedReactor reactor;
     private final HttpHost target;
     private final Timeout connectTimeout;
     private final Timeout responseTimeout;
@@ -58,8 +58,7 @@ public final class UpstreamClient {
         return t;
     });
 
-    private UpstreamClient(SharedReactor reactor, HttpHost target, UpstreamConfig config, TlsStrategy tls) {
-        this.reactor = reactor;
+    private UpstreamClient(int ioThreads, HttpHost target, UpstreamConfig config, TlsStrategy tls) {
         this.target = target;
         this.connectTimeout = config.connectTimeout();
         this.responseTimeout = config.responseTimeout();
@@ -73,18 +72,30 @@ public final class UpstreamClient {
         // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
         // failure fails the lease and the session keeps response-timeout after it.
         this.handlers = new ClientHttp1IOEventHandlerFactory(duplexers, null, null);
-        this.pools = new WorkerPool[reactor.workerCount()];
+        this.pools = new WorkerPool[ioThreads];
         for (int i = 0; i < pools.length; i++) {
             pools[i] = new WorkerPool(this, i);
         }
     }
 
-    public static UpstreamClient create(UpstreamConfig config, SSLContext sslContext, SharedReactor reactor) {
+    /**
+     * @param ioThreads the I/O threads of the reactor given to {@link #use} (one pool each)
+     */
+    public static UpstreamClient create(UpstreamConfig config, SSLContext sslContext, int ioThreads) {
         URI url = config.url();
         HttpHost target = new HttpHost(url.getScheme(), url.getHost(),
                 url.getPort() >= 0 ? url.getPort() : (config.https() ? 443 : 80));
         TlsStrategy tls = sslContext == null ? null : TlsContexts.clientStrategy(sslContext, config.tlsVerify());
-        return new UpstreamClient(reactor, target, config, tls);
+        return new UpstreamClient(ioThreads, target, config, tls);
+    }
+
+    /** Opens connections on {@code reactor}, the one serving the clients; before the first request. */
+    public void use(SharedReactor sharedReactor) {
+        if (sharedReactor.workerCount() != pools.length) {
+            throw new IllegalArgumentException("the reactor has " + sharedReactor.workerCount() + " I/O threads, not "
+                    + pools.length);
+        }
+        this.reactor = sharedReactor;
     }
 
     public HttpHost target() {

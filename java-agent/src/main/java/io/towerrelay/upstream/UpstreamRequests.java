@@ -1,17 +1,14 @@
 package io.towerrelay.upstream;
 
+import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.http.ForwardedHeaders;
 import io.towerrelay.http.HopByHopHeaders;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.URI;
-import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
 import org.apache.hc.core5.http.protocol.HttpContext;
-import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.net.URIAuthority;
 
 /**
@@ -55,17 +52,12 @@ public final class UpstreamRequests {
             // Tower would answer 400 without it (found by fuzzing).
             outgoing.setHeader(host);
         }
-        EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
-        forwarded.apply(incoming, outgoing, inet(endpoint == null ? null : endpoint.getRemoteAddress()),
-                inet(endpoint == null ? null : endpoint.getLocalAddress()), listenerScheme);
+        ClientEndpoint client = ClientEndpoint.of(context);
+        forwarded.apply(incoming, outgoing, client.remote(), client.local(), listenerScheme);
         return outgoing;
     }
 
     private URIAuthority upstreamAuthority() {
         return new URIAuthority(upstream.getHost(), upstream.getPort());
-    }
-
-    private static InetSocketAddress inet(SocketAddress address) {
-        return address instanceof InetSocketAddress inet ? inet : null;
     }
 }

@@ -115,6 +115,19 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void proxyProtocolIsOffByDefaultAndNeedsTrustedProxies() throws Exception {
+        assertThat(RelayConfigLoader.load(write("upstream:\n  url: http://x\n")).listen().proxyProtocol()).isFalse();
+        RelayConfig on = RelayConfigLoader.load(write(
+                "listen:\n  proxy-protocol: true\nforwarded:\n  trusted-proxies: [10.1.0.0/24]\nupstream:\n  url: http://x\n"));
+        assertThat(on.listen().proxyProtocol()).isTrue();
+        assertError("listen:\n  proxy-protocol: true\nupstream:\n  url: http://x\n",
+                "2: listen.proxy-protocol: is true but forwarded.trusted-proxies is empty: list the load balancers' "
+                        + "addresses there (only they may send a PROXY header)");
+        assertError("listen:\n  proxy-protocol: v2\nupstream:\n  url: http://x\n",
+                "2: listen.proxy-protocol: \"v2\" is not true or false");
+    }
+
+    @Test
     void missingFileIsAConfigError() {
         Path missing = dir.resolve("nope.yml");
         assertThatThrownBy(() -> RelayConfigLoader.load(missing)).isInstanceOf(ConfigException.class)
