@@ -32,8 +32,8 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Built from HttpCore5's parts because its bootstraps start a reactor per server and per requester:
  * {@link DefaultListeningIOReactor}'s full constructor takes our own worker thread factory (called once per
- * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (round robin for
- * accepted connections, as HttpCore5's own; the worker array it is given is kept, since each worker is a
+ * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (the worker with the fewest sessions
+ * gets an accepted connection; the worker array it is given is kept, since each worker is a
  * {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
  * {@link OutgoingSession} makes its own, anything else (the listener's attachment) goes to the server's factory.
  *
@@ -89,7 +89,20 @@ public final class SharedReactor {
             if (workers == null) {
                 keep(stats);
             }
-            return (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
+            // The worker with the fewest sessions (its clients and their upstream connections), ties in turn: each
+            // thread then needs about its share of the upstream pool, even when clients come and go per request.
+            int start = (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
+            int best = start;
+            int fewest = Integer.MAX_VALUE;
+            for (int i = 0; i < stats.length; i++) {
+                int w = (start + i) % stats.length;
+                int load = stats[w].totalChannelCount() + stats[w].pendingChannelCount();
+                if (load < fewest) {
+                    fewest = load;
+                    best = w;
+                }
+            }
+            return best;
         };
         this.reactor = new DefaultListeningIOReactor(handlers, config, threads, listenerThreads, decorator,
                 exceptionCallback, listener, null, ShutdownCommand.GRACEFUL_NORMAL_CALLBACK, selector);

@@ -141,42 +141,8 @@ public final class UpstreamClient {
         worker();
         SharedReactor.OutgoingSession plain = session -> handlers.createHandler(session, null);
         try {
-            reactor.connect(node, null, connectTimeout, plain, new FutureCallback<>() {
-                @Override
-                public void completed(IOSession session) {
-                    session.setSocketTimeout(responseTimeout);
-                    if (!secure(node)) {
-                        callback.completed(new FreshEndpoint(session));
-                        return;
-                    }
-                    tls.upgrade((TransportSecurityLayer) session, node, null, connectTimeout, new FutureCallback<>() {
-                        @Override
-                        public void completed(TransportSecurityLayer result) {
-                            callback.completed(new FreshEndpoint(session));
-                        }
-
-                        @Override
-                        public void failed(Exception ex) {
-                            callback.failed(ex);
-                        }
-
-                        @Override
-                        public void cancelled() {
-                            callback.failed(new IOException("TLS handshake cancelled"));
-                        }
-                    });
-                }
-
-                @Override
-                public void failed(Exception ex) {
-                    callback.failed(ex);
-                }
-
-                @Override
-                public void cancelled() {
-                    callback.failed(new IOException("connection attempt cancelled"));
-                }
-            });
+            reactor.connect(node, null, connectTimeout, plain,
+                    onConnect(node, session -> callback.completed(new FreshEndpoint(session)), callback::failed));
         } catch (RuntimeException e) {
             callback.failed(e);
         }
@@ -359,6 +325,14 @@ public final class UpstreamClient {
     }
 
     private FutureCallback<IOSession> callback(HttpHost host, Connection connection) {
+        return onConnect(host, session -> connection.ready(), connection::failed);
+    }
+
+    /**
+     * What happens when a connection to {@code host} is up: response-timeout as its socket timeout, TLS for https,
+     * then {@code ready}; {@code failed} when the connection or its TLS handshake fails.
+     */
+    private FutureCallback<IOSession> onConnect(HttpHost host, Consumer<IOSession> ready, Consumer<Exception> failed) {
         return new FutureCallback<>() {
             @Override
             public void completed(IOSession session) {
@@ -366,35 +340,35 @@ public final class UpstreamClient {
                 // closes pooled connections idle that long. Set before TLS, which restores it after its handshake.
                 session.setSocketTimeout(responseTimeout);
                 if (!secure(host)) {
-                    connection.ready();
+                    ready.accept(session);
                     return;
                 }
                 tls.upgrade((TransportSecurityLayer) session, host, null, connectTimeout, new FutureCallback<>() {
                     @Override
                     public void completed(TransportSecurityLayer result) {
-                        connection.ready();
+                        ready.accept(session);
                     }
 
                     @Override
                     public void failed(Exception ex) {
-                        connection.failed(ex);
+                        failed.accept(ex);
                     }
 
                     @Override
                     public void cancelled() {
-                        connection.failed(new IOException("TLS handshake cancelled"));
+                        failed.accept(new IOException("TLS handshake cancelled"));
                     }
                 });
             }
 
             @Override
             public void failed(Exception ex) {
-                connection.connectFailed(ex);
+                failed.accept(ex);
             }
 
             @Override
             public void cancelled() {
-                failed(new IOException("connection attempt cancelled"));
+                failed.accept(new IOException("connection attempt cancelled"));
             }
         };
     }
