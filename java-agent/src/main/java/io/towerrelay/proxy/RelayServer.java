@@ -18,7 +18,11 @@ import io.towerrelay.logging.BackgroundLog;
 import java.time.Duration;
 import io.towerrelay.admin.AdminServer;
 import io.towerrelay.admin.RelayMetrics;
+import io.towerrelay.admin.UpstreamNodeStatus;
 import io.towerrelay.admin.UpstreamProbe;
+import io.towerrelay.upstream.HealthChecker;
+import io.towerrelay.upstream.Node;
+import io.towerrelay.upstream.Nodes;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
@@ -28,9 +32,9 @@ import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Consumer;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
 import io.towerrelay.http.StrictRequestParserFactory;
@@ -46,6 +50,7 @@ import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
 import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
+import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseDate;
@@ -71,6 +76,7 @@ public final class RelayServer implements AutoCloseable {
     private final RelayConfig config;
     private final SharedReactor server;
     private final UpstreamClient upstream;
+    private final HealthChecker health;
     private final WebSocketTunnels tunnels;
     private final AdminServer admin;
     private final InetSocketAddress listenAddress;
@@ -80,7 +86,8 @@ public final class RelayServer implements AutoCloseable {
     private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
-    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, WebSocketTunnels tunnels,
+    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, HealthChecker health,
+            WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
             ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
         this.listenerTls = listenerTls;
@@ -90,6 +97,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         this.server = server;
         this.upstream = upstream;
+        this.health = health;
         this.admin = admin;
         this.listenAddress = listenAddress;
         this.metrics = metrics;
@@ -116,21 +124,24 @@ public final class RelayServer implements AutoCloseable {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
         }
+        Nodes nodes = Nodes.of(config.upstream());
         int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, ioThreads);
         metrics.upstreamPool(upstream::poolStats);
+        metrics.upstreamNodes(() -> nodes.all().stream().map(RelayServer::status).toList());
+        HealthChecker health = new HealthChecker(nodes, upstream, config.upstream().healthCheck());
         String scheme = listenerTls != null ? "https" : "http";
-        ProxyServices services = new ProxyServices(upstream, config.upstream(),
+        ProxyServices services = new ProxyServices(upstream, nodes, config.upstream(),
                 new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
                 metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
         ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
                 ? new ProxyProtocol(config.forwarded(), config.limits().headerTimeout()) : null;
-        WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
+        WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
-                new TunnelObserver(metrics, services.accessLog()));
+                nodes, new TunnelObserver(metrics, services.accessLog()));
 
         Http1Config http1 = Http1Config.custom()
                 // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
@@ -207,6 +218,7 @@ public final class RelayServer implements AutoCloseable {
             server.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
+            health.close();
             closeQuietly(proxyProtocol);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
@@ -217,11 +229,12 @@ public final class RelayServer implements AutoCloseable {
         AdminServer admin = null;
         if (config.admin().enabled()) {
             try {
-                admin = AdminServer.start(config.admin().address(), metrics, probe(upstream, config), startNanos);
+                admin = AdminServer.start(config.admin().address(), metrics, probe(nodes, upstream), startNanos);
             } catch (IOException e) {
                 server.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
+                health.close();
                 closeQuietly(proxyProtocol);
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
@@ -229,9 +242,13 @@ public final class RelayServer implements AutoCloseable {
         }
         LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
                 proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
-                config.upstream().url(),
+                config.upstream().nodes().stream().map(n -> n.url() + (n.drain() ? " (draining)" : ""))
+                        .collect(java.util.stream.Collectors.joining(", ")),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, server, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+        if (nodes.all().size() > 1) {
+            health.start(); // one node is used whatever its state: checking it in the background would only add load
+        }
+        return new RelayServer(config, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls,
                 proxyProtocol);
     }
 
@@ -241,19 +258,39 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
-        return new UpstreamProbe() {
+    /** A single node is checked when /healthz asks (a connection to it, as a request would get); several are current. */
+    private static UpstreamProbe probe(Nodes nodes, UpstreamClient upstream) {
+        if (nodes.all().size() > 1) {
+            return UpstreamProbe.CURRENT;
+        }
+        Node node = nodes.all().get(0);
+        return then -> upstream.connect(node, new FutureCallback<>() {
             @Override
-            public String url() {
-                return config.upstream().url().toString();
+            public void completed(AsyncClientEndpoint endpoint) {
+                endpoint.releaseAndReuse();
+                node.reachable();
+                then.run();
             }
 
             @Override
-            public void check(Consumer<String> result) {
-                upstream.probe(failure -> result.accept(failure == null ? null
-                        : UpstreamFailure.classify(failure, true, config.upstream()).reason()));
+            public void failed(Exception ex) {
+                node.unreachable(UpstreamFailure.describe(ex, node));
+                then.run();
             }
-        };
+
+            @Override
+            public void cancelled() {
+                then.run();
+            }
+        });
+    }
+
+    private static UpstreamNodeStatus status(Node node) {
+        Node.Check check = node.lastCheck();
+        return new UpstreamNodeStatus(node.name(), node.url().toString(), node.state(), node.up(), node.draining(),
+                node.reason(), node.since(),
+                check == null ? null : new UpstreamNodeStatus.LastCheck(check.at(), check.passed(), check.detail(), check.millis()),
+                node.inFlight(), node.openTunnels(), node.requests(), node.errors(), node.retries(), node.handshakes());
     }
 
     /**
@@ -311,6 +348,7 @@ public final class RelayServer implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        health.close();
         // The last access-log and tunnel lines are still with the log thread, a daemon: write them before exit.
         BackgroundLog.flush(Duration.ofSeconds(2));
         LOG.info("stopped");

@@ -135,6 +135,29 @@ public final class SharedReactor {
 
     public void start() {
         reactor.start();
+        if (workers == null) {
+            keepWorkersNow();
+        }
+    }
+
+    /**
+     * Outgoing connections made off the I/O threads (health checks) may come before the first client: the worker
+     * array is otherwise handed over only when a connection is accepted. HttpCore5 has no public accessor for it,
+     * so it is read from the reactor's field; if that fails, such connections wait for the first client.
+     */
+    private void keepWorkersNow() {
+        try {
+            java.lang.reflect.Field field = DefaultListeningIOReactor.class.getDeclaredField("workers");
+            field.setAccessible(true);
+            Object[] found = (Object[]) field.get(reactor);
+            IOWorkerStats[] stats = new IOWorkerStats[found.length];
+            for (int i = 0; i < found.length; i++) {
+                stats[i] = (IOWorkerStats) found[i];
+            }
+            keep(stats);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Left to the first accepted connection.
+        }
     }
 
     public Future<ListenerEndpoint> listen(SocketAddress address, Object attachment) {
