@@ -37,11 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One proxied HTTP exchange. The client side is this {@link AsyncServerExchangeHandler} (driven by a server I/O
- * thread); the upstream side is {@link UpstreamSide} (driven by an upstream I/O thread). Bodies pass through one
+ * One proxied HTTP exchange. The client side is this {@link AsyncServerExchangeHandler}; the upstream side is
+ * {@link UpstreamSide}; both run on the I/O thread that serves the client connection (the shared reactor). Bodies pass through one
  * {@link FlowBuffer} per direction: the reading side is only granted as much capacity as its buffer has room for,
  * and gets more as the writing side drains it, so a slow reader on either end stops the other end's sender
- * instead of filling memory. All shared state is guarded by {@link #lock}.
+ * instead of filling memory. Shared state is guarded by {@link #lock}, which one thread now takes (uncontended).
  * <p>
  * When the upstream connection fails before any response reached the client, {@link RetryPolicy} decides whether
  * the request goes out once more on a new connection (the stale keep-alive race: an upstream closing a pooled

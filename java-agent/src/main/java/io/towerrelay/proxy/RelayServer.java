@@ -38,6 +38,7 @@ import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
 import io.towerrelay.http.StrictRequestParserFactory;
+import io.towerrelay.reactor.SharedReactor;
 import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.HttpRequestMapper;
@@ -49,7 +50,6 @@ import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
 import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
-import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import org.apache.hc.core5.http.protocol.ResponseConnControl;
@@ -64,15 +64,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay: the public listener (HttpCore5's HTTP/1.1 server, assembled from its parts; optional TLS), the
- * upstream pool, and the admin listener. {@link #close()} stops accepting, lets in-flight requests finish within
+ * The relay: the public listener (HttpCore5's HTTP/1.1 server handler, optional TLS) and the upstream connections on
+ * one {@link SharedReactor}, so that a client connection and the upstream connections it uses are served by the
+ * same I/O thread, and the admin listener. Built from HttpCore5's parts because its bootstraps give the server and
+ * the requester a reactor each. {@link #close()} stops accepting, lets in-flight requests finish within
  * {@code shutdown-grace}, then cuts what is left.
  */
 public final class RelayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
 
     private final RelayConfig config;
-    private final HttpAsyncServer server;
+    private final SharedReactor server;
     private final UpstreamClient upstream;
     private final HealthChecker health;
     private final WebSocketTunnels tunnels;
@@ -84,7 +86,7 @@ public final class RelayServer implements AutoCloseable {
     private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
-    private RelayServer(RelayConfig config, HttpAsyncServer server, UpstreamClient upstream, HealthChecker health,
+    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, HealthChecker health,
             WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
             ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
@@ -123,7 +125,8 @@ public final class RelayServer implements AutoCloseable {
                     config.upstream().url());
         }
         Nodes nodes = Nodes.of(config.upstream());
-        UpstreamClient upstream = UpstreamClient.start(config.upstream(), upstreamTls);
+        int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, ioThreads);
         metrics.upstreamPool(upstream::poolStats);
         metrics.upstreamNodes(() -> nodes.all().stream().map(RelayServer::status).toList());
         HealthChecker health = new HealthChecker(nodes, upstream, config.upstream().healthCheck());
@@ -139,7 +142,6 @@ public final class RelayServer implements AutoCloseable {
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
                 nodes, new TunnelObserver(metrics, services.accessLog()));
-        tunnels.start();
 
         Http1Config http1 = Http1Config.custom()
                 // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
@@ -178,28 +180,34 @@ public final class RelayServer implements AutoCloseable {
                 DefaultContentLengthStrategy.INSTANCE,
                 null,
                 exceptions);
-        HttpAsyncServer server = new HttpAsyncServer(
-                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+        SharedReactor server = new SharedReactor(
                 IOReactorConfig.custom()
+                        // Client connections; upstream connections set upstream.response-timeout themselves.
                         .setSoTimeout(config.limits().clientIdleTimeout())
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
+                        .setSoKeepAlive(true)
                         // HttpCore5's default (0) leaves the JDK's listen backlog of 50: a burst of reconnecting
                         // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
                         // this at net.core.somaxconn.
                         .setBacklogSize(4096)
-                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                        .setIoThreadCount(ioThreads)
                         .build(),
-                // One decorator: reads are gated on read interest, and on a TLS listener the tunnel records the
-                // (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
+                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                // Client connections: reads are gated on read interest, and on a TLS listener the tunnel records
+                // the (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
                 // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
                 // layer gets an input event.
                 session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
                         proxyProtocol == null ? session : proxyProtocol.decorate(session))),
-                exceptions,
+                // Upstream connections: reads gated on read interest.
+                ReadInterestGate::new,
                 new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
                         tunnels.sessionListener()),
-                null, null, null);
+                null,
+                exceptions);
+        upstream.use(server);
+        tunnels.start(server);
         server.start();
         InetSocketAddress bound;
         try {
@@ -326,6 +334,7 @@ public final class RelayServer implements AutoCloseable {
         closed = true;
         LOG.info("shutting down: no new connections, waiting up to {} for in-flight requests",
                 io.towerrelay.config.Durations.format(config.shutdownGrace()));
+        upstream.close(TimeValue.ofSeconds(1)); // no connection goes back to a pool from now on
         server.initiateShutdown();
         try {
             server.awaitShutdown(config.shutdownGrace());
@@ -340,7 +349,6 @@ public final class RelayServer implements AutoCloseable {
             admin.close();
         }
         health.close();
-        upstream.close(TimeValue.ofSeconds(1));
         // The last access-log and tunnel lines are still with the log thread, a daemon: write them before exit.
         BackgroundLog.flush(Duration.ofSeconds(2));
         LOG.info("stopped");

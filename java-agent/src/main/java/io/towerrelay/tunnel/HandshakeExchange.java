@@ -2,6 +2,7 @@ package io.towerrelay.tunnel;
 
 import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.UpstreamFailure;
 import java.io.IOException;
@@ -54,6 +55,38 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private static final Logger LOG = LoggerFactory.getLogger(HandshakeExchange.class);
 
     private enum Phase { NEW, CONNECTING, ANSWERED, TUNNELLED, ABORTED }
+
+    /**
+     * The handler an upstream session has between its creation and the connect callback, which (on the same
+     * thread, before any I/O event) replaces it with the {@link UpstreamHandshake} or closes the session.
+     */
+    private static final SharedReactor.OutgoingSession NOT_YET = session -> new IOEventHandler() {
+        @Override
+        public void connected(IOSession s) {
+        }
+
+        @Override
+        public void inputReady(IOSession s, ByteBuffer src) {
+        }
+
+        @Override
+        public void outputReady(IOSession s) {
+        }
+
+        @Override
+        public void timeout(IOSession s, org.apache.hc.core5.util.Timeout timeout) {
+            s.close(CloseMode.IMMEDIATE);
+        }
+
+        @Override
+        public void exception(IOSession s, Exception cause) {
+            s.close(CloseMode.IMMEDIATE);
+        }
+
+        @Override
+        public void disconnected(IOSession s) {
+        }
+    };
 
     private final WebSocketTunnels owner;
     private final TunnelSettings settings;
@@ -134,7 +167,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         TunnelInfo current = info;
         info = new TunnelInfo(current.id(), current.peer(), target.name(), current.path(), current.started());
         HttpHost host = new HttpHost("http", target.host().getHostName(), target.host().getPort());
-        owner.requester().requestSession(host, settings.connectTimeout(), null, new FutureCallback<>() {
+        owner.reactor().connect(host, null, settings.connectTimeout(), NOT_YET, new FutureCallback<>() {
             @Override
             public void completed(IOSession session) {
                 upstreamConnected(session, head);
@@ -211,7 +244,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
             target = node;
         }
         if (target.secure()) {
-            // requestSession does not start TLS; the handshake starts once TLS is up.
+            // The connection comes without TLS; the handshake starts once TLS is up.
             HttpHost endpoint = new HttpHost("https", target.host().getHostName(), target.host().getPort());
             ((ProtocolIOSession) session).startTls(settings.upstreamSslContext(), endpoint, SSLBufferMode.STATIC,
                     (named, engine) -> {
@@ -261,7 +294,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         send(new BasicHttpResponse(status), entity);
     }
 
-    /** Upstream thread: the upstream answered, but not 101. Its answer goes back as a normal response. */
+    /** The upstream answered, but not 101. Its answer goes back as a normal response. */
     void relay(HttpResponse upstreamHead, long length, RelayedBody relayed) {
         if (!answer()) {
             return;
@@ -280,7 +313,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     }
 
     /**
-     * Upstream thread: the upstream answered 101 with {@code Upgrade: websocket}.
+     * The upstream answered 101 with {@code Upgrade: websocket}.
      *
      * @param afterHead bytes that arrived behind the 101 head (read mode); they go to the client first thing
      * @return false when the client is gone meanwhile

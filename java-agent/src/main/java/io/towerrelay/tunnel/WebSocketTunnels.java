@@ -1,22 +1,17 @@
 package io.towerrelay.tunnel;
 
-import io.towerrelay.tls.PlainUpstreamTls;
+import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.upstream.Nodes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.HttpRequest;
-import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.bootstrap.AsyncRequesterBootstrap;
-import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncRequester;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.io.ModalCloseable;
-import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOSessionListener;
-import org.apache.hc.core5.util.TimeValue;
 
 /**
  * WebSocket tunnelling for the relay. Wiring, done by the proxy core:
@@ -27,7 +22,7 @@ import org.apache.hc.core5.util.TimeValue;
  *       is closed for idleness only at the listener's socket timeout granularity);</li>
  *   <li>for a request where {@link #isWebSocketUpgrade} holds, hand the exchange to
  *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
- *   <li>{@link #start()} before serving, {@link #close(CloseMode)} after the server stopped.</li>
+ *   <li>{@link #start(SharedReactor)} before serving, {@link #close(CloseMode)} after the server stopped.</li>
  * </ol>
  * Each tunnel gets its own upstream connection (never pooled: it becomes a byte pipe), to the node with the fewest
  * open tunnels; a handshake whose connection to a node fails is tried once on another node.
@@ -41,7 +36,7 @@ public final class WebSocketTunnels implements ModalCloseable {
     private final PipeBuffers pool = PipeBuffers.forHeap();
     private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
-    private volatile HttpAsyncRequester requester;
+    private volatile SharedReactor reactor;
 
     /** Handshakes go to the node {@link Nodes#forTunnel} chooses: the available one with the fewest tunnels. */
     public WebSocketTunnels(TunnelSettings settings, Nodes nodes, TunnelListener listener) {
@@ -50,26 +45,12 @@ public final class WebSocketTunnels implements ModalCloseable {
         this.listener = listener == null ? TunnelListener.NONE : listener;
     }
 
-    /** Starts the I/O reactor for upstream connections. */
-    public synchronized void start() {
-        if (requester != null) {
-            return;
-        }
-        HttpAsyncRequester created = AsyncRequesterBootstrap.bootstrap()
-                // requestSession() still builds HttpCore5's HTTP/1.1 client handler for each upstream connection
-                // before the handshake replaces it unused: with the default 32 KiB that was 96 KiB of garbage per
-                // tunnel opened (heap growth, and so RSS, while thousands of sockets connect).
-                .setHttp1Config(Http1Config.custom().setBufferSize(1024).build())
-                // A wss upstream gets TLS from HandshakeExchange's own startTls, never from the requester.
-                .setTlsStrategy(PlainUpstreamTls.INSTANCE)
-                .setIOReactorConfig(IOReactorConfig.custom()
-                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                        .setSoTimeout(settings.handshakeTimeout())
-                        .setTcpNoDelay(true)
-                        .build())
-                .create();
-        created.start();
-        requester = created;
+    /**
+     * Opens upstream connections on {@code reactor}, the one the client connections are served by: each tunnel's
+     * upstream session is opened on its client connection's I/O thread.
+     */
+    public synchronized void start(SharedReactor sharedReactor) {
+        this.reactor = sharedReactor;
     }
 
     /** The server's session listener: lets a handshake handler find the session of its client connection. */
@@ -99,7 +80,7 @@ public final class WebSocketTunnels implements ModalCloseable {
      * ({@code failed(ConnectionClosedException)} then {@code releaseResources()} on the handler chain).
      */
     public AsyncServerExchangeHandler newHandshakeHandler() {
-        if (requester == null) {
+        if (reactor == null) {
             throw new IllegalStateException("WebSocketTunnels not started");
         }
         return new HandshakeExchange(this);
@@ -114,18 +95,6 @@ public final class WebSocketTunnels implements ModalCloseable {
     public void close(CloseMode closeMode) {
         for (Tunnel tunnel : open) {
             tunnel.close();
-        }
-        HttpAsyncRequester current = requester;
-        if (current != null) {
-            if (closeMode == CloseMode.GRACEFUL) {
-                current.initiateShutdown();
-                try {
-                    current.awaitShutdown(TimeValue.ofSeconds(5));
-                } catch (InterruptedException ex) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            current.close(closeMode);
         }
     }
 
@@ -154,8 +123,8 @@ public final class WebSocketTunnels implements ModalCloseable {
         return pool;
     }
 
-    HttpAsyncRequester requester() {
-        return requester;
+    SharedReactor reactor() {
+        return reactor;
     }
 
     String nextId() {

@@ -1,112 +1,126 @@
 package io.towerrelay.upstream;
 
+import io.towerrelay.admin.UpstreamPoolStats;
+import io.towerrelay.config.UpstreamConfig;
 import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.http.HeadBytes;
 import io.towerrelay.http.MessageFraming;
-import io.towerrelay.reactor.ReadInterestGate;
+import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.tls.TlsContexts;
-import io.towerrelay.admin.UpstreamPoolStats;
-import io.towerrelay.config.UpstreamConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import io.towerrelay.tls.PlainUpstreamTls;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.bootstrap.AsyncRequesterBootstrap;
-import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncRequester;
+import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandlerFactory;
+import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
-import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
-import org.apache.hc.core5.pool.PoolReusePolicy;
-import org.apache.hc.core5.pool.PoolStats;
-import org.apache.hc.core5.reactor.EndpointParameters;
+import org.apache.hc.core5.reactor.IOEventHandlerFactory;
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The upstream side: HttpCore5's {@link HttpAsyncRequester} with a keep-alive pool. Chosen over httpclient5's
- * async client because a proxy wants the bare exchange (no redirects, cookies, auth, retries or added headers)
- * and the requester's endpoint lease lets the relay decide per exchange whether the connection is reusable.
+ * The upstream side: keep-alive connections with HttpCore5's HTTP/1.1 client handler, opened on the shared
+ * reactor's worker that serves the client asking for one, and pooled per worker and per node ({@link WorkerPool}):
+ * an exchange's two connections live on one I/O thread, and leasing, releasing and forwarding take no lock.
+ * {@code upstream.pool-size} bounds the connections of all workers together. The relay wants the bare exchange
+ * (no redirects, cookies, auth or added headers) and decides per exchange whether a connection is reusable.
  */
 public final class UpstreamClient {
-    private final HttpAsyncRequester requester;
+    private volatile SharedReactor reactor;
     private final Timeout connectTimeout;
     private final Timeout responseTimeout;
+    private final TlsStrategy tls;
+    private final IOEventHandlerFactory handlers;
+    private final WorkerPool[] pools;
+    private final int max;
+    /** Connections open or being opened, all workers together. */
+    private final AtomicInteger open = new AtomicInteger();
+    /** Spreads connections opened off the I/O threads (health checks) over the workers. */
+    private final AtomicInteger nextWorker = new AtomicInteger();
+    private volatile boolean closing;
     private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
-    /**
-     * Hands back connections leased for clients that left meanwhile. Not on the thread that got the lease: the
-     * pool completes the next waiting lease inside {@code release}, and when that one's client is gone too, a
-     * release from its callback nests again; a few thousand vanished clients overflowed the stack.
-     */
-    private final ExecutorService unusedReturns = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "upstream-pool-return");
-        t.setDaemon(true);
-        return t;
-    });
 
-    private UpstreamClient(HttpAsyncRequester requester, Timeout connectTimeout, Timeout responseTimeout) {
-        this.requester = requester;
-        this.connectTimeout = connectTimeout;
-        this.responseTimeout = responseTimeout;
+    private UpstreamClient(int ioThreads, UpstreamConfig config, TlsStrategy tls) {
+        this.connectTimeout = config.connectTimeout();
+        this.responseTimeout = config.responseTimeout();
+        this.tls = tls;
+        // pool-size connections per node, as HttpCore5's pool had per route; the total is what is enforced.
+        this.max = config.poolSize() * Math.max(1, config.nodes().size());
+        ClientHttp1StreamDuplexerFactory duplexers = new ClientHttp1StreamDuplexerFactory(
+                // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
+                HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build(),
+                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build(),
+                HeadBytes.CODING);
+        // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
+        // failure fails the lease and the session keeps response-timeout after it.
+        this.handlers = new ClientHttp1IOEventHandlerFactory(duplexers, null, null);
+        this.pools = new WorkerPool[ioThreads];
+        for (int i = 0; i < pools.length; i++) {
+            pools[i] = new WorkerPool(this, i);
+        }
     }
 
     /**
-     * One requester for every node: HttpCore5 pools per route (per node's {@link HttpHost}), so each node gets its
-     * own keep-alive pool of {@code upstream.pool-size} while all share one set of I/O threads (a requester per node
-     * would add a reactor thread per core per node on machines with two cores).
+     * @param ioThreads the I/O threads of the reactor given to {@link #use} (one pool each)
      */
-    public static UpstreamClient start(UpstreamConfig config, SSLContext sslContext) {
-        AsyncRequesterBootstrap bootstrap = AsyncRequesterBootstrap.bootstrap()
-                .setIOReactorConfig(IOReactorConfig.custom()
-                        // Between two reads of a response: past it the exchange fails and the client gets 504.
-                        // It also closes pooled connections idle that long.
-                        .setSoTimeout(config.responseTimeout())
-                        .setTcpNoDelay(true)
-                        .setSoKeepAlive(true)
-                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
-                        .build())
-                // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
-                .setHttp1Config(Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build())
-                .setHttpProcessor(HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build())
-                .setCharCodingConfig(HeadBytes.CODING)
-                .setIOSessionDecorator(ReadInterestGate::new)
-                .setIOSessionListener(new UpstreamSocketTimeout(config.responseTimeout()))
-                .setMaxTotal(config.poolSize() * Math.max(1, config.nodes().size()))
-                .setDefaultMaxPerRoute(config.poolSize())
-                .setPoolReusePolicy(PoolReusePolicy.LIFO)
-                .setPoolConcurrencyPolicy(PoolConcurrencyPolicy.LAX);
-        if (sslContext != null) {
-            bootstrap.setTlsStrategy(TlsContexts.clientStrategy(sslContext, config.tlsVerify()))
-                    .setTlsHandshakeTimeout(config.connectTimeout());
-        } else {
-            bootstrap.setTlsStrategy(PlainUpstreamTls.INSTANCE); // else HttpCore5 builds an unused default SSLContext
+    public static UpstreamClient create(UpstreamConfig config, SSLContext sslContext, int ioThreads) {
+        TlsStrategy tls = sslContext == null ? null : TlsContexts.clientStrategy(sslContext, config.tlsVerify());
+        return new UpstreamClient(ioThreads, config, tls);
+    }
+
+    /** Opens connections on {@code reactor}, the one serving the clients; before the first request. */
+    public void use(SharedReactor sharedReactor) {
+        if (sharedReactor.workerCount() != pools.length) {
+            throw new IllegalArgumentException("the reactor has " + sharedReactor.workerCount() + " I/O threads, not "
+                    + pools.length);
         }
-        HttpAsyncRequester requester = bootstrap.create();
-        requester.start();
-        return new UpstreamClient(requester, config.connectTimeout(), config.responseTimeout());
+        this.reactor = sharedReactor;
     }
 
     public UpstreamPoolStats poolStats() {
-        PoolStats stats = requester.getTotalStats();
-        return new UpstreamPoolStats(stats.getLeased(), stats.getPending(), stats.getAvailable(), stats.getMax());
-    }
-
-    /** Leases a pooled connection to {@code node} or opens one; the callback runs on an upstream I/O thread. */
-    public Future<AsyncClientEndpoint> connect(Node node, FutureCallback<AsyncClientEndpoint> callback) {
-        return requester.connect(node.host(), connectTimeout, null, callback);
+        int leased = 0;
+        int pending = 0;
+        int available = 0;
+        for (WorkerPool pool : pools) {
+            leased += pool.leased;
+            pending += pool.pending;
+            available += pool.available.get();
+        }
+        return new UpstreamPoolStats(leased, pending, available, max);
     }
 
     /**
-     * Opens a new connection outside the pool, for a retry: a second pooled connection could be one the upstream is
-     * closing at that very moment, as the first was. Released, it is closed. TLS starts as for pooled connections
-     * (the requester's handler factory starts it for an https {@link EndpointParameters}).
+     * Leases a pooled connection to {@code node} or opens one, on the calling I/O thread; the callback runs on it
+     * too (at once when an idle connection is there). Called off the I/O threads, opens an unpooled connection.
+     */
+    public void connect(Node node, FutureCallback<AsyncClientEndpoint> callback) {
+        int worker = SharedReactor.currentWorker();
+        if (worker < 0) {
+            // Off the I/O threads (the admin listener's reachability probe): a connection of its own, closed after.
+            connectFresh(node, callback);
+            return;
+        }
+        pools[worker].lease(node.host(), callback);
+    }
+
+    /**
+     * Opens a connection outside the pool for one exchange, closed when released (a retry must not lease another
+     * pooled connection the upstream may be closing at that moment; a health check wants a new connection). Not
+     * counted against pool-size. On an I/O thread it opens there; from another thread (health checks) on the
+     * workers in turn, and the callback runs on that worker.
      */
     public void connectFresh(Node node, FutureCallback<AsyncClientEndpoint> callback) {
         connectFresh(node, responseTimeout, callback);
@@ -114,24 +128,21 @@ public final class UpstreamClient {
 
     /** As {@link #connectFresh(Node, FutureCallback)}, waiting at most {@code socketTimeout} between reads. */
     public void connectFresh(Node node, Timeout socketTimeout, FutureCallback<AsyncClientEndpoint> callback) {
-        HttpHost target = node.host();
-        requester.requestSession(target, connectTimeout, new EndpointParameters(target, null), new FutureCallback<IOSession>() {
-            @Override
-            public void completed(IOSession session) {
-                session.setSocketTimeout(socketTimeout);
-                callback.completed(new FreshEndpoint(session));
+        HttpHost host = node.host();
+        SharedReactor.OutgoingSession plain = session -> handlers.createHandler(session, null);
+        FutureCallback<IOSession> connected = onConnect(host, socketTimeout,
+                session -> callback.completed(new FreshEndpoint(session)), callback::failed);
+        try {
+            int worker = SharedReactor.currentWorker();
+            if (worker >= 0) {
+                reactor.connect(host, null, connectTimeout, plain, connected);
+            } else {
+                reactor.connectOn((nextWorker.getAndIncrement() & Integer.MAX_VALUE) % pools.length, host, null,
+                        connectTimeout, plain, connected);
             }
-
-            @Override
-            public void failed(Exception ex) {
-                callback.failed(ex);
-            }
-
-            @Override
-            public void cancelled() {
-                callback.cancelled();
-            }
-        });
+        } catch (RuntimeException e) {
+            callback.failed(e);
+        }
     }
 
     /** The upstream's Keep-Alive timeouts, per pooled connection. */
@@ -139,23 +150,203 @@ public final class UpstreamClient {
         return keepAlive;
     }
 
+    private boolean secure(HttpHost node) {
+        return tls != null && "https".equalsIgnoreCase(node.getSchemeName());
+    }
+
+    private static int worker() {
+        int worker = SharedReactor.currentWorker();
+        if (worker < 0) {
+            throw new IllegalStateException("upstream connections are leased on the reactor's I/O threads only");
+        }
+        return worker;
+    }
+
     /** Gives back a connection leased for an exchange whose client left before it was used. */
     public void returnUnused(AsyncClientEndpoint endpoint) {
-        try {
-            unusedReturns.execute(endpoint::releaseAndReuse);
-        } catch (RejectedExecutionException ex) {
-            endpoint.releaseAndDiscard(); // shutting down
+        endpoint.releaseAndReuse();
+    }
+
+    /** Stops pooling: released connections are closed; the reactor's shutdown closes the others. */
+    public void close(TimeValue grace) {
+        closing = true;
+    }
+
+    // ---- for WorkerPool and Connection ----
+
+    Timeout connectTimeout() {
+        return connectTimeout;
+    }
+
+    boolean closing() {
+        return closing;
+    }
+
+    boolean reserveSlot() {
+        if (open.incrementAndGet() <= max) {
+            return true;
+        }
+        open.decrementAndGet();
+        return false;
+    }
+
+    /** A connection ended (or never came up): its slot goes to a worker with requests waiting for one. */
+    void slotFreed() {
+        slotFreed(null);
+    }
+
+    /**
+     * A connection ended (or never came up): its slot goes to a waiter of {@code local} (the calling thread's pool,
+     * or null) that found none, else to a worker with requests waiting for one.
+     */
+    void slotFreed(WorkerPool local) {
+        open.decrementAndGet();
+        if (closing) {
+            return;
+        }
+        if (local != null && SharedReactor.currentWorker() == local.index()) {
+            WorkerPool.Waiter waiter = local.takeUnconnected();
+            if (waiter != null) {
+                if (reserveSlot()) {
+                    waiter.connecting = true;
+                    open(local, waiter.host, waiter);
+                    return;
+                }
+                local.putBackUnconnected(waiter);
+                return;
+            }
+        }
+        for (WorkerPool pool : pools) {
+            if (pool.starved.isEmpty()) {
+                continue;
+            }
+            if (!reserveSlot()) {
+                return;
+            }
+            WorkerPool.Waiter waiter = pool.starved.poll();
+            if (waiter == null) {
+                open.decrementAndGet();
+                continue;
+            }
+            waiter.connecting = true;
+            if (SharedReactor.currentWorker() == pool.index()) {
+                open(pool, waiter.host, waiter);
+            } else {
+                // The one hand-over between threads: only when pool-size is used up and another thread waits.
+                openOn(pool, waiter);
+            }
+            return;
         }
     }
 
-    public void close(TimeValue grace) {
-        unusedReturns.shutdown();
-        requester.initiateShutdown();
-        try {
-            requester.awaitShutdown(grace);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /** {@code starving} waits for a slot: another worker closes one of its idle connections, if it has any. */
+    void stealIdle(WorkerPool starving) {
+        for (WorkerPool pool : pools) {
+            if (pool != starving && pool.giveUpIdle()) {
+                return;
+            }
         }
-        requester.close(CloseMode.IMMEDIATE);
+    }
+
+    boolean othersStarved(WorkerPool self) {
+        for (WorkerPool pool : pools) {
+            if (pool != self && !pool.starved.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Opens a connection for {@code pool} on the calling thread, which is the pool's own. A slot is reserved. */
+    void open(WorkerPool pool, HttpHost host, WorkerPool.Waiter openedFor) {
+        Connection connection = new Connection(host, pool, this, handlers, openedFor);
+        try {
+            reactor.connect(host, null, connectTimeout, connection, pooledCallback(host, connection));
+        } catch (RuntimeException e) {
+            slotFreed();
+            pool.connectFailed(host, openedFor, e);
+        }
+    }
+
+    private void openOn(WorkerPool pool, WorkerPool.Waiter waiter) {
+        HttpHost host = waiter.host;
+        Connection connection = new Connection(host, pool, this, handlers, waiter);
+        try {
+            reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
+        } catch (RuntimeException e) {
+            open.decrementAndGet();
+        }
+    }
+
+    /** As {@link #callback}, and a connection that never came up gives its pool slot back. */
+    private FutureCallback<IOSession> pooledCallback(HttpHost host, Connection connection) {
+        FutureCallback<IOSession> callback = callback(host, connection);
+        return new FutureCallback<>() {
+            @Override
+            public void completed(IOSession session) {
+                callback.completed(session);
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                slotFreed();
+                callback.failed(ex);
+            }
+
+            @Override
+            public void cancelled() {
+                failed(new IOException("connection attempt cancelled"));
+            }
+        };
+    }
+
+    private FutureCallback<IOSession> callback(HttpHost host, Connection connection) {
+        return onConnect(host, responseTimeout, session -> connection.ready(), connection::failed);
+    }
+
+    /**
+     * What happens when a connection to {@code host} is up: response-timeout as its socket timeout, TLS for https,
+     * then {@code ready}; {@code failed} when the connection or its TLS handshake fails.
+     */
+    private FutureCallback<IOSession> onConnect(HttpHost host, Timeout socketTimeout, Consumer<IOSession> ready,
+            Consumer<Exception> failed) {
+        return new FutureCallback<>() {
+            @Override
+            public void completed(IOSession session) {
+                // Between two reads of a response: past it the exchange fails and the client gets 504. It also
+                // closes pooled connections idle that long. Set before TLS, which restores it after its handshake.
+                session.setSocketTimeout(socketTimeout);
+                if (!secure(host)) {
+                    ready.accept(session);
+                    return;
+                }
+                tls.upgrade((TransportSecurityLayer) session, host, null, connectTimeout, new FutureCallback<>() {
+                    @Override
+                    public void completed(TransportSecurityLayer result) {
+                        ready.accept(session);
+                    }
+
+                    @Override
+                    public void failed(Exception ex) {
+                        failed.accept(ex);
+                    }
+
+                    @Override
+                    public void cancelled() {
+                        failed.accept(new IOException("TLS handshake cancelled"));
+                    }
+                });
+            }
+
+            @Override
+            public void failed(Exception ex) {
+                failed.accept(ex);
+            }
+
+            @Override
+            public void cancelled() {
+                failed.accept(new IOException("connection attempt cancelled"));
+            }
+        };
     }
 }

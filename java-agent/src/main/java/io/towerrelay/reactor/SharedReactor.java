@@ -1,0 +1,286 @@
+package io.towerrelay.reactor;
+
+import java.net.SocketAddress;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.function.Callback;
+import org.apache.hc.core5.function.Decorator;
+import org.apache.hc.core5.http.nio.command.ShutdownCommand;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.net.NamedEndpoint;
+import org.apache.hc.core5.reactor.ConnectionInitiator;
+import org.apache.hc.core5.reactor.DefaultListeningIOReactor;
+import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.IOEventHandlerFactory;
+import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.IOSessionListener;
+import org.apache.hc.core5.reactor.IOWorkerSelector;
+import org.apache.hc.core5.reactor.IOWorkerStats;
+import org.apache.hc.core5.reactor.ListenerEndpoint;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * One HttpCore5 I/O reactor for both sides of the relay. Each I/O thread (worker) owns the client connections it
+ * accepted and the upstream connections it opened for them: {@link #connect} called on a worker opens the
+ * session on that same worker, so both ends of an exchange or a tunnel run on one thread and forwarding a chunk
+ * is a plain write, with no hand-over to another selector and no lock taken by two threads.
+ *
+ * <p>Built from HttpCore5's parts because its bootstraps start a reactor per server and per requester:
+ * {@link DefaultListeningIOReactor}'s full constructor takes our own worker thread factory (called once per
+ * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (the worker with the fewest sessions
+ * gets an accepted connection; the worker array it is given is kept, since each worker is a
+ * {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
+ * {@link OutgoingSession} makes its own, anything else (the listener's attachment) goes to the server's factory.
+ *
+ * <p>Listener and decorator events are split by side: HttpCore5 names accepted sessions {@code a-NNN} and
+ * connected ones {@code c-NNN} ({@code IOSessionImpl}), which holds for the TLS layer too (it keeps its
+ * transport's id), and is the only way to tell them apart in a decorator.
+ */
+public final class SharedReactor {
+
+    /** The attachment of an outgoing connection: makes the session's handler when it connects. */
+    public interface OutgoingSession {
+        IOEventHandler createHandler(ProtocolIOSession session);
+    }
+
+    private final DefaultListeningIOReactor reactor;
+    private final int workerCount;
+    private volatile ConnectionInitiator[] workers;
+
+    /**
+     * @param config        the reactor's settings; its socket timeout applies to accepted sessions (outgoing ones set
+     *                      their own)
+     * @param serverHandlers makes the handler of each accepted session (gets the listener's attachment)
+     * @param acceptedDecorator decorates accepted sessions, {@code outgoingDecorator} the others (either may be null)
+     * @param acceptedListener  hears accepted sessions' events, {@code outgoingListener} the others' (either may be null)
+     */
+    public SharedReactor(IOReactorConfig config, IOEventHandlerFactory serverHandlers,
+            Decorator<IOSession> acceptedDecorator, Decorator<IOSession> outgoingDecorator,
+            IOSessionListener acceptedListener, IOSessionListener outgoingListener, Callback<Exception> exceptionCallback) {
+        this.workerCount = config.getIoThreadCount();
+        IOEventHandlerFactory handlers = (session, attachment) -> attachment instanceof OutgoingSession outgoing
+                ? outgoing.createHandler(session)
+                : serverHandlers.createHandler(session, attachment);
+        Decorator<IOSession> decorator = acceptedDecorator == null && outgoingDecorator == null ? null
+                : session -> {
+                    Decorator<IOSession> d = isAccepted(session) ? acceptedDecorator : outgoingDecorator;
+                    return d == null ? session : d.decorate(session);
+                };
+        IOSessionListener listener = acceptedListener == null && outgoingListener == null ? null
+                : new SidedListener(acceptedListener, outgoingListener);
+        AtomicInteger threadIndex = new AtomicInteger();
+        ThreadFactory threads = runnable -> {
+            Thread t = new Worker(runnable, threadIndex.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        };
+        ThreadFactory listenerThreads = runnable -> {
+            Thread t = new Thread(runnable, "relay-listener");
+            t.setDaemon(true);
+            return t;
+        };
+        AtomicInteger next = new AtomicInteger();
+        IOWorkerSelector selector = stats -> {
+            if (workers == null) {
+                keep(stats);
+            }
+            // The worker with the fewest sessions (its clients and their upstream connections), ties in turn: each
+            // thread then needs about its share of the upstream pool, even when clients come and go per request.
+            int start = (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
+            int best = start;
+            int fewest = Integer.MAX_VALUE;
+            for (int i = 0; i < stats.length; i++) {
+                int w = (start + i) % stats.length;
+                int load = stats[w].totalChannelCount() + stats[w].pendingChannelCount();
+                if (load < fewest) {
+                    fewest = load;
+                    best = w;
+                }
+            }
+            return best;
+        };
+        this.reactor = new DefaultListeningIOReactor(handlers, config, threads, listenerThreads, decorator,
+                exceptionCallback, listener, null, ShutdownCommand.GRACEFUL_NORMAL_CALLBACK, selector);
+    }
+
+    private synchronized void keep(IOWorkerStats[] stats) {
+        if (workers != null) {
+            return;
+        }
+        ConnectionInitiator[] initiators = new ConnectionInitiator[stats.length];
+        for (int i = 0; i < stats.length; i++) {
+            initiators[i] = (ConnectionInitiator) stats[i];
+        }
+        workers = initiators;
+    }
+
+    /** True for a session the listener accepted (a client connection), false for one this relay opened. */
+    public static boolean isAccepted(IOSession session) {
+        return session.getId().startsWith("a");
+    }
+
+    /** The index of the worker running the calling thread, or -1 off the reactor. */
+    public static int currentWorker() {
+        return Thread.currentThread() instanceof Worker w ? w.index : -1;
+    }
+
+    public int workerCount() {
+        return workerCount;
+    }
+
+    public void start() {
+        reactor.start();
+        if (workers == null) {
+            keepWorkersNow();
+        }
+    }
+
+    /**
+     * Outgoing connections made off the I/O threads (health checks) may come before the first client: the worker
+     * array is otherwise handed over only when a connection is accepted. HttpCore5 has no public accessor for it,
+     * so it is read from the reactor's field; if that fails, such connections wait for the first client.
+     */
+    private void keepWorkersNow() {
+        try {
+            java.lang.reflect.Field field = DefaultListeningIOReactor.class.getDeclaredField("workers");
+            field.setAccessible(true);
+            Object[] found = (Object[]) field.get(reactor);
+            IOWorkerStats[] stats = new IOWorkerStats[found.length];
+            for (int i = 0; i < found.length; i++) {
+                stats[i] = (IOWorkerStats) found[i];
+            }
+            keep(stats);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Left to the first accepted connection.
+        }
+    }
+
+    public Future<ListenerEndpoint> listen(SocketAddress address, Object attachment) {
+        return reactor.listen(address, attachment, null);
+    }
+
+    /**
+     * Opens an outgoing connection on the calling worker (its session, handler and callback all run on this
+     * thread). Only on a worker thread: everything that opens upstream connections runs in a session's event.
+     */
+    public Future<IOSession> connect(NamedEndpoint endpoint, SocketAddress address, Timeout timeout,
+            OutgoingSession attachment, FutureCallback<IOSession> callback) {
+        int index = currentWorker();
+        ConnectionInitiator[] known = workers;
+        if (index < 0 || known == null) {
+            throw new IllegalStateException("connect() must be called on one of the reactor's I/O threads");
+        }
+        return known[index].connect(endpoint, address, null, timeout, attachment, callback);
+    }
+
+    /**
+     * Opens an outgoing connection on worker {@code index} from any thread (its callback runs on that worker).
+     * For the rare hand-over between workers; the hot path uses {@link #connect}.
+     */
+    public Future<IOSession> connectOn(int index, NamedEndpoint endpoint, SocketAddress address, Timeout timeout,
+            OutgoingSession attachment, FutureCallback<IOSession> callback) {
+        ConnectionInitiator[] known = workers;
+        if (known == null) {
+            throw new IllegalStateException("no worker has run yet");
+        }
+        return known[index].connect(endpoint, address, null, timeout, attachment, callback);
+    }
+
+    public void initiateShutdown() {
+        reactor.initiateShutdown();
+    }
+
+    public void awaitShutdown(TimeValue wait) throws InterruptedException {
+        reactor.awaitShutdown(wait);
+    }
+
+    public void close(CloseMode mode) {
+        reactor.close(mode);
+    }
+
+    /** A worker thread that knows its worker's index. */
+    private static final class Worker extends Thread {
+        final int index;
+
+        Worker(Runnable runnable, int index) {
+            super(runnable, "relay-io-" + index);
+            this.index = index;
+        }
+    }
+
+    /** Passes each session's events to the listener of its side. */
+    private static final class SidedListener implements IOSessionListener {
+        private final IOSessionListener accepted;
+        private final IOSessionListener outgoing;
+
+        SidedListener(IOSessionListener accepted, IOSessionListener outgoing) {
+            this.accepted = accepted;
+            this.outgoing = outgoing;
+        }
+
+        private IOSessionListener of(IOSession session) {
+            return isAccepted(session) ? accepted : outgoing;
+        }
+
+        @Override
+        public void connected(IOSession session) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.connected(session);
+            }
+        }
+
+        @Override
+        public void startTls(IOSession session) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.startTls(session);
+            }
+        }
+
+        @Override
+        public void inputReady(IOSession session) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.inputReady(session);
+            }
+        }
+
+        @Override
+        public void outputReady(IOSession session) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.outputReady(session);
+            }
+        }
+
+        @Override
+        public void timeout(IOSession session) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.timeout(session);
+            }
+        }
+
+        @Override
+        public void exception(IOSession session, Exception ex) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.exception(session, ex);
+            }
+        }
+
+        @Override
+        public void disconnected(IOSession session) {
+            IOSessionListener l = of(session);
+            if (l != null) {
+                l.disconnected(session);
+            }
+        }
+    }
+}
