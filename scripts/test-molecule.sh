@@ -11,33 +11,19 @@
 # runs. The loop below (rather than one `molecule test --all`) keeps a summary with each scenario's
 # time and goes on after a failure; both run the same scenarios.
 #
-# Needs what scripts/test-env.sh sets up: a running Docker engine, the local test image (tag in
-# build/test-image.tag) and the venv (.venv). Builds the relay jar when it is missing.
+# Needs what scripts/test-env.sh sets up: a running Docker engine, the local test images (tags in
+# build/test-image*.tag) and the venv (.venv). Nothing else: each scenario's dependency step builds
+# the relay jar when it is missing or stale, and its create step finds the image (or says in one
+# line to run scripts/test-env.sh), exactly as for a plain `molecule test`.
 # Exit code: 0 when every scenario passed; 1 when any failed (all of them run, then a summary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf 'test-molecule: %s\n' "$*"; }
-die() { printf 'test-molecule: ERROR: %s\n' "$*" >&2; exit 2; }
 
 venv=$(bash scripts/venv.sh | tail -n 1)
 # shellcheck disable=SC1091
 source "$venv/bin/activate"
-
-# TOWER_RELAY_TEST_IMAGE (and DOCKER_API_VERSION) as scripts/test-env.sh wrote them.
-[[ -s build/test-image.env ]] || die "no build/test-image.env: run scripts/test-env.sh first (it builds the local test image)"
-set -a
-# shellcheck disable=SC1091
-source build/test-image.env
-set +a
-[[ -n "${TOWER_RELAY_TEST_IMAGE:-}" ]] || die "build/test-image.env sets no TOWER_RELAY_TEST_IMAGE: run scripts/test-env.sh"
-docker image inspect "$TOWER_RELAY_TEST_IMAGE" >/dev/null 2>&1 ||
-  die "image $TOWER_RELAY_TEST_IMAGE is not in Docker: run scripts/test-env.sh"
-
-if [[ ! -f java-agent/target/tower-relay.jar ]]; then
-  log "building java-agent/target/tower-relay.jar (mvn -B -ntp -q package -DskipTests)"
-  mvn -B -ntp -q package -DskipTests
-fi
 
 if (($#)); then
   scenarios=("$@")
@@ -75,7 +61,7 @@ for scenario in "${scenarios[@]}"; do
   summary+=("$(printf '%-26s %-7s %4d s' "$scenario" "$result" $(($(date +%s) - start)))")
 done
 
-log "summary (image $TOWER_RELAY_TEST_IMAGE):"
+log "summary (images: $(cat build/test-image*.tag 2>/dev/null | xargs)):"
 printf '  %s\n' "${summary[@]}"
 log "total $(($(date +%s) - all_start)) s"
 if ((${#failed[@]})); then

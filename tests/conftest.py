@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -161,6 +162,15 @@ def render(role, template, dest, overrides=None):
                           capture_output=True, text=True, env=ansible_env())
     assert done.returncode == 0, done.stdout + done.stderr
     return Path(dest).read_text()
+
+
+def render_var(role, name, overrides=None):
+    """The value of one of a role's variables (defaults, vars/main.yml, overrides) as Ansible templates it."""
+    with tempfile.TemporaryDirectory() as d:
+        dest = Path(d) / "value.json"
+        render(role, "", dest, dict(overrides or {}, render_src=str(ROOT / "tests" / "playbooks" / "var.json.j2"),
+                                    render_var=name))
+        return json.loads(dest.read_text())
 
 
 class Nginx:

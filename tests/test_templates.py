@@ -1,10 +1,17 @@
 """The role templates render to configs that real NGINX (`nginx -t`) and Apache (`apachectl configtest`)
 accept, default and TLS variants, and say what the roles promise (WebSocket paths, timeouts, TLS)."""
+import os
+import re
+import shlex
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
+import yaml
 
-from conftest import free_port, render
+from conftest import free_port, render, render_var
 
 
 def nginx_render(tmp_path, nginx, **overrides):
@@ -110,35 +117,151 @@ def skip_unless_check_config(done):
         pytest.skip("this jar's check-config is the scaffold (relay core not merged yet)")
 
 
+# What the role needs besides its defaults: where Tower is.
+RELAY = {"relay_upstream_url": "http://127.0.0.1:8052"}
+NODES = {"relay_upstream_url": "", "relay_upstream_nodes": [{"url": "http://tower1.internal:8052"},
+                                                            {"url": "http://tower2.internal:8052", "drain": True}]}
+
+
+def relay_render(tmp_path, template, **overrides):
+    return render("relay", template, tmp_path / template.removesuffix(".j2"), dict(RELAY, **overrides))
+
+
+def check_config(relay_jar, conf):
+    return subprocess.run(["java", "-jar", str(relay_jar), "check-config", str(conf)], capture_output=True, text=True)
+
+
 def test_relay_config_passes_check_config(tmp_path, relay_jar):
-    conf = tmp_path / "relay.yml"
-    render("relay", "relay.yml.j2", conf, {"relay_websocket_allowed_origins": ["https://tower.example.com"],
-                                          "relay_forwarded_trusted_proxies": ["10.0.0.0/8"]})
-    done = subprocess.run(["java", "-jar", str(relay_jar), "check-config", str(conf)], capture_output=True, text=True)
+    relay_render(tmp_path, "relay.yml.j2", relay_websocket_allowed_origins=["https://tower.example.com"],
+                 relay_forwarded_trusted_proxies=["10.0.0.0/8"])
+    done = check_config(relay_jar, tmp_path / "relay.yml")
     skip_unless_check_config(done)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_relay_check_config_rejects_a_bad_value_with_file_and_line(tmp_path, relay_jar):
     """The role's validate step shows this message when a variable makes a config the relay refuses."""
-    conf = tmp_path / "relay.yml"
-    render("relay", "relay.yml.j2", conf, {"relay_websocket_idle_timeout": "forever"})
-    done = subprocess.run(["java", "-jar", str(relay_jar), "check-config", str(conf)], capture_output=True, text=True)
+    relay_render(tmp_path, "relay.yml.j2", relay_websocket_idle_timeout="forever")
+    done = check_config(relay_jar, tmp_path / "relay.yml")
     skip_unless_check_config(done)
     assert done.returncode == 2
     assert "relay.yml" in done.stderr and "idle-timeout" in done.stderr
 
 
+def test_relay_config_names_one_node_by_default(tmp_path):
+    conf = yaml.safe_load(relay_render(tmp_path, "relay.yml.j2"))
+    assert conf["upstream"]["url"] == "http://127.0.0.1:8052"
+    assert "nodes" not in conf["upstream"] and "health-check" not in conf["upstream"]
+    assert "proxy-protocol" not in conf["listen"]
+
+
+def test_relay_config_lists_cluster_nodes_with_drain_and_health_checks(tmp_path):
+    conf = yaml.safe_load(relay_render(tmp_path, "relay.yml.j2", relay_health_check_interval="3s",
+                                       relay_health_check_fall=3, **NODES))
+    upstream = conf["upstream"]
+    assert "url" not in upstream
+    assert upstream["nodes"] == [{"url": "http://tower1.internal:8052", "drain": False},
+                                 {"url": "http://tower2.internal:8052", "drain": True}]
+    assert upstream["health-check"] == {"path": "/api/v2/ping/", "interval": "3s", "fall": 3, "rise": 2}
+
+
+def test_relay_config_verifies_https_nodes(tmp_path):
+    conf = yaml.safe_load(relay_render(tmp_path, "relay.yml.j2", relay_upstream_url="",
+                                       relay_upstream_nodes=[{"url": "https://a.internal"}, {"url": "https://b.internal"}],
+                                       relay_upstream_ca_file="/etc/ssl/tower-ca.pem"))
+    assert conf["upstream"]["tls-verify"] is True
+    assert conf["upstream"]["ca-file"] == "/etc/ssl/tower-ca.pem"
+
+
+def test_relay_config_turns_on_the_proxy_protocol(tmp_path):
+    conf = yaml.safe_load(relay_render(tmp_path, "relay.yml.j2", relay_proxy_protocol=True,
+                                       relay_forwarded_trusted_proxies=["10.0.0.5/32"]))
+    assert conf["listen"]["proxy-protocol"] is True
+    assert conf["forwarded"]["trusted-proxies"] == ["10.0.0.5/32"]
+
+
+def test_relay_cluster_config_passes_check_config(tmp_path, relay_jar):
+    relay_render(tmp_path, "relay.yml.j2", relay_proxy_protocol=True, relay_forwarded_trusted_proxies=["127.0.0.1/32"],
+                 **NODES)
+    done = check_config(relay_jar, tmp_path / "relay.yml")
+    skip_unless_check_config(done)
+    if done.returncode == 2 and re.search(r"upstream\.nodes|health-check|proxy-protocol", done.stderr) \
+            and re.search(r"unknown|not a known|unrecognized", done.stderr, re.I):
+        pytest.skip("this jar predates upstream.nodes / listen.proxy-protocol (issues 13, 14): " + done.stderr.strip())
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_relay_check_config_runs_as_the_service_user(tmp_path, relay_jar, self_signed):
+    """The role's validate command: a key the service's user cannot read fails before the config is installed,
+    although root (who renders the file) can read it."""
+    if os.geteuid() != 0:
+        pytest.skip("runs check-config as another user: needs root")
+    cert, key = self_signed
+    # A directory every user may enter (pytest's own are root's alone), with the key in a root-only one.
+    work = Path(tempfile.mkdtemp(prefix="relay-check-config-", dir="/tmp"))
+    try:
+        work.chmod(0o755)
+        shutil.copy(cert, work / "tower.crt")
+        (work / "tower.crt").chmod(0o644)
+        private = work / "private"
+        private.mkdir(mode=0o700)
+        shutil.copy(key, private / "tower.key")
+        conf = work / "relay.yml"
+        relay_render(work, "relay.yml.j2", relay_listen="127.0.0.1:%d" % free_port(), relay_tls_cert=str(work / "tower.crt"),
+                     relay_tls_key=str(private / "tower.key"))
+        conf.chmod(0o600)  # like Ansible's temporary file: root's alone
+        command = render_var("relay", "__relay_check_config",
+                             dict(RELAY, relay_user="nobody", relay_group="nogroup", relay_config_dir=str(work),
+                                  relay_java_bin=shutil.which("java"), relay_install_method="jar"))
+        # the jar the service would run: here the one under test
+        argv = [str(relay_jar) if arg == "/opt/tower-relay/tower-relay.jar" else arg.replace("%s", str(conf))
+                for arg in shlex.split(command)]
+        refused = subprocess.run(argv, capture_output=True, text=True)
+        skip_unless_check_config(refused)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "listen.tls.key" in refused.stderr and str(private / "tower.key") in refused.stderr
+        assert not list(work.glob(".relay.yml.check.*"))  # the copy it checked is gone
+
+        # the same key made readable for that user: the config passes
+        private.chmod(0o755)
+        (private / "tower.key").chmod(0o644)
+        passed = subprocess.run(argv, capture_output=True, text=True)
+        assert passed.returncode == 0, passed.stdout + passed.stderr
+    finally:
+        shutil.rmtree(work)
+
+
 def test_relay_unit_is_sandboxed(tmp_path):
-    unit = render("relay", "tower-relay.service.j2", tmp_path / "tower-relay.service", {})
+    unit = relay_render(tmp_path, "tower-relay.service.j2", relay_install_method="jar")
     for line in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
-                 "CapabilityBoundingSet=\n", "User=tower-relay"):
+                 "CapabilityBoundingSet=\n", "User=tower-relay", "SyslogIdentifier=tower-relay\n"):
         assert line in unit
     assert "AmbientCapabilities=CAP_NET_BIND_SERVICE" not in unit
-    assert "serve --config /etc/tower-relay/relay.yml" in unit
+    assert re.search(r"^ExecStart=/usr/bin/java -XX:\+ExitOnOutOfMemoryError -Xms64m -Xmx256m -XX:\+UseSerialGC "
+                     r"-jar /opt/tower-relay/tower-relay.jar serve --config /etc/tower-relay/relay.yml$", unit, re.M), unit
 
 
 def test_relay_unit_grants_only_bind_capability_below_1024(tmp_path):
-    unit = render("relay", "tower-relay.service.j2", tmp_path / "tower-relay.service", {"relay_listen": "0.0.0.0:443"})
+    unit = relay_render(tmp_path, "tower-relay.service.j2", relay_listen="0.0.0.0:443")
     assert "CapabilityBoundingSet=CAP_NET_BIND_SERVICE" in unit
     assert "AmbientCapabilities=CAP_NET_BIND_SERVICE" in unit
+
+
+def test_relay_package_dropin_sets_the_role_jvm_options_and_drops_capabilities(tmp_path):
+    dropin = relay_render(tmp_path, "tower-relay-dropin.conf.j2", relay_install_method="deb",
+                          relay_java_opts=["-Xmx512m"])
+    assert 'Environment="JAVA_OPTS=-Xmx512m -XX:+ExitOnOutOfMemoryError"\n' in dropin
+    assert "CapabilityBoundingSet=\nAmbientCapabilities=\n" in dropin
+    # the package's user, ExecStart (/usr/bin/tower-relay, which reads JAVA_OPTS) and sandbox stay
+    assert "User=" not in dropin and "ExecStart" not in dropin
+
+
+def test_relay_package_dropin_changes_user_config_and_low_port_capability(tmp_path):
+    dropin = relay_render(tmp_path, "tower-relay-dropin.conf.j2", relay_install_method="deb",
+                          relay_listen="0.0.0.0:443", relay_user="relay", relay_group="relay",
+                          relay_config_dir="/srv/relay")
+    assert "User=relay\nGroup=relay\n" in dropin
+    assert ("ExecStartPre=\nExecStartPre=/usr/bin/java -jar /usr/share/tower-relay/tower-relay.jar check-config "
+            "/srv/relay/relay.yml\nExecStart=\nExecStart=/usr/bin/java $JAVA_OPTS -jar "
+            "/usr/share/tower-relay/tower-relay.jar serve --config /srv/relay/relay.yml\n") in dropin
+    assert "CapabilityBoundingSet=CAP_NET_BIND_SERVICE\nAmbientCapabilities=CAP_NET_BIND_SERVICE" in dropin

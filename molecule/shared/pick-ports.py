@@ -3,7 +3,7 @@
 
 Usage: pick-ports.py DIRECTORY HOST[,HOST...]
 
-Writes DIRECTORY/HOST.yml for each host (mock, proxy, redirect, admin: a port each) and prints them.
+Writes DIRECTORY/HOST.yml for each host (mock, proxy, redirect, admin, mock2: a port each) and prints them.
 Run by molecule/shared/prepare.yml on the controller, which shares its network with the instances.
 """
 import os
@@ -11,7 +11,7 @@ import random
 import socket
 import sys
 
-NAMES = ("mock", "proxy", "redirect", "admin")
+NAMES = ("mock", "proxy", "redirect", "admin", "mock2")
 
 
 def free_ports(count):

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.towerrelay.common.RelayVersion;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import org.apache.hc.core5.http.ContentType;
@@ -31,7 +33,8 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The admin listener: {@code GET /healthz} (JSON; 200 when the upstream is reachable, else 503) and
+ * The admin listener: {@code GET /healthz} (JSON: each upstream node with its state and last health check; 200
+ * while at least one node takes traffic, else 503) and
  * {@code GET /metrics} (Prometheus text: the relay's metrics, then the process and JVM ones). Separate from the
  * public listener so it can stay on loopback.
  */
@@ -60,24 +63,12 @@ public final class AdminServer implements AutoCloseable {
                                 .setEntity(metrics.render(uptime(startNanos)) + RuntimeMetrics.shared().render(),
                                         ContentType.parse(PrometheusText.CONTENT_TYPE))
                                 .build(), context)))
-                .register("/healthz", handler((request, trigger, context) -> upstream.check(problem -> {
-                    Map<String, Object> upstreamState = new LinkedHashMap<>();
-                    upstreamState.put("url", upstream.url());
-                    upstreamState.put("reachable", problem == null);
-                    if (problem != null) {
-                        upstreamState.put("error", problem);
-                    }
+                .register("/healthz", handler((request, trigger, context) -> upstream.refresh(() -> {
                     Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("status", problem == null ? "ok" : "upstream_unreachable");
-                    body.put("version", RelayVersion.current());
-                    body.put("upstream", upstreamState);
-                    body.put("uptime_seconds", Math.round(uptime(startNanos) * 1000) / 1000.0);
-                    body.put("active_connections", metrics.activeConnections());
-                    body.put("active_websocket_tunnels", metrics.activeTunnels());
+                    int status = health(metrics, startNanos, body::putAll);
                     try {
-                        trigger.submitResponse(AsyncResponseBuilder.create(problem == null ? 200 : 503)
-                                .setEntity(JSON.writeValueAsString(body) + "\n", ContentType.APPLICATION_JSON)
-                                .build(), context);
+                        trigger.submitResponse(AsyncResponseBuilder.create(status)
+                                .setEntity(json(body) + "\n", ContentType.APPLICATION_JSON).build(), context);
                     } catch (HttpException | IOException e) {
                         // the admin client went away; nothing to tell it
                     }
@@ -154,5 +145,56 @@ public final class AdminServer implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Fills {@code out} with the /healthz document and returns its status: 200 while a node takes traffic. */
+    static int health(RelayMetrics metrics, long startNanos, java.util.function.Consumer<Map<String, Object>> out) {
+        List<UpstreamNodeStatus> nodes = metrics.upstreamNodes();
+        long available = nodes.stream().filter(UpstreamNodeStatus::available).count();
+        boolean ok = available > 0;
+        Map<String, Object> upstream = new LinkedHashMap<>();
+        upstream.put("url", nodes.isEmpty() ? null : nodes.get(0).url());
+        upstream.put("reachable", ok);
+        upstream.put("nodes_available", available);
+        upstream.put("nodes_total", nodes.size());
+        if (!ok) {
+            upstream.put("error", nodes.isEmpty() ? "no upstream node"
+                    : "no upstream node is up and taking traffic (see nodes)");
+        }
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (UpstreamNodeStatus node : nodes) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("node", node.node());
+            entry.put("url", node.url());
+            entry.put("state", node.state());
+            entry.put("up", node.up());
+            entry.put("draining", node.draining());
+            entry.put("reason", node.reason());
+            entry.put("since", node.since().toString());
+            UpstreamNodeStatus.LastCheck check = node.lastCheck();
+            if (check == null) {
+                entry.put("last_check", null);
+            } else {
+                Map<String, Object> last = new LinkedHashMap<>();
+                last.put("at", check.at().toString());
+                last.put("passed", check.passed());
+                last.put("detail", check.detail());
+                last.put("duration_ms", check.millis());
+                entry.put("last_check", last);
+            }
+            entry.put("requests_in_flight", node.inFlight());
+            entry.put("websocket_tunnels", node.openTunnels());
+            list.add(entry);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", ok ? "ok" : "upstream_unreachable");
+        body.put("version", RelayVersion.current());
+        body.put("upstream", upstream);
+        body.put("nodes", list);
+        body.put("uptime_seconds", Math.round(uptime(startNanos) * 1000) / 1000.0);
+        body.put("active_connections", metrics.activeConnections());
+        body.put("active_websocket_tunnels", metrics.activeTunnels());
+        out.accept(body);
+        return ok ? 200 : 503;
     }
 }

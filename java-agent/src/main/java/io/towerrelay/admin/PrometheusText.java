@@ -29,6 +29,17 @@ final class PrometheusText {
         return this;
     }
 
+    /** One series per upstream node, labelled {@code node="host:port"}. */
+    PrometheusText perNode(String name, String type, String help, java.util.List<UpstreamNodeStatus> nodes,
+            java.util.function.ToLongFunction<UpstreamNodeStatus> value) {
+        header(name, help, type);
+        for (UpstreamNodeStatus node : nodes) {
+            out.append(name).append("{node=\"").append(escape(node.node())).append("\"} ")
+                    .append(value.applyAsLong(node)).append('\n');
+        }
+        return this;
+    }
+
     PrometheusText histogram(String name, String help, Histogram histogram) {
         histogram.writeTo(out, name, help);
         return this;

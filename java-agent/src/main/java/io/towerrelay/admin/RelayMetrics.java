@@ -1,6 +1,7 @@
 package io.towerrelay.admin;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -18,7 +19,7 @@ public final class RelayMetrics {
     /** Label values of towerrelay_http_requests_by_protocol_total, as NGINX's $server_protocol writes them. */
     public static final String[] PROTOCOLS = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0"};
     public static final String[] UPSTREAM_ERROR_KINDS = {"connect_refused", "connect_timeout", "response_timeout",
-        "reset", "tls", "dns", "other"};
+        "reset", "tls", "dns", "no_node", "other"};
 
     private final Map<String, LongAdder> requestsByClass = new LinkedHashMap<>();
     /** By the protocol the client spoke: HTTP/1.0, HTTP/1.1 or HTTP/2 (h2 by ALPN). */
@@ -38,6 +39,7 @@ public final class RelayMetrics {
     private final LongAdder tunnelBytesToUpstream = new LongAdder();
     private final LongAdder tunnelBytesToClient = new LongAdder();
     private final Histogram tunnelDuration = new Histogram(TUNNEL_BUCKETS);
+    private volatile Supplier<List<UpstreamNodeStatus>> upstreamNodes = List::of;
     private volatile Supplier<UpstreamPoolStats> upstreamPool = () -> new UpstreamPoolStats(0, 0, 0, 0);
 
     public RelayMetrics() {
@@ -121,6 +123,15 @@ public final class RelayMetrics {
         this.upstreamPool = source;
     }
 
+    /** Where the per-node series come from (the nodes are created after the metrics). */
+    public void upstreamNodes(Supplier<List<UpstreamNodeStatus>> source) {
+        this.upstreamNodes = source;
+    }
+
+    public List<UpstreamNodeStatus> upstreamNodes() {
+        return upstreamNodes.get();
+    }
+
     public UpstreamPoolStats upstreamPool() {
         return upstreamPool.get();
     }
@@ -132,6 +143,7 @@ public final class RelayMetrics {
     /** The whole registry in Prometheus text format. */
     public String render(double uptimeSeconds) {
         UpstreamPoolStats pool = upstreamPool.get();
+        List<UpstreamNodeStatus> nodes = upstreamNodes.get();
         return new PrometheusText()
                 .gauge("towerrelay_uptime_seconds", "Seconds since the relay started.", uptimeSeconds)
                 .counters("towerrelay_http_requests_total", "HTTP requests answered, by status class.", "class",
@@ -153,6 +165,23 @@ public final class RelayMetrics {
                 .counter("towerrelay_upstream_retries_total",
                         "Requests sent again on a new upstream connection after the first failed before any answer.",
                         upstreamRetries.sum())
+                .perNode("towerrelay_upstream_node_up", "gauge",
+                        "1 when the node passes its health checks, else 0.", nodes, n -> n.up() ? 1 : 0)
+                .perNode("towerrelay_upstream_node_draining", "gauge",
+                        "1 when the node is set to drain (no new requests or tunnels).", nodes, n -> n.draining() ? 1 : 0)
+                .perNode("towerrelay_upstream_node_requests_in_flight", "gauge", "HTTP requests on the node now.", nodes,
+                        UpstreamNodeStatus::inFlight)
+                .perNode("towerrelay_upstream_node_requests_total", "counter",
+                        "HTTP requests sent to the node, retries included.", nodes, UpstreamNodeStatus::requests)
+                .perNode("towerrelay_upstream_node_errors_total", "counter",
+                        "Requests and WebSocket handshakes that failed on the node before an answer.", nodes,
+                        UpstreamNodeStatus::errors)
+                .perNode("towerrelay_upstream_node_retries_total", "counter",
+                        "Requests that failed on the node and were sent again.", nodes, UpstreamNodeStatus::retries)
+                .perNode("towerrelay_upstream_node_websocket_handshakes_total", "counter",
+                        "WebSocket handshakes sent to the node.", nodes, UpstreamNodeStatus::handshakes)
+                .perNode("towerrelay_upstream_node_websocket_tunnels_active", "gauge",
+                        "WebSocket tunnels (and handshakes under way) on the node now.", nodes, UpstreamNodeStatus::openTunnels)
                 .gauge("towerrelay_upstream_pool_leased", "Upstream connections in use by an exchange now.", pool.leased())
                 .gauge("towerrelay_upstream_pool_pending", "Exchanges waiting for an upstream connection now.", pool.pending())
                 .gauge("towerrelay_upstream_pool_available", "Idle keep-alive upstream connections now.", pool.available())

@@ -1,12 +1,14 @@
 package io.towerrelay.admin;
 
-import java.util.function.Consumer;
-
-/** Asks whether the upstream accepts connections right now, without blocking an I/O thread. */
+/**
+ * Brings the upstream nodes' state up to date before /healthz answers, without blocking an I/O thread. With
+ * several nodes the active health checks keep it current and this returns at once; a single node is not checked
+ * in the background (the relay sends Tower nothing of its own), so it is checked here, when asked.
+ */
+@FunctionalInterface
 public interface UpstreamProbe {
-    /** The upstream URL, for the health report. */
-    String url();
+    /** Calls {@code then} once, from any thread, when the state is fresh. */
+    void refresh(Runnable then);
 
-    /** Calls {@code result} once, from any thread, with null when reachable or the reason it is not. */
-    void check(Consumer<String> result);
+    UpstreamProbe CURRENT = Runnable::run;
 }

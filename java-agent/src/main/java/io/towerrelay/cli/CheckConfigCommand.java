@@ -2,6 +2,9 @@ package io.towerrelay.cli;
 
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.ConfigException;
+import io.towerrelay.config.Durations;
+import io.towerrelay.config.HealthCheckConfig;
+import io.towerrelay.config.UpstreamNode;
 import io.towerrelay.config.RelayConfig;
 import io.towerrelay.config.RelayConfigLoader;
 import io.towerrelay.tls.TlsContexts;
@@ -49,8 +52,18 @@ public final class CheckConfigCommand implements Callable<Integer> {
             spec.commandLine().getErr().println(file + ":0: upstream.ca-file: " + e.getMessage());
             return 2;
         }
+        var nodes = config.upstream().nodes();
         spec.commandLine().getOut().println(file + ": OK (listen " + config.listen().address() + ", upstream "
-                + config.upstream().url() + ")");
+                + (nodes.size() == 1 ? nodes.get(0).url() : nodes.size() + " nodes") + ")");
+        if (nodes.size() > 1) {
+            HealthCheckConfig check = config.upstream().healthCheck();
+            for (UpstreamNode node : nodes) {
+                spec.commandLine().getOut().println("  node " + node.url() + (node.drain() ? " (drain: no new requests or tunnels)" : ""));
+            }
+            spec.commandLine().getOut().println("  health check: GET " + check.path() + " every " + Durations.format(check.interval())
+                    + ", timeout " + Durations.format(check.timeout()) + ", down after " + check.fall() + " failure(s), up after "
+                    + check.rise() + " pass(es)");
+        }
         return 0;
     }
 }

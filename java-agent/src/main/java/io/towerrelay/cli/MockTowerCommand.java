@@ -38,13 +38,18 @@ public final class MockTowerCommand implements Callable<Integer> {
             description = "Basic-auth password for /api/v2/settings/system/ (default: ${DEFAULT-VALUE}).")
     String adminPassword;
 
+    @Option(names = "--node-name", paramLabel = "NAME", defaultValue = MockTowerOptions.DEFAULT_NODE_NAME,
+            description = "This node's name, shown as active_node in /api/v2/ping/ (as AWX does) and in the echo, "
+                + "to see which node of a cluster answered (default: ${DEFAULT-VALUE}).")
+    String nodeName;
+
     @Override
     public Integer call() throws InterruptedException {
         InetSocketAddress address = Listening.address("--listen", listen);
         MockTowerOptions options = options(address);
         MockTower tower = Listening.bindOrExplain("mock-tower", address, () -> MockTower.start(options));
         System.out.println("mock-tower listening on http://" + tower.hostAndPort() + "/ (settings API user: "
-                + options.adminUser() + ")");
+                + options.adminUser() + (nodeName.equals(MockTowerOptions.DEFAULT_NODE_NAME) ? "" : ", node " + nodeName) + ")");
         System.out.flush();
         Listening.runUntilSignal(tower);
         return 0;
@@ -61,7 +66,11 @@ public final class MockTowerCommand implements Callable<Integer> {
         if (adminUser.isEmpty() || adminUser.contains(":")) {
             throw new UserError("--admin-user must be non-empty and contain no ':'");
         }
+        if (nodeName.isBlank()) {
+            throw new UserError("--node-name must not be empty");
+        }
         return MockTowerOptions.defaults()
+                .withNodeName(nodeName)
                 .withListen(address)
                 .withEventInterval(Duration.ofMillis(eventIntervalMs))
                 .withPingInterval(Duration.ofSeconds(pingIntervalS))

@@ -5,9 +5,13 @@ import io.towerrelay.config.Addresses;
 import io.towerrelay.config.ConfigException;
 import io.towerrelay.config.RelayConfig;
 import io.towerrelay.config.RelayConfigLoader;
+import io.towerrelay.config.UpstreamConfig;
+import io.towerrelay.config.UpstreamNode;
 import io.towerrelay.proxy.RelayServer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -38,8 +42,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Public listener, e.g. 0.0.0.0:8080 (default 0.0.0.0:8080).")
     String listen;
 
-    @Option(names = "--upstream", paramLabel = "URL", description = "Tower's URL, e.g. http://127.0.0.1:8052 or https://tower.internal.")
-    String upstream;
+    @Option(names = "--upstream", paramLabel = "URL", description = {"Tower's URL, e.g. http://127.0.0.1:8052 or https://tower.internal.",
+        "Repeat it for each node of a Tower cluster (all http or all https); given, it replaces the file's upstream.url / upstream.nodes."})
+    List<String> upstream;
 
     @Option(names = "--admin", paramLabel = "HOST:PORT|off", description = "Admin listener for /healthz and /metrics (default 127.0.0.1:9180).")
     String admin;
@@ -92,9 +97,14 @@ public final class ServeCommand implements Callable<Integer> {
             result = result.withListen(flag("--listen", () -> Addresses.parse(listen)));
         }
         if (upstream != null) {
-            result = result.withUpstream(flag("--upstream", () -> RelayConfigLoader.upstreamUrl(upstream)));
+            List<UpstreamNode> nodes = new ArrayList<>();
+            for (String url : upstream) {
+                nodes.add(UpstreamNode.of(flag("--upstream", () -> RelayConfigLoader.upstreamUrl(url))));
+            }
+            UpstreamConfig current = result.upstream();
+            result = result.withUpstream(flag("--upstream", () -> current.withNodes(nodes)));
             if (result.upstream().caFile() != null && !result.upstream().https()) {
-                throw new UserError("--upstream " + upstream + " is not https but upstream.ca-file is set in " + config);
+                throw new UserError("--upstream " + upstream.get(0) + " is not https but upstream.ca-file is set in " + config);
             }
         }
         if (admin != null) {

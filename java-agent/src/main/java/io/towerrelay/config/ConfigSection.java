@@ -111,6 +111,59 @@ final class ConfigSection {
         return values;
     }
 
+    /** A list item with the line it is on. */
+    record Item<T>(T value, int line) {}
+
+    /**
+     * A list whose items are each a scalar (converted by {@code scalar}) or a mapping (read by {@code mapping} as a
+     * section named {@code key[i]}); a single scalar is accepted as a one-item list.
+     */
+    <T> List<Item<T>> mixedList(String key, Function<String, T> scalar, Function<ConfigSection, T> mappingItem) {
+        known.add(key);
+        YamlNode.Entry entry = mapping.entries().get(key);
+        if (entry == null) {
+            return List.of();
+        }
+        List<YamlNode> items;
+        if (entry.value() instanceof YamlNode.Sequence sequence) {
+            items = sequence.items();
+        } else if (entry.value() instanceof YamlNode.Scalar s && s.text() != null) {
+            items = List.of(s);
+        } else if (entry.value() instanceof YamlNode.Scalar) {
+            return List.of();
+        } else {
+            throw error(entry.keyLine(), key, "expected a list, got " + entry.value().kind());
+        }
+        List<Item<T>> values = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            YamlNode item = items.get(i);
+            String itemKey = key + "[" + i + "]";
+            if (item instanceof YamlNode.Mapping nested) {
+                values.add(new Item<>(mappingItem.apply(new ConfigSection(file, keyPath(itemKey), nested)), item.line()));
+            } else if (item instanceof YamlNode.Scalar s && s.text() != null) {
+                try {
+                    values.add(new Item<>(scalar.apply(s.text()), item.line()));
+                } catch (IllegalArgumentException e) {
+                    throw error(item.line(), itemKey, e.getMessage());
+                }
+            } else {
+                throw error(item.line(), itemKey, "expected a value or a mapping, got " + item.kind());
+            }
+        }
+        return values;
+    }
+
+    /** The line {@code key} is on, or this section's line when it is absent. */
+    int lineOf(String key) {
+        YamlNode.Entry entry = mapping.entries().get(key);
+        return entry == null ? line() : entry.keyLine();
+    }
+
+    /** An error at {@code line} about {@code key} of this section. */
+    ConfigException errorAt(int line, String key, String problem) {
+        return error(line, key, problem);
+    }
+
     /** Call after reading every key: anything not read is a typo or a setting this version does not have. */
     void rejectUnknownKeys() {
         for (Map.Entry<String, YamlNode.Entry> e : mapping.entries().entrySet()) {

@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
@@ -85,20 +88,32 @@ public final class RelayConfigLoader {
         adminSection.rejectUnknownKeys();
 
         ConfigSection up = root.section("upstream");
-        URI url = requireUpstream ? up.required("url", RelayConfigLoader::upstreamUrl)
-                : up.value("url", RelayConfigLoader::upstreamUrl, null);
+        List<UpstreamNode> nodes = nodes(up);
+        if (requireUpstream && nodes.isEmpty()) {
+            throw up.error("url", "is required (or list the nodes under upstream.nodes)");
+        }
+        boolean https = !nodes.isEmpty() && "https".equalsIgnoreCase(nodes.get(0).url().getScheme());
         boolean verify = up.value("tls-verify", RelayConfigLoader::bool, true);
         Path caFile = up.value("ca-file", readableFile, null);
         if (caFile != null && !verify) {
             throw up.error("ca-file", "is set but tls-verify is false; remove one of them");
         }
-        if (caFile != null && url != null && !"https".equalsIgnoreCase(url.getScheme())) {
-            throw up.error("ca-file", "is set but upstream.url is not https");
+        if (caFile != null && !nodes.isEmpty() && !https) {
+            throw up.error("ca-file", "is set but the upstream is not https");
         }
-        UpstreamConfig upstream = new UpstreamConfig(url, verify, caFile,
+        ConfigSection check = up.section("health-check");
+        HealthCheckConfig healthCheck = new HealthCheckConfig(
+                check.value("path", RelayConfigLoader::pathPrefix, HealthCheckConfig.DEFAULT_PATH),
+                check.value("interval", Durations::parse, HealthCheckConfig.DEFAULT_INTERVAL),
+                check.value("timeout", Durations::parse, HealthCheckConfig.DEFAULT_TIMEOUT),
+                check.value("fall", s -> integer(s, 1, 100), HealthCheckConfig.DEFAULT_FALL),
+                check.value("rise", s -> integer(s, 1, 100), HealthCheckConfig.DEFAULT_RISE));
+        check.rejectUnknownKeys();
+        UpstreamConfig upstream = new UpstreamConfig(nodes, verify, caFile,
                 up.value("connect-timeout", Durations::parse, UpstreamConfig.DEFAULT_CONNECT_TIMEOUT),
                 up.value("response-timeout", Durations::parse, UpstreamConfig.DEFAULT_RESPONSE_TIMEOUT),
-                up.value("pool-size", s -> integer(s, 1, 100_000), UpstreamConfig.DEFAULT_POOL_SIZE));
+                up.value("pool-size", s -> integer(s, 1, 100_000), UpstreamConfig.DEFAULT_POOL_SIZE),
+                healthCheck);
         up.rejectUnknownKeys();
 
         ConfigSection ws = root.section("websocket");
@@ -132,6 +147,52 @@ public final class RelayConfigLoader {
 
         return new RelayConfig(new ListenConfig(listenAddress, tls, proxyProtocol, http2), new AdminConfig(adminAddress), upstream,
                 websocket, forwarded, limits, accessLog, grace);
+    }
+
+    /**
+     * {@code upstream.url} (one node) or {@code upstream.nodes} (a list of URLs, or of {@code {url, drain}}
+     * mappings), never both; all nodes on one scheme, none twice, not all draining.
+     */
+    private static List<UpstreamNode> nodes(ConfigSection up) {
+        URI url = up.value("url", RelayConfigLoader::upstreamUrl, null);
+        List<ConfigSection.Item<UpstreamNode>> listed = up.mixedList("nodes",
+                s -> UpstreamNode.of(upstreamUrl(s)),
+                item -> {
+                    UpstreamNode node = new UpstreamNode(item.required("url", RelayConfigLoader::upstreamUrl),
+                            item.value("drain", RelayConfigLoader::bool, false));
+                    item.rejectUnknownKeys();
+                    return node;
+                });
+        if (url != null && up.has("nodes")) {
+            throw up.error("nodes", "cannot be used together with upstream.url (line " + up.lineOf("url")
+                    + "): list every node under upstream.nodes, or give only upstream.url");
+        }
+        if (url != null) {
+            return List.of(UpstreamNode.of(url));
+        }
+        if (up.has("nodes") && listed.isEmpty()) {
+            throw up.error("nodes", "is empty: list at least one node URL");
+        }
+        List<UpstreamNode> nodes = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < listed.size(); i++) {
+            ConfigSection.Item<UpstreamNode> item = listed.get(i);
+            URI nodeUrl = item.value().url();
+            URI first = listed.get(0).value().url();
+            if (!nodeUrl.getScheme().equalsIgnoreCase(first.getScheme())) {
+                throw up.errorAt(item.line(), "nodes[" + i + "]", "is " + nodeUrl.getScheme().toLowerCase(Locale.ROOT)
+                        + " but upstream.nodes[0] is " + first.getScheme().toLowerCase(Locale.ROOT)
+                        + ": every node must use the same scheme");
+            }
+            if (!seen.add(UpstreamConfig.authority(nodeUrl))) {
+                throw up.errorAt(item.line(), "nodes[" + i + "]", UpstreamConfig.authority(nodeUrl) + " is listed twice");
+            }
+            nodes.add(item.value());
+        }
+        if (!nodes.isEmpty() && nodes.stream().allMatch(UpstreamNode::drain)) {
+            throw up.error("nodes", "every node has drain: true; at least one must take traffic");
+        }
+        return nodes;
     }
 
     /** The file's text; bytes that are not UTF-8 are an error naming their line (not "Input length = 1"). */

@@ -49,6 +49,10 @@ public final class AccessLog {
         line.put("duration_ms", r.elapsedNanos() / 1_000_000.0);
         line.put("referer", r.referer);
         line.put("user_agent", r.userAgent);
+        line.put("upstream", r.upstream);
+        if (r.retries > 0) {
+            line.put("retries", r.retries);
+        }
         if (r.error != null) {
             line.put("error", r.error);
         }
@@ -56,7 +60,7 @@ public final class AccessLog {
     }
 
     /** A closed (or refused) WebSocket tunnel: one line, like a request, with its duration and bytes each way. */
-    public void logTunnel(Instant start, String remote, String target, int status, long bytesToUpstream,
+    public void logTunnel(Instant start, String remote, String target, String upstream, int status, long bytesToUpstream,
             long bytesToClient, long durationNanos, String note) {
         if (format == AccessLogFormat.OFF) {
             return;
@@ -71,6 +75,7 @@ public final class AccessLog {
         line.put("type", "websocket");
         line.put("remote", remote);
         line.put("target", target);
+        line.put("upstream", "-".equals(upstream) ? null : upstream);
         line.put("status", status);
         line.put("bytes_in", bytesToUpstream);
         line.put("bytes_out", bytesToClient);

@@ -28,6 +28,10 @@ public final class ExchangeRecord {
     public long bytesOut;
     /** Why the relay answered itself or the exchange broke; null when the upstream answered normally. */
     public String error;
+    /** The upstream node (host:port) the request went to last, or null when none was chosen. */
+    public String upstream;
+    /** How many times the request was sent again on a new connection. */
+    public int retries;
     private boolean finished;
 
     public void begin(HttpRequest request, HttpContext context) {

@@ -105,7 +105,7 @@ final class TowerHttpApi {
 
     private HttpResponse ping() {
         Map<String, Object> instance = new LinkedHashMap<>();
-        instance.put("node", "mock-tower");
+        instance.put("node", options.nodeName());
         instance.put("node_type", "hybrid");
         instance.put("uuid", "00000000-0000-4000-8000-000000000001");
         instance.put("heartbeat", Instant.now().toString());
@@ -114,11 +114,11 @@ final class TowerHttpApi {
         Map<String, Object> ping = new LinkedHashMap<>();
         ping.put("ha", false);
         ping.put("version", VERSION);
-        ping.put("active_node", "mock-tower");
+        ping.put("active_node", options.nodeName());
         ping.put("install_uuid", "00000000-0000-4000-8000-000000000000");
         ping.put("started", started.toString());
         ping.put("instances", List.of(instance));
-        ping.put("instance_groups", List.of(Map.of("name", "controlplane", "capacity", 57, "instances", List.of("mock-tower"))));
+        ping.put("instance_groups", List.of(Map.of("name", "controlplane", "capacity", 57, "instances", List.of(options.nodeName()))));
         return HttpResponse.json(200, ping);
     }
 
@@ -140,6 +140,7 @@ final class TowerHttpApi {
         echo.put("remote_host", ClientAddress.resolve(request, settings));
         echo.put("body_bytes", request.body().length);
         echo.put("body", new String(request.body(), StandardCharsets.UTF_8));
+        echo.put("active_node", options.nodeName());
         return HttpResponse.json(200, echo);
     }
 

@@ -28,8 +28,12 @@ public final class LiveEventsProbe {
         this.progress = progress;
     }
 
+    /** Set by {@link #gather()}: the node that answered {@code /api/v2/ping/}. */
+    private String activeNode;
+
     public ProbeReport run() throws InterruptedException {
-        return Diagnosis.diagnose(gather());
+        ProbeEvidence evidence = gather();
+        return Diagnosis.diagnose(evidence).withActiveNode(activeNode);
     }
 
     ProbeEvidence gather() throws InterruptedException {
@@ -46,6 +50,8 @@ public final class LiveEventsProbe {
             if (options.hasCredentials() && !page.hasSessionCookie()) {
                 http.login(base);
             }
+            progress.accept("asking which Tower node answers (" + TowerProtocol.PING_PATH + ")");
+            activeNode = http.activeNode(base);
             progress.accept("asking what reaches Tower (" + TowerProtocol.ECHO_PATH + ")");
             EchoEvidence echo = http.echo(base);
             SettingsEvidence settings = http.settings(base);

@@ -125,6 +125,30 @@ final class PageClient implements Closeable {
         }
     }
 
+    /**
+     * The {@code active_node} of Tower's {@code /api/v2/ping/}: which node of a cluster answered through the proxy.
+     * Null when the ping gives none (not Tower, not JSON, an error).
+     */
+    String activeNode(URI base) {
+        try {
+            return client.execute(new HttpGet(base.resolve(TowerProtocol.PING_PATH)), response -> {
+                String body = response.getEntity() == null ? "" : EntityUtils.toString(response.getEntity());
+                if (response.getCode() != 200) {
+                    return null;
+                }
+                try {
+                    com.fasterxml.jackson.databind.JsonNode node = new com.fasterxml.jackson.databind.ObjectMapper()
+                            .readTree(body).path("active_node");
+                    return node.isTextual() ? node.asText() : null;
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    return null;
+                }
+            });
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Asks the mock Tower's echo endpoint what request headers reached it through the proxy. */
     EchoEvidence echo(URI base) {
         String hostSent = BrowserHeaders.host(base);

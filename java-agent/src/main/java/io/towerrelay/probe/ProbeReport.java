@@ -5,16 +5,26 @@ import java.util.List;
 /**
  * Everything one probe run found.
  *
- * @param url    the page URL probed
- * @param checks every check, in the order they ran
+ * @param url        the page URL probed
+ * @param checks     every check, in the order they ran
+ * @param activeNode the Tower node that answered {@code /api/v2/ping/} through the proxy ({@code active_node}), or
+ *                   null when unknown; behind a balancer, which node of the cluster this run reached
  */
-public record ProbeReport(String url, List<Check> checks) {
+public record ProbeReport(String url, List<Check> checks, String activeNode) {
 
     public static final int EXIT_LIVE_EVENTS_WORK = 0;
     public static final int EXIT_BROKEN = 1;
 
     public ProbeReport {
         checks = List.copyOf(checks);
+    }
+
+    public ProbeReport(String url, List<Check> checks) {
+        this(url, checks, null);
+    }
+
+    public ProbeReport withActiveNode(String node) {
+        return new ProbeReport(url, checks, node);
     }
 
     /** Live events work when no check failed and events actually arrived. */

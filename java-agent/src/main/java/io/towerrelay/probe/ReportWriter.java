@@ -19,6 +19,7 @@ public final class ReportWriter {
         ObjectNode root = JSON.createObjectNode();
         root.put("schema", SCHEMA_VERSION);
         root.put("url", report.url());
+        root.put("active_node", report.activeNode());
         root.put("live_events", report.liveEventsWork());
         root.put("exit_code", report.exitCode());
         Cause first = report.failures().isEmpty() ? null : report.failures().get(0).cause();
@@ -53,7 +54,11 @@ public final class ReportWriter {
 
     public static String human(ProbeReport report) {
         StringBuilder out = new StringBuilder();
-        out.append("Probing live events through ").append(report.url()).append('\n').append('\n');
+        out.append("Probing live events through ").append(report.url()).append('\n');
+        if (report.activeNode() != null) {
+            out.append("Tower node that answered: ").append(report.activeNode()).append('\n');
+        }
+        out.append('\n');
         java.util.Set<Cause> explained = java.util.EnumSet.noneOf(Cause.class);
         for (Check c : report.checks()) {
             out.append(String.format(Locale.ROOT, "%-4s  %s%n", c.status().name(), c.title()));

@@ -9,6 +9,8 @@ final class TowerProtocol {
     /** AWX 23.8+ first, then the path older Tower uses. */
     static final List<String> WEBSOCKET_PATHS = List.of("/api/websocket/", "/websocket/");
     static final String ECHO_PATH = "/api/v2/mock/echo/";
+    /** AWX's ping: {@code active_node} names the node that answered it. */
+    static final String PING_PATH = "/api/v2/ping/";
     static final String SETTINGS_PATH = "/api/v2/settings/system/";
     static final String LOGIN_PATH = "/api/login/";
     static final String FORWARDED_FOR_SETTING = "HTTP_X_FORWARDED_FOR";

@@ -5,6 +5,7 @@ import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.logging.ExchangeRecord;
 import io.towerrelay.upstream.UpstreamFailure;
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.RetryPolicy;
 import io.towerrelay.upstream.StaleConnectionException;
 import java.io.IOException;
@@ -36,11 +37,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One proxied HTTP exchange. The client side is this {@link AsyncServerExchangeHandler} (driven by a server I/O
- * thread); the upstream side is {@link UpstreamSide} (driven by an upstream I/O thread). Bodies pass through one
+ * One proxied HTTP exchange. The client side is this {@link AsyncServerExchangeHandler}; the upstream side is
+ * {@link UpstreamSide}; both run on the I/O thread that serves the client connection (the shared reactor). Bodies pass through one
  * {@link FlowBuffer} per direction: the reading side is only granted as much capacity as its buffer has room for,
  * and gets more as the writing side drains it, so a slow reader on either end stops the other end's sender
- * instead of filling memory. All shared state is guarded by {@link #lock}.
+ * instead of filling memory. Shared state is guarded by {@link #lock}, which one thread now takes (uncontended).
  * <p>
  * When the upstream connection fails before any response reached the client, {@link RetryPolicy} decides whether
  * the request goes out once more on a new connection (the stale keep-alive race: an upstream closing a pooled
@@ -87,9 +88,14 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     // Upstream connection.
     /** How many times the request was sent again (see {@link RetryPolicy}). */
     private int retries;
+    /** The node of the current attempt, counted in its in-flight requests until {@link #leaveNode()}. */
+    private Node node;
     /** The attempt whose callbacks count; null while connecting. */
     private UpstreamSide activeSide;
-    /** A body byte (or the body's end) went upstream: the body can no longer be sent again. */
+    /**
+     * A body byte went upstream: the body can no longer be sent again (it is streamed, not kept). An empty body
+     * ({@code Content-Length: 0}, which some clients send with a GET) is never started and can be.
+     */
     private boolean bodyStarted;
     private AsyncClientEndpoint endpoint;
     private boolean endpointReleased;
@@ -138,11 +144,35 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
-        connectUpstream(false);
+        connectUpstream(false, null, null);
     }
 
-    /** Leases a pooled upstream connection, or for a retry ({@code fresh}) opens one outside the pool. */
-    private void connectUpstream(boolean fresh) {
+    /**
+     * Chooses a node and leases a pooled connection to it, or for a retry ({@code fresh}) opens one outside the
+     * pool, preferring another node than {@code avoid}. With no node to take the request the client gets a 502
+     * saying so ({@code previous}, the failure being retried, is then part of it).
+     */
+    private void connectUpstream(boolean fresh, Node avoid, UpstreamFailure previous) {
+        Node chosen = services.nodes().forRequest(avoid);
+        if (chosen == null) {
+            String none = services.nodes().noneAvailable();
+            UpstreamFailure failure = previous == null ? new UpstreamFailure(502, "no_node", none)
+                    : new UpstreamFailure(previous.status(), previous.kind(), previous.reason() + "; not retried: " + none);
+            answerFailure(failure, new IOException(failure.reason()));
+            return;
+        }
+        lock();
+        try {
+            if (clientGone) {
+                return;
+            }
+            node = chosen;
+            record.upstream = chosen.name();
+            record.retries = retries;
+        } finally {
+            lock.unlock();
+        }
+        chosen.requestStarted();
         FutureCallback<AsyncClientEndpoint> callback = new FutureCallback<>() {
             @Override
             public void completed(AsyncClientEndpoint result) {
@@ -160,9 +190,24 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             }
         };
         if (fresh) {
-            services.upstream().connectFresh(callback);
+            services.upstream().connectFresh(chosen, callback);
         } else {
-            services.upstream().connect(callback);
+            services.upstream().connect(chosen, callback);
+        }
+    }
+
+    /** Ends the current attempt's count in its node's in-flight requests (once). */
+    private void leaveNode() {
+        Node left;
+        lock();
+        try {
+            left = node;
+            node = null;
+        } finally {
+            lock.unlock();
+        }
+        if (left != null) {
+            left.requestEnded();
         }
     }
 
@@ -307,6 +352,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             lock.unlock();
         }
         releaseUpstream(complete);
+        leaveNode();
         lock();
         try {
             services.finish(record);
@@ -353,22 +399,25 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
      * @param side the attempt that failed, or null when no connection was had (connect or lease failed)
      */
     private void onUpstreamFailure(Exception cause, UpstreamSide side) {
-        UpstreamFailure failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig());
-        HttpResponse errorHead = null;
-        EntityDetails errorEntity = null;
-        DataStreamChannel out = null;
+        UpstreamFailure failure;
+        Node failedOn;
         AsyncClientEndpoint abandoned = null;
         boolean retry;
         lock();
         try {
-            if ((side != null && side != activeSide) || upstreamDone || clientGone) {
+            if ((side != null && side != activeSide) || upstreamDone || clientGone || node == null) {
                 return; // an attempt already given up for a retry, or the exchange is over
             }
+            failedOn = node;
+            failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig(), failedOn);
             boolean sent = side != null && side.headSent;
             retry = RetryPolicy.mayRetry(record.method, new RetryPolicy.Attempt(retries, sent,
                     requestEntity == null || !bodyStarted, responseStarted, sent && "response_timeout".equals(failure.kind())));
             if (retry) {
                 retries++;
+                if (requestEntity != null) {
+                    requestEndSent = false; // the new attempt sends the (unstarted) body and its end again
+                }
                 activeSide = null;
                 upstreamOutput = null;
                 upstreamCapacity = null;
@@ -381,13 +430,30 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         } finally {
             lock.unlock();
         }
+        if (!(cause instanceof StaleConnectionException)) {
+            failedOn.requestFailed();
+        }
+        if (side == null && PASSIVE_DOWN.contains(failure.kind())) {
+            failedOn.unreachable(failure.reason()); // real traffic cannot reach it: do not wait for the checks
+        }
         if (retry) {
-            retryOnNewConnection(failure, cause instanceof StaleConnectionException, abandoned);
+            retryOnNewConnection(failure, cause instanceof StaleConnectionException, abandoned, failedOn);
             return;
         }
+        answerFailure(failure, cause);
+    }
+
+    /** Failures that show the node cannot be reached at all (not a stale pooled connection, not a slow answer). */
+    private static final java.util.Set<String> PASSIVE_DOWN = java.util.Set.of("connect_refused", "connect_timeout", "dns");
+
+    /** The exchange ends in {@code failure}: a 502/504 when nothing was answered yet, else the client is cut. */
+    private void answerFailure(UpstreamFailure failure, Exception cause) {
+        HttpResponse errorHead = null;
+        EntityDetails errorEntity = null;
+        DataStreamChannel out = null;
         lock();
         try {
-            if ((side != null && side != activeSide) || upstreamDone || clientGone) {
+            if (upstreamDone || clientGone) {
                 return;
             }
             upstreamDone = true;
@@ -419,7 +485,9 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         String target = record.target;
         String remote = record.remote;
         // Off the I/O thread: an upstream outage makes this line per request (see BackgroundLog).
-        BackgroundLog.submit(() -> LOG.warn("{} {} {} from {}: {}", failure.status(), method, target, remote, failure.reason()));
+        String retried = retries > 0 ? " (after a retry)" : "";
+        BackgroundLog.submit(() -> LOG.warn("{} {} {} from {}: {}{}", failure.status(), method, target, remote,
+                failure.reason(), retried));
         releaseUpstream(false);
         if (errorHead != null) {
             try {
@@ -432,11 +500,14 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
-    private void retryOnNewConnection(UpstreamFailure failure, boolean expired, AsyncClientEndpoint abandoned) {
+    private void retryOnNewConnection(UpstreamFailure failure, boolean expired, AsyncClientEndpoint abandoned,
+            Node failedOn) {
         if (abandoned != null) {
             abandoned.releaseAndDiscard();
         }
         services.metrics().upstreamRetry();
+        failedOn.retried();
+        leaveNode();
         String method = record.method;
         String target = record.target;
         String remote = record.remote;
@@ -449,7 +520,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             BackgroundLog.submit(() -> LOG.info("retrying {} {} from {} on a new connection: {}", method, target, remote,
                     failure.reason()));
         }
-        connectUpstream(true);
+        connectUpstream(true, failedOn, failure);
     }
 
     /**
@@ -543,7 +614,6 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 }
                 if (requestEnd && !requestEndSent && requestBody.size() == 0) {
                     requestEndSent = true;
-                    bodyStarted = true;
                     channel.endStream(requestTrailers);
                 }
             } finally {
@@ -563,6 +633,10 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context)
                 throws HttpException, IOException {
             services.upstream().keepAlive().answered(connection, response);
+            Node answering = node;
+            if (answering != null) {
+                answering.answered();
+            }
             BasicHttpResponse head = new BasicHttpResponse(response.getCode(), response.getReasonPhrase());
             HopByHopHeaders.copyEndToEnd(response, head);
             lock();

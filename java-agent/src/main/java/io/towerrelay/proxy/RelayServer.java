@@ -20,7 +20,11 @@ import io.towerrelay.logging.BackgroundLog;
 import java.time.Duration;
 import io.towerrelay.admin.AdminServer;
 import io.towerrelay.admin.RelayMetrics;
+import io.towerrelay.admin.UpstreamNodeStatus;
 import io.towerrelay.admin.UpstreamProbe;
+import io.towerrelay.upstream.HealthChecker;
+import io.towerrelay.upstream.Node;
+import io.towerrelay.upstream.Nodes;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
 import io.towerrelay.config.RelayConfig;
@@ -35,11 +39,11 @@ import org.apache.hc.core5.http.nio.HandlerFactory;
 import java.util.function.Consumer;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.Http1Config;
-import io.towerrelay.reactor.SharedReactor;
-import java.util.concurrent.atomic.AtomicReference;
 import io.towerrelay.http.StrictRequestParserFactory;
+import io.towerrelay.reactor.SharedReactor;
 import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.HttpRequestMapper;
@@ -51,6 +55,7 @@ import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
 import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
+import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseDate;
@@ -76,6 +81,7 @@ public final class RelayServer implements AutoCloseable {
     private final RelayConfig config;
     private final SharedReactor server;
     private final UpstreamClient upstream;
+    private final HealthChecker health;
     private final WebSocketTunnels tunnels;
     private final AdminServer admin;
     private final InetSocketAddress listenAddress;
@@ -85,7 +91,8 @@ public final class RelayServer implements AutoCloseable {
     private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
-    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, WebSocketTunnels tunnels,
+    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, HealthChecker health,
+            WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
             ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
         this.listenerTls = listenerTls;
@@ -95,6 +102,7 @@ public final class RelayServer implements AutoCloseable {
         this.config = config;
         this.server = server;
         this.upstream = upstream;
+        this.health = health;
         this.admin = admin;
         this.listenAddress = listenAddress;
         this.metrics = metrics;
@@ -123,19 +131,25 @@ public final class RelayServer implements AutoCloseable {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
         }
+        Nodes nodes = Nodes.of(config.upstream());
+        int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, ioThreads);
+        metrics.upstreamPool(upstream::poolStats);
+        metrics.upstreamNodes(() -> nodes.all().stream().map(RelayServer::status).toList());
+        HealthChecker health = new HealthChecker(nodes, upstream, config.upstream().healthCheck());
         String scheme = listenerTls != null ? "https" : "http";
+        ProxyServices services = new ProxyServices(upstream, nodes, config.upstream(),
+                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
+                metrics, new AccessLog(config.accessLog(), accessLogOut));
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
-        AccessLog accessLog = new AccessLog(config.accessLog(), accessLogOut);
         ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
                 ? new ProxyProtocol(config.forwarded(), config.limits().headerTimeout()) : null;
-        WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(config.upstream().url(), upstreamTls,
+        WebSocketTunnels tunnels = new WebSocketTunnels(new TunnelSettings(upstreamTls,
                 config.upstream().connectTimeout(), config.websocket().handshakeTimeout(),
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
-                new TunnelObserver(metrics, accessLog));
-        // Filled in below: the reactor needs the request router, the router the services, the services the
-        // upstream client, and the upstream client the reactor.
-        AtomicReference<ProxyServices> servicesRef = new AtomicReference<>();
+                nodes, new TunnelObserver(metrics, services.accessLog()));
+
         Http1Config http1 = Http1Config.custom()
                 // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
                 // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
@@ -150,18 +164,19 @@ public final class RelayServer implements AutoCloseable {
         Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
-                (request, context) -> () -> new RelayDispatcher(servicesRef.get(), screen, tunnels, headDeadline, proxyProtocol);
+                (request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol);
         HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
                 handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
-        // The request parser checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable
-        // Content-Length or Transfer-Encoding is answered 400/501 and closed; the stock parser closes those silently.
+        // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
+        // checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable Content-Length or
+        // Transfer-Encoding is answered 400/501 and closed; the stock bootstrap's duplexer closes those silently.
         ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
                 HttpProcessorBuilder.create()
                         // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
                         .add(new ResponseDate())
                         .add(MessageFraming.RESPONSE)
                         .add(new ResponseConnControl())
-                        .add(new ParserAnswerLog(servicesRef::get, proxyProtocol))
+                        .add(new ParserAnswerLog(services, proxyProtocol))
                         .build(),
                 exchanges,
                 http1,
@@ -173,7 +188,7 @@ public final class RelayServer implements AutoCloseable {
                 DefaultContentLengthStrategy.INSTANCE,
                 null,
                 exceptions);
-        SharedReactor reactor = new SharedReactor(
+        SharedReactor server = new SharedReactor(
                 IOReactorConfig.custom()
                         // Client connections; upstream connections set upstream.response-timeout themselves.
                         .setSoTimeout(config.limits().clientIdleTimeout())
@@ -184,41 +199,38 @@ public final class RelayServer implements AutoCloseable {
                         // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
                         // this at net.core.somaxconn.
                         .setBacklogSize(4096)
-                        .setIoThreadCount(Math.max(1, Runtime.getRuntime().availableProcessors()))
+                        .setIoThreadCount(ioThreads)
                         .build(),
                 // TLS with listen.http2: ALPN picks HTTP/2 or HTTP/1.1 per connection; else HTTP/1.1 only.
                 http2 ? NegotiatingHandlers.create(duplexers, exchanges,
                                 H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions,
                                 headDeadline::http2Started)
                         : new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
-                // Reads are gated on read interest on both sides; on a TLS listener the tunnel records the (gated)
-                // TCP session under TLS for its idle timeout and to replace the HTTP handler. With the PROXY
-                // protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS layer gets
-                // an input event.
+                // Client connections: reads are gated on read interest, and on a TLS listener the tunnel records
+                // the (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
+                // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
+                // layer gets an input event.
                 session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
                         proxyProtocol == null ? session : proxyProtocol.decorate(session))),
+                // Upstream connections: reads gated on read interest.
                 ReadInterestGate::new,
                 new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
                         tunnels.sessionListener()),
                 null,
                 exceptions);
-        UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, reactor);
-        metrics.upstreamPool(upstream::poolStats);
-        ProxyServices services = new ProxyServices(upstream, config.upstream(),
-                new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
-                metrics, accessLog);
-        servicesRef.set(services);
-        tunnels.start(reactor);
-        reactor.start();
+        upstream.use(server);
+        tunnels.start(server);
+        server.start();
         InetSocketAddress bound;
         try {
-            ListenerEndpoint endpoint = reactor.listen(config.listen().address(),
+            ListenerEndpoint endpoint = server.listen(config.listen().address(),
                     listenerTls != null ? URIScheme.HTTPS : URIScheme.HTTP).get();
             bound = (InetSocketAddress) endpoint.getAddress();
         } catch (ExecutionException | InterruptedException e) {
-            reactor.close(CloseMode.IMMEDIATE);
+            server.close(CloseMode.IMMEDIATE);
             tunnels.close(CloseMode.IMMEDIATE);
             headDeadline.close();
+            health.close();
             closeQuietly(proxyProtocol);
             upstream.close(TimeValue.ZERO_MILLISECONDS);
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
@@ -229,11 +241,12 @@ public final class RelayServer implements AutoCloseable {
         AdminServer admin = null;
         if (config.admin().enabled()) {
             try {
-                admin = AdminServer.start(config.admin().address(), metrics, probe(upstream, config), startNanos);
+                admin = AdminServer.start(config.admin().address(), metrics, probe(nodes, upstream), startNanos);
             } catch (IOException e) {
-                reactor.close(CloseMode.IMMEDIATE);
+                server.close(CloseMode.IMMEDIATE);
                 tunnels.close(CloseMode.IMMEDIATE);
                 headDeadline.close();
+                health.close();
                 closeQuietly(proxyProtocol);
                 upstream.close(TimeValue.ZERO_MILLISECONDS);
                 throw new UserError(e.getMessage());
@@ -242,9 +255,13 @@ public final class RelayServer implements AutoCloseable {
         LOG.info("listening on {}://{}{}{}, relaying to {}{}", scheme, Addresses.format(bound),
                 http2 ? " (HTTP/2 and HTTP/1.1 by ALPN)" : "",
                 proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
-                config.upstream().url(),
+                config.upstream().nodes().stream().map(n -> n.url() + (n.drain() ? " (draining)" : ""))
+                        .collect(java.util.stream.Collectors.joining(", ")),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
-        return new RelayServer(config, reactor, upstream, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+        if (nodes.all().size() > 1) {
+            health.start(); // one node is used whatever its state: checking it in the background would only add load
+        }
+        return new RelayServer(config, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls,
                 proxyProtocol);
     }
 
@@ -254,19 +271,39 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    private static UpstreamProbe probe(UpstreamClient upstream, RelayConfig config) {
-        return new UpstreamProbe() {
+    /** A single node is checked when /healthz asks (a connection to it, as a request would get); several are current. */
+    private static UpstreamProbe probe(Nodes nodes, UpstreamClient upstream) {
+        if (nodes.all().size() > 1) {
+            return UpstreamProbe.CURRENT;
+        }
+        Node node = nodes.all().get(0);
+        return then -> upstream.connect(node, new FutureCallback<>() {
             @Override
-            public String url() {
-                return config.upstream().url().toString();
+            public void completed(AsyncClientEndpoint endpoint) {
+                endpoint.releaseAndReuse();
+                node.reachable();
+                then.run();
             }
 
             @Override
-            public void check(Consumer<String> result) {
-                upstream.probe(failure -> result.accept(failure == null ? null
-                        : UpstreamFailure.classify(failure, true, config.upstream()).reason()));
+            public void failed(Exception ex) {
+                node.unreachable(UpstreamFailure.describe(ex, node));
+                then.run();
             }
-        };
+
+            @Override
+            public void cancelled() {
+                then.run();
+            }
+        });
+    }
+
+    private static UpstreamNodeStatus status(Node node) {
+        Node.Check check = node.lastCheck();
+        return new UpstreamNodeStatus(node.name(), node.url().toString(), node.state(), node.up(), node.draining(),
+                node.reason(), node.since(),
+                check == null ? null : new UpstreamNodeStatus.LastCheck(check.at(), check.passed(), check.detail(), check.millis()),
+                node.inFlight(), node.openTunnels(), node.requests(), node.errors(), node.retries(), node.handshakes());
     }
 
     /**
@@ -324,6 +361,7 @@ public final class RelayServer implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        health.close();
         // The last access-log and tunnel lines are still with the log thread, a daemon: write them before exit.
         BackgroundLog.flush(Duration.ofSeconds(2));
         LOG.info("stopped");

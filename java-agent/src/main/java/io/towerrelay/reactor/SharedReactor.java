@@ -32,8 +32,8 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Built from HttpCore5's parts because its bootstraps start a reactor per server and per requester:
  * {@link DefaultListeningIOReactor}'s full constructor takes our own worker thread factory (called once per
- * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (round robin for
- * accepted connections, as HttpCore5's own; the worker array it is given is kept, since each worker is a
+ * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (the worker with the fewest sessions
+ * gets an accepted connection; the worker array it is given is kept, since each worker is a
  * {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
  * {@link OutgoingSession} makes its own, anything else (the listener's attachment) goes to the server's factory.
  *
@@ -89,7 +89,20 @@ public final class SharedReactor {
             if (workers == null) {
                 keep(stats);
             }
-            return (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
+            // The worker with the fewest sessions (its clients and their upstream connections), ties in turn: each
+            // thread then needs about its share of the upstream pool, even when clients come and go per request.
+            int start = (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
+            int best = start;
+            int fewest = Integer.MAX_VALUE;
+            for (int i = 0; i < stats.length; i++) {
+                int w = (start + i) % stats.length;
+                int load = stats[w].totalChannelCount() + stats[w].pendingChannelCount();
+                if (load < fewest) {
+                    fewest = load;
+                    best = w;
+                }
+            }
+            return best;
         };
         this.reactor = new DefaultListeningIOReactor(handlers, config, threads, listenerThreads, decorator,
                 exceptionCallback, listener, null, ShutdownCommand.GRACEFUL_NORMAL_CALLBACK, selector);
@@ -122,6 +135,29 @@ public final class SharedReactor {
 
     public void start() {
         reactor.start();
+        if (workers == null) {
+            keepWorkersNow();
+        }
+    }
+
+    /**
+     * Outgoing connections made off the I/O threads (health checks) may come before the first client: the worker
+     * array is otherwise handed over only when a connection is accepted. HttpCore5 has no public accessor for it,
+     * so it is read from the reactor's field; if that fails, such connections wait for the first client.
+     */
+    private void keepWorkersNow() {
+        try {
+            java.lang.reflect.Field field = DefaultListeningIOReactor.class.getDeclaredField("workers");
+            field.setAccessible(true);
+            Object[] found = (Object[]) field.get(reactor);
+            IOWorkerStats[] stats = new IOWorkerStats[found.length];
+            for (int i = 0; i < found.length; i++) {
+                stats[i] = (IOWorkerStats) found[i];
+            }
+            keep(stats);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Left to the first accepted connection.
+        }
     }
 
     public Future<ListenerEndpoint> listen(SocketAddress address, Object attachment) {

@@ -3,6 +3,8 @@ package io.towerrelay.tunnel;
 import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.logging.BackgroundLog;
 import io.towerrelay.reactor.SharedReactor;
+import io.towerrelay.upstream.Node;
+import io.towerrelay.upstream.UpstreamFailure;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -94,6 +96,12 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     private volatile TunnelInfo info;
     private volatile SessionRegistry.ClientSession client;
     private volatile IOSession upstream;
+    /** The node this handshake (and then its tunnel) counts against; released once by {@link #leaveNode()}. */
+    private Node node;
+    /** The handshake or its tunnel is over: {@link #node} no longer counts it. Guarded by {@code this}. */
+    private boolean nodeLeft;
+    /** A connection to a node already failed and the handshake went to another one. */
+    private volatile boolean retried;
     private volatile AsyncDataProducer body;
     private volatile Tunnel tunnel;
     /** The tunnel has let the HTTP handler go: its failed(ConnectionClosedException) is not the client leaving. */
@@ -113,8 +121,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         EndpointDetails endpoint = coreContext.getEndpointDetails();
         InetSocketAddress peer = ClientEndpoint.of(httpContext).remote(); // behind a PROXY-protocol balancer: its client
         String path = request.getRequestUri();
-        this.info = new TunnelInfo(owner.nextId(), peer == null ? "?" : String.valueOf(peer),
-                settings.upstreamAuthority(), path, Instant.now());
+        this.info = new TunnelInfo(owner.nextId(), peer == null ? "?" : String.valueOf(peer), "-", path, Instant.now());
         ProtocolVersion version = coreContext.getProtocolVersion();
         if (version != null && version.getMajor() != 1) {
             refuse(400, "WebSocket upgrades need HTTP/1.1");
@@ -142,9 +149,25 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
             return;
         }
         ByteBuffer head = MessageHeads.requestHead(request);
+        Node chosen = owner.nodes().forTunnel(null);
+        if (chosen == null) {
+            refuse(502, owner.nodes().noneAvailable());
+            return;
+        }
         phase.set(Phase.CONNECTING);
-        HttpHost target = new HttpHost("http", settings.upstream().getHost(), settings.upstreamPort());
-        owner.reactor().connect(target, null, settings.connectTimeout(), NOT_YET, new FutureCallback<>() {
+        synchronized (this) {
+            node = chosen;
+            chosen.tunnelStarted();
+        }
+        connect(chosen, head);
+    }
+
+    /** Opens a connection to {@code target} for the handshake; a failure to connect is tried once on another node. */
+    private void connect(Node target, ByteBuffer head) {
+        TunnelInfo current = info;
+        info = new TunnelInfo(current.id(), current.peer(), target.name(), current.path(), current.started());
+        HttpHost host = new HttpHost("http", target.host().getHostName(), target.host().getPort());
+        owner.reactor().connect(host, null, settings.connectTimeout(), NOT_YET, new FutureCallback<>() {
             @Override
             public void completed(IOSession session) {
                 upstreamConnected(session, head);
@@ -152,12 +175,23 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
 
             @Override
             public void failed(Exception ex) {
-                if (ex instanceof SocketTimeoutException) {
-                    upstreamFailed(504, "upstream did not accept the connection within " + settings.connectTimeout());
+                String why = UpstreamFailure.describe(ex, target);
+                target.requestFailed();
+                target.unreachable(why);
+                Node other = retried || phase.get() != Phase.CONNECTING ? null : owner.nodes().forTunnel(target);
+                if (other != null && moveTo(other)) {
+                    retried = true;
+                    target.retried();
+                    BackgroundLog.submit(() -> LOG.info("tunnel {}: upstream {} failed ({}), trying {}", info.id(),
+                            target.name(), why, other.name()));
+                    connect(other, head.rewind());
+                } else if (ex instanceof SocketTimeoutException) {
+                    upstreamFailed(504, "upstream " + target.name() + " did not accept the connection within "
+                            + settings.connectTimeout());
                 } else if (ex instanceof ConnectException) {
-                    upstreamFailed(502, "upstream refused the connection");
+                    upstreamFailed(502, "upstream " + target.name() + " refused the connection");
                 } else {
-                    upstreamFailed(502, "upstream unreachable: " + ex);
+                    upstreamFailed(502, "upstream " + target.name() + " unreachable: " + ex);
                 }
             }
 
@@ -168,7 +202,35 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         });
     }
 
-    /** The client's I/O thread (the upstream session lives there too), before its {@code connected} event: take the session over. */
+    /** The handshake or its tunnel is over: the node has one tunnel fewer (once). */
+    private void leaveNode() {
+        Node left;
+        synchronized (this) {
+            if (nodeLeft || node == null) {
+                return;
+            }
+            nodeLeft = true;
+            left = node;
+        }
+        left.tunnelEnded();
+    }
+
+    /** The handshake goes to {@code next} instead; false when it is over already (the client left). */
+    private boolean moveTo(Node next) {
+        Node previous;
+        synchronized (this) {
+            if (nodeLeft) {
+                return false;
+            }
+            previous = node;
+            node = next;
+            next.tunnelStarted();
+        }
+        previous.tunnelEnded();
+        return true;
+    }
+
+    /** Upstream I/O thread, before its {@code connected} event: take the session over. */
     private void upstreamConnected(IOSession session, ByteBuffer head) {
         if (phase.get() != Phase.CONNECTING) {
             session.close(CloseMode.IMMEDIATE);
@@ -177,9 +239,13 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         upstream = session;
         UpstreamHandshake handshake = new UpstreamHandshake(this, session, head, settings.handshakeTimeout());
         session.upgrade(handshake);
-        if (settings.upstreamSecure()) {
-            // requestSession does not start TLS; the handshake starts once TLS is up.
-            HttpHost endpoint = new HttpHost("https", settings.upstream().getHost(), settings.upstreamPort());
+        Node target;
+        synchronized (this) {
+            target = node;
+        }
+        if (target.secure()) {
+            // The connection comes without TLS; the handshake starts once TLS is up.
+            HttpHost endpoint = new HttpHost("https", target.host().getHostName(), target.host().getPort());
             ((ProtocolIOSession) session).startTls(settings.upstreamSslContext(), endpoint, SSLBufferMode.STATIC,
                     (named, engine) -> {
                         SSLParameters parameters = engine.getSSLParameters();
@@ -218,6 +284,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         if (!answer()) {
             return;
         }
+        leaveNode();
         TunnelInfo refused = info;
         BackgroundLog.submit(() -> LOG.info("tunnel {} refused: {} -> {} {}: {} {}", refused.id(), refused.peer(),
                 refused.upstream(), refused.path(), status, reason));
@@ -232,6 +299,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         if (!answer()) {
             return;
         }
+        leaveNode();
         int status = upstreamHead.getCode();
         TunnelInfo refused = info;
         BackgroundLog.submit(() -> LOG.info("tunnel {} refused by upstream: {} -> {} {}: {}", refused.id(), refused.peer(),
@@ -265,7 +333,10 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         // Without the session decorator a TLS listener gives only the TLS layer, whose handler is TLS's own: it
         // passes disconnected() on to the session's current handler, which by then is the tunnel itself.
         IOEventHandler httpHandler = transport instanceof SSLIOSession ? null : transport.getHandler();
-        Tunnel tunnel = new Tunnel(info, owner.listener(), owner.pool(), owner::finished, client.protocol(), upstream,
+        Tunnel tunnel = new Tunnel(info, owner.listener(), owner.pool(), t -> {
+                    owner.finished(t);
+                    leaveNode();
+                }, client.protocol(), upstream,
                 () -> {
                     released = true;
                     if (httpHandler != null && !(httpHandler instanceof TunnelEnd)) {
@@ -318,8 +389,9 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
             return;
         }
         if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED) || phase.compareAndSet(Phase.NEW, Phase.ABORTED)) {
+            leaveNode();
             TunnelInfo abandoned = info;
-            String upstreamName = settings.upstreamAuthority();
+            String upstreamName = abandoned == null ? "-" : abandoned.upstream();
             BackgroundLog.submit(() -> LOG.info("tunnel {} abandoned by client: {} -> {} {}: {}",
                     abandoned == null ? "?" : abandoned.id(), abandoned == null ? "?" : abandoned.peer(), upstreamName,
                     abandoned == null ? "" : abandoned.path(), cause.toString()));
@@ -333,6 +405,7 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
     @Override
     public void releaseResources() {
         if (phase.compareAndSet(Phase.CONNECTING, Phase.ABORTED)) {
+            leaveNode();
             abort();
         }
         AsyncDataProducer producer = body;

@@ -146,6 +146,8 @@ final class TunnelEnd implements IOEventHandler {
     @Override
     public void exception(IOSession ignored, Exception cause) {
         LOG.debug("tunnel {}: {} failed: {}", tunnel.info().id(), name, cause.toString());
+        // The side whose connection failed (a reset) ended the tunnel, whichever session's disconnect is seen first.
+        tunnel.cause(name);
         session.close(CloseMode.IMMEDIATE);
     }
 

@@ -1,6 +1,7 @@
 package io.towerrelay.tunnel;
 
 import io.towerrelay.reactor.SharedReactor;
+import io.towerrelay.upstream.Nodes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,12 +24,13 @@ import org.apache.hc.core5.reactor.IOSessionListener;
  *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
  *   <li>{@link #start(SharedReactor)} before serving, {@link #close(CloseMode)} after the server stopped.</li>
  * </ol>
- * Each tunnel gets its own upstream connection (never pooled: it becomes a byte pipe), opened on the I/O thread
- * of its client connection, so both ends of a tunnel are served by one thread.
+ * Each tunnel gets its own upstream connection (never pooled: it becomes a byte pipe), to the node with the fewest
+ * open tunnels; a handshake whose connection to a node fails is tried once on another node.
  */
 public final class WebSocketTunnels implements ModalCloseable {
 
     private final TunnelSettings settings;
+    private final Nodes nodes;
     private final TunnelListener listener;
     private final SessionRegistry registry = new SessionRegistry();
     private final PipeBuffers pool = PipeBuffers.forHeap();
@@ -36,14 +38,19 @@ public final class WebSocketTunnels implements ModalCloseable {
     private final AtomicLong ids = new AtomicLong();
     private volatile SharedReactor reactor;
 
-    public WebSocketTunnels(TunnelSettings settings, TunnelListener listener) {
+    /** Handshakes go to the node {@link Nodes#forTunnel} chooses: the available one with the fewest tunnels. */
+    public WebSocketTunnels(TunnelSettings settings, Nodes nodes, TunnelListener listener) {
         this.settings = settings;
+        this.nodes = nodes;
         this.listener = listener == null ? TunnelListener.NONE : listener;
     }
 
-    /** Opens upstream connections on {@code reactor}, the one the client connections are served by. */
-    public synchronized void start(SharedReactor reactor) {
-        this.reactor = reactor;
+    /**
+     * Opens upstream connections on {@code reactor}, the one the client connections are served by: each tunnel's
+     * upstream session is opened on its client connection's I/O thread.
+     */
+    public synchronized void start(SharedReactor sharedReactor) {
+        this.reactor = sharedReactor;
     }
 
     /** The server's session listener: lets a handshake handler find the session of its client connection. */
@@ -98,6 +105,10 @@ public final class WebSocketTunnels implements ModalCloseable {
 
     TunnelSettings settings() {
         return settings;
+    }
+
+    Nodes nodes() {
+        return nodes;
     }
 
     TunnelListener listener() {

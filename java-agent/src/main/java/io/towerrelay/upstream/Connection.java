@@ -60,17 +60,15 @@ final class Connection implements SharedReactor.OutgoingSession {
         pool.connected(this, openedFor);
     }
 
-    /** TLS failed: the session is being closed; its waiter hears of it now. */
+    /**
+     * The connection never came up (refused, timed out, TLS failed; after a TLS failure the session is being
+     * closed): the waiter it was opened for hears of it now, once.
+     */
     void failed(Exception cause) {
         if (!ready && failure == null) {
             failure = cause;
-            connectFailed(cause);
+            pool.connectFailed(host, openedFor, cause);
         }
-    }
-
-    /** The connection never came up (refused, timed out, TLS failed). */
-    void connectFailed(Exception cause) {
-        pool.connectFailed(host, openedFor, cause);
     }
 
     boolean isOpen() {
@@ -115,10 +113,10 @@ final class Connection implements SharedReactor.OutgoingSession {
         ended = true;
         if (!ready && failure == null) {
             failure = cause != null ? cause : new ConnectionClosedException("upstream closed the connection while it was being set up");
-            connectFailed(failure);
+            pool.connectFailed(host, openedFor, failure);
         }
         pool.disconnected(this);
-        client.slotFreed();
+        client.slotFreed(pool);
     }
 
     /** HttpCore5's client handler, plus the end of the session for the pool. */

@@ -39,8 +39,7 @@ import org.apache.hc.core5.util.Timeout;
  * (no redirects, cookies, auth or added headers) and decides per exchange whether a connection is reusable.
  */
 public final class UpstreamClient {
-    private final SharedReactor reactor;
-    private final HttpHost target;
+    private volatile SharedReactor reactor;
     private final Timeout connectTimeout;
     private final Timeout responseTimeout;
     private final TlsStrategy tls;
@@ -49,22 +48,17 @@ public final class UpstreamClient {
     private final int max;
     /** Connections open or being opened, all workers together. */
     private final AtomicInteger open = new AtomicInteger();
+    /** Spreads connections opened off the I/O threads (health checks) over the workers. */
+    private final AtomicInteger nextWorker = new AtomicInteger();
     private volatile boolean closing;
     private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
-    /** The admin probe's blocking connect runs here, never on an I/O thread. */
-    private final ExecutorService probes = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "upstream-probe");
-        t.setDaemon(true);
-        return t;
-    });
 
-    private UpstreamClient(SharedReactor reactor, HttpHost target, UpstreamConfig config, TlsStrategy tls) {
-        this.reactor = reactor;
-        this.target = target;
+    private UpstreamClient(int ioThreads, UpstreamConfig config, TlsStrategy tls) {
         this.connectTimeout = config.connectTimeout();
         this.responseTimeout = config.responseTimeout();
         this.tls = tls;
-        this.max = config.poolSize();
+        // pool-size connections per node, as HttpCore5's pool had per route; the total is what is enforced.
+        this.max = config.poolSize() * Math.max(1, config.nodes().size());
         ClientHttp1StreamDuplexerFactory duplexers = new ClientHttp1StreamDuplexerFactory(
                 // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
                 HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build(),
@@ -73,22 +67,27 @@ public final class UpstreamClient {
         // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
         // failure fails the lease and the session keeps response-timeout after it.
         this.handlers = new ClientHttp1IOEventHandlerFactory(duplexers, null, null);
-        this.pools = new WorkerPool[reactor.workerCount()];
+        this.pools = new WorkerPool[ioThreads];
         for (int i = 0; i < pools.length; i++) {
             pools[i] = new WorkerPool(this, i);
         }
     }
 
-    public static UpstreamClient create(UpstreamConfig config, SSLContext sslContext, SharedReactor reactor) {
-        URI url = config.url();
-        HttpHost target = new HttpHost(url.getScheme(), url.getHost(),
-                url.getPort() >= 0 ? url.getPort() : (config.https() ? 443 : 80));
+    /**
+     * @param ioThreads the I/O threads of the reactor given to {@link #use} (one pool each)
+     */
+    public static UpstreamClient create(UpstreamConfig config, SSLContext sslContext, int ioThreads) {
         TlsStrategy tls = sslContext == null ? null : TlsContexts.clientStrategy(sslContext, config.tlsVerify());
-        return new UpstreamClient(reactor, target, config, tls);
+        return new UpstreamClient(ioThreads, config, tls);
     }
 
-    public HttpHost target() {
-        return target;
+    /** Opens connections on {@code reactor}, the one serving the clients; before the first request. */
+    public void use(SharedReactor sharedReactor) {
+        if (sharedReactor.workerCount() != pools.length) {
+            throw new IllegalArgumentException("the reactor has " + sharedReactor.workerCount() + " I/O threads, not "
+                    + pools.length);
+        }
+        this.reactor = sharedReactor;
     }
 
     public UpstreamPoolStats poolStats() {
@@ -104,68 +103,43 @@ public final class UpstreamClient {
     }
 
     /**
-     * Leases a pooled connection to the node or opens one, on the calling I/O thread; the callback runs on it too
-     * (at once when an idle connection is there).
+     * Leases a pooled connection to {@code node} or opens one, on the calling I/O thread; the callback runs on it
+     * too (at once when an idle connection is there). Called off the I/O threads, opens an unpooled connection.
      */
-    public void connect(FutureCallback<AsyncClientEndpoint> callback) {
-        connect(target, callback);
-    }
-
-    /** As {@link #connect(FutureCallback)}, to one node. */
-    public void connect(HttpHost node, FutureCallback<AsyncClientEndpoint> callback) {
-        pools[worker()].lease(node, callback);
+    public void connect(Node node, FutureCallback<AsyncClientEndpoint> callback) {
+        int worker = SharedReactor.currentWorker();
+        if (worker < 0) {
+            // Off the I/O threads (the admin listener's reachability probe): a connection of its own, closed after.
+            connectFresh(node, callback);
+            return;
+        }
+        pools[worker].lease(node.host(), callback);
     }
 
     /**
-     * Opens a connection outside the pool for one exchange, on the calling I/O thread, closed when released (a
-     * retry must not lease another pooled connection the upstream may be closing at that moment). Not counted
-     * against pool-size.
+     * Opens a connection outside the pool for one exchange, closed when released (a retry must not lease another
+     * pooled connection the upstream may be closing at that moment; a health check wants a new connection). Not
+     * counted against pool-size. On an I/O thread it opens there; from another thread (health checks) on the
+     * workers in turn, and the callback runs on that worker.
      */
-    public void connectFresh(FutureCallback<AsyncClientEndpoint> callback) {
-        connectFresh(target, callback);
+    public void connectFresh(Node node, FutureCallback<AsyncClientEndpoint> callback) {
+        connectFresh(node, responseTimeout, callback);
     }
 
-    /** As {@link #connectFresh(FutureCallback)}, to one node. */
-    public void connectFresh(HttpHost node, FutureCallback<AsyncClientEndpoint> callback) {
-        worker();
+    /** As {@link #connectFresh(Node, FutureCallback)}, waiting at most {@code socketTimeout} between reads. */
+    public void connectFresh(Node node, Timeout socketTimeout, FutureCallback<AsyncClientEndpoint> callback) {
+        HttpHost host = node.host();
         SharedReactor.OutgoingSession plain = session -> handlers.createHandler(session, null);
+        FutureCallback<IOSession> connected = onConnect(host, socketTimeout,
+                session -> callback.completed(new FreshEndpoint(session)), callback::failed);
         try {
-            reactor.connect(node, null, connectTimeout, plain, new FutureCallback<>() {
-                @Override
-                public void completed(IOSession session) {
-                    session.setSocketTimeout(responseTimeout);
-                    if (!secure(node)) {
-                        callback.completed(new FreshEndpoint(session));
-                        return;
-                    }
-                    tls.upgrade((TransportSecurityLayer) session, node, null, connectTimeout, new FutureCallback<>() {
-                        @Override
-                        public void completed(TransportSecurityLayer result) {
-                            callback.completed(new FreshEndpoint(session));
-                        }
-
-                        @Override
-                        public void failed(Exception ex) {
-                            callback.failed(ex);
-                        }
-
-                        @Override
-                        public void cancelled() {
-                            callback.failed(new IOException("TLS handshake cancelled"));
-                        }
-                    });
-                }
-
-                @Override
-                public void failed(Exception ex) {
-                    callback.failed(ex);
-                }
-
-                @Override
-                public void cancelled() {
-                    callback.failed(new IOException("connection attempt cancelled"));
-                }
-            });
+            int worker = SharedReactor.currentWorker();
+            if (worker >= 0) {
+                reactor.connect(host, null, connectTimeout, plain, connected);
+            } else {
+                reactor.connectOn((nextWorker.getAndIncrement() & Integer.MAX_VALUE) % pools.length, host, null,
+                        connectTimeout, plain, connected);
+            }
         } catch (RuntimeException e) {
             callback.failed(e);
         }
@@ -193,30 +167,9 @@ public final class UpstreamClient {
         endpoint.releaseAndReuse();
     }
 
-    /**
-     * For /healthz: whether a TCP connection to the node can be made within connect-timeout. Reports null when
-     * it can, else the exception; on a thread of its own.
-     */
-    public void probe(Consumer<Exception> result) {
-        try {
-            probes.execute(() -> {
-                try (Socket socket = new Socket()) {
-                    socket.connect(new InetSocketAddress(target.getHostName(), target.getPort()),
-                            (int) connectTimeout.toMilliseconds());
-                    result.accept(null);
-                } catch (IOException | RuntimeException e) {
-                    result.accept(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            result.accept(e);
-        }
-    }
-
-    /** Stops pooling (the reactor's shutdown closes the connections); the probe thread ends. */
+    /** Stops pooling: released connections are closed; the reactor's shutdown closes the others. */
     public void close(TimeValue grace) {
         closing = true;
-        probes.shutdownNow();
     }
 
     // ---- for WorkerPool and Connection ----
@@ -239,9 +192,29 @@ public final class UpstreamClient {
 
     /** A connection ended (or never came up): its slot goes to a worker with requests waiting for one. */
     void slotFreed() {
+        slotFreed(null);
+    }
+
+    /**
+     * A connection ended (or never came up): its slot goes to a waiter of {@code local} (the calling thread's pool,
+     * or null) that found none, else to a worker with requests waiting for one.
+     */
+    void slotFreed(WorkerPool local) {
         open.decrementAndGet();
         if (closing) {
             return;
+        }
+        if (local != null && SharedReactor.currentWorker() == local.index()) {
+            WorkerPool.Waiter waiter = local.takeUnconnected();
+            if (waiter != null) {
+                if (reserveSlot()) {
+                    waiter.connecting = true;
+                    open(local, waiter.host, waiter);
+                    return;
+                }
+                local.putBackUnconnected(waiter);
+                return;
+            }
         }
         for (WorkerPool pool : pools) {
             if (pool.starved.isEmpty()) {
@@ -250,16 +223,17 @@ public final class UpstreamClient {
             if (!reserveSlot()) {
                 return;
             }
-            HttpHost host = pool.starved.poll();
-            if (host == null) {
+            WorkerPool.Waiter waiter = pool.starved.poll();
+            if (waiter == null) {
                 open.decrementAndGet();
                 continue;
             }
+            waiter.connecting = true;
             if (SharedReactor.currentWorker() == pool.index()) {
-                open(pool, host, null);
+                open(pool, waiter.host, waiter);
             } else {
                 // The one hand-over between threads: only when pool-size is used up and another thread waits.
-                openOn(pool, host);
+                openOn(pool, waiter);
             }
             return;
         }
@@ -294,8 +268,9 @@ public final class UpstreamClient {
         }
     }
 
-    private void openOn(WorkerPool pool, HttpHost host) {
-        Connection connection = new Connection(host, pool, this, handlers, null);
+    private void openOn(WorkerPool pool, WorkerPool.Waiter waiter) {
+        HttpHost host = waiter.host;
+        Connection connection = new Connection(host, pool, this, handlers, waiter);
         try {
             reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
@@ -326,42 +301,51 @@ public final class UpstreamClient {
     }
 
     private FutureCallback<IOSession> callback(HttpHost host, Connection connection) {
+        return onConnect(host, responseTimeout, session -> connection.ready(), connection::failed);
+    }
+
+    /**
+     * What happens when a connection to {@code host} is up: response-timeout as its socket timeout, TLS for https,
+     * then {@code ready}; {@code failed} when the connection or its TLS handshake fails.
+     */
+    private FutureCallback<IOSession> onConnect(HttpHost host, Timeout socketTimeout, Consumer<IOSession> ready,
+            Consumer<Exception> failed) {
         return new FutureCallback<>() {
             @Override
             public void completed(IOSession session) {
                 // Between two reads of a response: past it the exchange fails and the client gets 504. It also
                 // closes pooled connections idle that long. Set before TLS, which restores it after its handshake.
-                session.setSocketTimeout(responseTimeout);
+                session.setSocketTimeout(socketTimeout);
                 if (!secure(host)) {
-                    connection.ready();
+                    ready.accept(session);
                     return;
                 }
                 tls.upgrade((TransportSecurityLayer) session, host, null, connectTimeout, new FutureCallback<>() {
                     @Override
                     public void completed(TransportSecurityLayer result) {
-                        connection.ready();
+                        ready.accept(session);
                     }
 
                     @Override
                     public void failed(Exception ex) {
-                        connection.failed(ex);
+                        failed.accept(ex);
                     }
 
                     @Override
                     public void cancelled() {
-                        connection.failed(new IOException("TLS handshake cancelled"));
+                        failed.accept(new IOException("TLS handshake cancelled"));
                     }
                 });
             }
 
             @Override
             public void failed(Exception ex) {
-                connection.connectFailed(ex);
+                failed.accept(ex);
             }
 
             @Override
             public void cancelled() {
-                failed(new IOException("connection attempt cancelled"));
+                failed.accept(new IOException("connection attempt cancelled"));
             }
         };
     }

@@ -15,16 +15,16 @@ public record UpstreamFailure(int status, String kind, String reason) {
 
     /**
      * @param connecting true when the failure came before a connection to the upstream existed
+     * @param node       the node the request went to
      */
-    public static UpstreamFailure classify(Throwable error, boolean connecting, UpstreamConfig config) {
-        String upstream = config.url().getHost() + ":" + (config.url().getPort() >= 0 ? config.url().getPort()
-                : (config.https() ? 443 : 80));
+    public static UpstreamFailure classify(Throwable error, boolean connecting, UpstreamConfig config, Node node) {
+        String upstream = node.name();
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
                 return new UpstreamFailure(502, "connect_refused", "upstream " + upstream + " refused the connection");
             }
             if (t instanceof UnknownHostException) {
-                return new UpstreamFailure(502, "dns", "upstream host " + config.url().getHost() + " cannot be resolved");
+                return new UpstreamFailure(502, "dns", "upstream host " + node.url().getHost() + " cannot be resolved");
             }
             if (t instanceof SSLException) {
                 return new UpstreamFailure(502, "tls", "TLS with upstream " + upstream + " failed: " + t.getMessage());
@@ -45,5 +45,27 @@ public record UpstreamFailure(int status, String kind, String reason) {
             return new UpstreamFailure(502, "reset", "upstream " + upstream + " reset the connection");
         }
         return new UpstreamFailure(502, "other", "upstream " + upstream + " failed: " + message);
+    }
+
+    /** A short reason for a health check's log line and /healthz: what went wrong talking to {@code node}. */
+    public static String describe(Throwable error, Node node) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof NoRouteToHostException) {
+                return "connection refused";
+            }
+            if (t instanceof UnknownHostException) {
+                return "host " + node.url().getHost() + " cannot be resolved";
+            }
+            if (t instanceof SSLException) {
+                return "TLS failed: " + t.getMessage();
+            }
+            if (t instanceof SocketTimeoutException || t instanceof TimeoutException) {
+                return "timed out";
+            }
+            if (t instanceof ConnectionClosedException) {
+                return "connection closed before an answer";
+            }
+        }
+        return error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
     }
 }

@@ -18,7 +18,7 @@ import org.apache.hc.core5.io.CloseMode;
 /**
  * The keep-alive connections of one I/O thread, per upstream node ({@link HttpHost}). Every method but
  * {@link #giveUpIdle} runs on that thread, and nothing here is locked. Other threads touch only the counters read
- * by /metrics, {@link #starved} (nodes whose waiters found the relay-wide pool-size used up), and the idle deques
+ * by /metrics, {@link #starved} (the waiters that found the relay-wide pool-size used up), and the idle deques
  * through {@link #giveUpIdle}, when they starve while this thread holds idle connections.
  *
  * <p>A lease takes the most recently used idle connection of the node (LIFO: the others time out and close), or
@@ -31,8 +31,14 @@ final class WorkerPool {
     /** Concurrent only so that a starved worker can take an idle connection here to close it (see steal). */
     private final Map<HttpHost, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
     private final Map<HttpHost, ArrayDeque<Waiter>> waiters = new HashMap<>();
-    /** Nodes with waiters that got no connection because pool-size was reached; a freed slot connects for them. */
-    final ConcurrentLinkedQueue<HttpHost> starved = new ConcurrentLinkedQueue<>();
+    /**
+     * Waiters that could not open a connection because pool-size was reached, oldest first, until one is served
+     * or a freed slot (on any thread) takes it to open a connection for it. Exact, so that a release keeps its
+     * connection idle unless another thread really waits.
+     */
+    final ConcurrentLinkedQueue<Waiter> starved = new ConcurrentLinkedQueue<>();
+    /** Waiters that found no slot, oldest first (served or connecting ones are skipped when polled). */
+    private final ArrayDeque<Waiter> unconnected = new ArrayDeque<>();
     /** Set while this thread hands connections to waiters: a release from inside a callback is queued, not nested. */
     private boolean handing;
     private final ArrayDeque<Connection> handOvers = new ArrayDeque<>();
@@ -56,6 +62,10 @@ final class WorkerPool {
         final FutureCallback<AsyncClientEndpoint> callback;
         final long deadlineNanos;
         boolean done;
+        /** Waited for a slot: listed in {@link #starved} until served or given a connection attempt. */
+        boolean starved;
+        /** A connection is being opened for it (it may still be served sooner by a release). */
+        volatile boolean connecting;
 
         Waiter(HttpHost host, FutureCallback<AsyncClientEndpoint> callback, long deadlineNanos) {
             this.host = host;
@@ -76,13 +86,43 @@ final class WorkerPool {
         waiters.computeIfAbsent(host, h -> new ArrayDeque<>()).add(waiter);
         pending++;
         if (client.reserveSlot()) {
+            waiter.connecting = true;
             client.open(this, host, waiter);
-        } else {
-            starved.add(host);
+            return;
+        }
+        // No slot: the next one freed here (a connection of this thread ending) goes to the oldest such waiter.
+        unconnected.add(waiter);
+        if (pending > leased) {
+            // More requests wait here than this thread has connections that will come free: take a slot from
+            // another thread. (With fewer, a release here serves them soon; taking slots from other threads at
+            // every small imbalance would close and open connections all the time at pool-size.)
+            waiter.starved = true;
+            starved.add(waiter);
             if (!closeIdleOfOtherNodes(host)) {
                 client.stealIdle(this);
             }
         }
+    }
+
+    /**
+     * A slot came free on this thread (one of its connections ended): the oldest waiter that found none gets it,
+     * whether or not it also asked other threads for one.
+     */
+    Waiter takeUnconnected() {
+        for (Waiter w = unconnected.poll(); w != null; w = unconnected.poll()) {
+            if (!w.done && !w.connecting) {
+                if (w.starved) {
+                    starved.remove(w);
+                }
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** A waiter {@link #takeUnconnected} gave out that got no slot after all: first in line again. */
+    void putBackUnconnected(Waiter waiter) {
+        unconnected.addFirst(waiter);
     }
 
     /** A connection this pool opened is ready (TLS done). */
@@ -98,8 +138,7 @@ final class WorkerPool {
     void connectFailed(HttpHost host, Waiter boundTo, Exception cause) {
         Waiter failed = boundTo != null && !boundTo.done ? boundTo : oldestWaiter(host);
         if (failed != null) {
-            failed.done = true;
-            pending--;
+            finished(failed);
             waiters.get(host).remove(failed);
             failed.callback.failed(cause);
         }
@@ -155,9 +194,17 @@ final class WorkerPool {
         available.incrementAndGet();
     }
 
-    private void serve(Waiter waiter, Connection connection) {
+    /** A waiter is answered (served, failed or expired): it waits for a slot no more. */
+    private void finished(Waiter waiter) {
         waiter.done = true;
         pending--;
+        if (waiter.starved) {
+            starved.remove(waiter);
+        }
+    }
+
+    private void serve(Waiter waiter, Connection connection) {
+        finished(waiter);
         waiters.get(waiter.host).remove(waiter);
         leased++;
         waiter.callback.completed(new Lease(connection));
@@ -228,8 +275,7 @@ final class WorkerPool {
         List<Waiter> expired = null;
         while (!queue.isEmpty() && now - queue.peekFirst().deadlineNanos >= 0) {
             Waiter w = queue.pollFirst();
-            w.done = true;
-            pending--;
+            finished(w);
             if (expired == null) {
                 expired = new ArrayList<>();
             }

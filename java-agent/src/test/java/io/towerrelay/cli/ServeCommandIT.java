@@ -78,11 +78,11 @@ class ServeCommandIT {
         Files.writeString(bad, "listen:\n  address: 127.0.0.1:8080\n");
         Result missing = runToEnd("check-config", bad.toString());
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err().strip()).isEqualTo(bad + ":1: upstream.url: is required");
+        assertThat(missing.err().strip()).isEqualTo(bad + ":1: upstream.url: is required (or list the nodes under upstream.nodes)");
 
         Result serveBad = runToEnd("serve", "--config", bad.toString());
         assertThat(serveBad.code()).isEqualTo(2);
-        assertThat(serveBad.err().strip()).isEqualTo(bad + ":1: upstream.url: is required");
+        assertThat(serveBad.err().strip()).isEqualTo(bad + ":1: upstream.url: is required (or list the nodes under upstream.nodes)");
     }
 
     @Test

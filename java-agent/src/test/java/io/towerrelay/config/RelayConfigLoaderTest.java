@@ -100,7 +100,7 @@ class RelayConfigLoaderTest {
 
     @Test
     void mistakesNameFileLineAndKey() throws Exception {
-        assertError("upstream:\n  url: http://x\n  timeout: 5s\n", "3: upstream.timeout: unknown key (valid here: ca-file, connect-timeout, pool-size, response-timeout, tls-verify, url)");
+        assertError("upstream:\n  url: http://x\n  timeout: 5s\n", "3: upstream.timeout: unknown key (valid here: ca-file, connect-timeout, health-check, nodes, pool-size, response-timeout, tls-verify, url)");
         assertError("upstream:\n  url: ftp://x\n", "2: upstream.url: \"ftp://x\" must start with http:// or https://");
         assertError("upstream:\n  url: http://tower/api/\n", "2: upstream.url: \"http://tower/api/\" has a path; the relay forwards request paths unchanged, give only scheme://host:port");
         assertError("upstream:\n  url: http://x\nwebsocket:\n  idle-timeout: 0s\n", "4: websocket.idle-timeout: must be longer than 0, got \"0s\"");

@@ -54,6 +54,10 @@ class ProbeThroughRelayIT {
                     .run();
 
             assertThat(report.liveEventsWork()).as(ReportWriter.human(report)).isTrue();
+            // Which Tower node answered (the mock's default name), in both renderings.
+            assertThat(report.activeNode()).isEqualTo("mock-tower");
+            assertThat(ReportWriter.human(report)).contains("Tower node that answered: mock-tower\n");
+            assertThat(ReportWriter.json(report)).contains("\"active_node\" : \"mock-tower\"");
             assertThat(report.checks()).as(ReportWriter.human(report))
                     .filteredOn(c -> c.status() != CheckStatus.PASS)
                     .extracting(Check::id)

@@ -155,6 +155,26 @@ class SafeRetryIT {
     }
 
     @Test
+    void anEmptyBodyCountsAsNoBody() throws Exception {
+        // The JDK's HttpClient sends GETs with "Content-Length: 0"; an empty body can always be sent again.
+        try (Socket socket = connect()) {
+            RawHttp.send(socket, "GET /once/empty HTTP/1.1\r\nHost: tower\r\nContent-Length: 0\r\n\r\n");
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(200);
+        }
+        assertThat(upstream.received("GET /once/empty")).isEqualTo(2);
+    }
+
+    @Test
+    void aPutWhoseBodyWasSentIsNotRetried() throws Exception {
+        // The relay streams bodies and keeps no copy: once body bytes went out, the PUT cannot be sent again.
+        try (Socket socket = connect()) {
+            RawHttp.send(socket, "PUT /drop/put HTTP/1.1\r\nHost: tower\r\nContent-Length: 5\r\n\r\nhello");
+            assertThat(RawHttp.read(socket.getInputStream()).status()).isEqualTo(502);
+        }
+        assertThat(upstream.received("PUT /drop/put")).isEqualTo(1);
+    }
+
+    @Test
     void retryWorksAgainstAnHttpsUpstream(@TempDir Path dir) throws Exception {
         TestCertificates certs = TestCertificates.create(dir);
         try (ClosingUpstream tls = new ClosingUpstream(certs.serverContext())) {
