@@ -2,17 +2,11 @@ package io.towerrelay.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.towerrelay.config.ListenConfig;
-import io.towerrelay.config.RelayConfig;
-import io.towerrelay.config.TlsFiles;
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.TestCertificates;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,13 +42,7 @@ class H2AttacksIT {
     static void start() throws Exception {
         certs = TestCertificates.create(dir);
         tower = MockTower.start(MockTowerOptions.ephemeral());
-        RelayConfig config = RelayConfig.defaults()
-                .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
-                        .withTls(new TlsFiles(certs.certPem, certs.keyPem)))
-                .withAdmin(null)
-                .withUpstream(URI.create("http://" + tower.hostAndPort()))
-                .withShutdownGrace(Timeout.ofSeconds(1));
-        relay = RelayServer.start(config, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        relay = TlsRelays.start(TlsRelays.config(certs, tower.hostAndPort()));
         bystander = HttpClient.newBuilder().sslContext(certs.clientContext()).version(HttpClient.Version.HTTP_2)
                 .connectTimeout(Duration.ofSeconds(10)).build();
     }

@@ -2,18 +2,11 @@ package io.towerrelay.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.towerrelay.config.ListenConfig;
 import io.towerrelay.config.RelayConfig;
-import io.towerrelay.config.TlsFiles;
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.TestCertificates;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.Test;
@@ -30,15 +23,9 @@ class H2IdleConnectionIT {
     void aPingOnAnIdleConnectionDoesNotStartTheHeaderDeadline(@TempDir Path dir) throws Exception {
         TestCertificates certs = TestCertificates.create(dir);
         try (MockTower tower = MockTower.start(MockTowerOptions.ephemeral())) {
-            RelayConfig config = RelayConfig.defaults()
-                    .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
-                            .withTls(new TlsFiles(certs.certPem, certs.keyPem)))
-                    .withAdmin(null)
-                    .withUpstream(URI.create("http://" + tower.hostAndPort()))
-                    .withShutdownGrace(Timeout.ofSeconds(1));
+            RelayConfig config = TlsRelays.config(certs, tower.hostAndPort());
             config = config.withLimits(config.limits().withHeaderTimeout(Timeout.ofSeconds(1)));
-            try (RelayServer relay = RelayServer.start(config,
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            try (RelayServer relay = TlsRelays.start(config);
                     RawH2Client c = new RawH2Client(relay.listenAddress(), certs.clientContext())) {
                 c.get(1, "/api/v2/ping/");
                 c.flush();

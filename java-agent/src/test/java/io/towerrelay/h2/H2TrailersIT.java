@@ -2,20 +2,14 @@ package io.towerrelay.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.towerrelay.config.ListenConfig;
-import io.towerrelay.config.RelayConfig;
-import io.towerrelay.config.TlsFiles;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.TestCertificates;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.http.Header;
-import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,14 +31,7 @@ class H2TrailersIT {
         TestCertificates certs = TestCertificates.create(dir);
         try (ServerSocket upstream = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             CompletableFuture<String> seen = CompletableFuture.supplyAsync(() -> answerWithTrailers(upstream));
-            RelayConfig config = RelayConfig.defaults()
-                    .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
-                            .withTls(new TlsFiles(certs.certPem, certs.keyPem)))
-                    .withAdmin(null)
-                    .withUpstream(URI.create("http://127.0.0.1:" + upstream.getLocalPort()))
-                    .withShutdownGrace(Timeout.ofSeconds(1));
-            try (RelayServer relay = RelayServer.start(config,
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            try (RelayServer relay = TlsRelays.start(TlsRelays.config(certs, "127.0.0.1:" + upstream.getLocalPort()));
                     RawH2Client c = new RawH2Client(relay.listenAddress(), certs.clientContext())) {
                 c.settingsAck(); // a client acknowledges the relay's SETTINGS, as any real one does
                 c.frame(RawH2Client.HEADERS, RawH2Client.END_HEADERS, 1, c.requestHead("POST", "/upload", "te", "trailers"));

@@ -2,21 +2,14 @@ package io.towerrelay.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.towerrelay.config.ListenConfig;
-import io.towerrelay.config.RelayConfig;
-import io.towerrelay.config.TlsFiles;
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.NginxServer;
 import io.towerrelay.testsupport.TestCertificates;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,15 +65,8 @@ class H2specIT {
 
     @Test
     void theRelayPassesH2specAndNginxAndHaproxyAreMeasuredBesideIt() throws Exception {
-        RelayConfig config = RelayConfig.defaults()
-                .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
-                        .withTls(new TlsFiles(certs.certPem, certs.keyPem)))
-                .withAdmin(null)
-                .withUpstream(URI.create("http://" + tower.hostAndPort()))
-                .withShutdownGrace(Timeout.ofSeconds(1));
         Result relayResult;
-        try (RelayServer relay = RelayServer.start(config,
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+        try (RelayServer relay = TlsRelays.start(TlsRelays.config(certs, tower.hostAndPort()))) {
             relayResult = h2spec("relay", relay.listenAddress().getPort());
         }
         Result nginxResult = nginx();
