@@ -15,14 +15,17 @@ import java.util.regex.Pattern;
  * request time and the failures from its report (h2load gives min/max/mean/sd, no percentiles).
  */
 public final class H2load {
-    /** One run: requests per second, mean time per request in microseconds, requests that did not succeed, 2xx. */
-    public record Sample(double requestsPerSecond, double meanMicros, long failed, long succeeded, long status2xx) {
+    /**
+     * One run: requests per second, mean time per request in microseconds, requests that did not succeed (failed,
+     * errored, timed out) and answers with a 4xx or 5xx status.
+     */
+    public record Sample(double requestsPerSecond, double meanMicros, long failed, long non2xx) {
     }
 
     private static final Pattern RPS = Pattern.compile("finished in [^,]+, ([\\d.]+) req/s");
     private static final Pattern REQUESTS = Pattern.compile(
             "requests: (\\d+) total, \\d+ started, \\d+ done, (\\d+) succeeded, (\\d+) failed, (\\d+) errored, (\\d+) timeout");
-    private static final Pattern STATUS = Pattern.compile("status codes: (\\d+) 2xx");
+    private static final Pattern STATUS = Pattern.compile("status codes: (\\d+) 2xx, (\\d+) 3xx, (\\d+) 4xx, (\\d+) 5xx");
     private static final Pattern TIME = Pattern.compile("time for request:\\s+\\S+\\s+\\S+\\s+([\\d.]+)(us|ms|s)");
 
     private H2load() {
@@ -67,7 +70,7 @@ public final class H2load {
             };
         }
         long failed = Long.parseLong(requests.group(3)) + Long.parseLong(requests.group(4)) + Long.parseLong(requests.group(5));
-        return new Sample(Double.parseDouble(rps.group(1)), mean, failed, Long.parseLong(requests.group(2)),
-                Long.parseLong(status.group(1)));
+        return new Sample(Double.parseDouble(rps.group(1)), mean, failed,
+                Long.parseLong(status.group(3)) + Long.parseLong(status.group(4)));
     }
 }

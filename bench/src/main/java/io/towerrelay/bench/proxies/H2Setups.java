@@ -69,6 +69,10 @@ public final class H2Setups {
                         events { worker_connections 4096; }
                         http {
                             access_log off;
+                            # HTTP/2 connections end after keepalive_requests (default 1000) with GOAWAY; h2load
+                            # does not reconnect, so a run would go quiet once the warm-up used them up.
+                            keepalive_requests 100000;
+                            keepalive_timeout 75s;
                             client_body_temp_path %1$s/temp/body;
                             proxy_temp_path %1$s/temp/proxy;
                             fastcgi_temp_path %1$s/temp/fastcgi;

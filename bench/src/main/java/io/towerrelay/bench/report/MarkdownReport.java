@@ -68,7 +68,7 @@ public final class MarkdownReport {
 
         if (o.phases().contains("h2")) {
             List<String> h2 = io.towerrelay.bench.proxies.H2Setups.TARGETS.stream().filter(targets::contains).toList();
-            b.append("### HTTP/2 over TLS: `h2load -c16 -m10 -t2`, ").append(o.httpWindow().toSeconds())
+            b.append("### HTTP/2 over TLS: `h2load -c8 -m8 -t2`, ").append(o.httpWindow().toSeconds())
                     .append(" s per run\n\n");
             b.append("Each proxy on a TLS listener offering h2 by ALPN, the same backend behind over HTTP/1.1 keep-alive. ")
                     .append("h2load reports the mean time per request (no percentiles).\n\n");
