@@ -17,16 +17,11 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
  * request on their context. The reason is in the answer's body, which a response interceptor does not see.
  */
 final class ParserAnswerLog implements HttpResponseInterceptor {
-    private final java.util.function.Supplier<ProxyServices> services;
+    private final ProxyServices services;
     private final ProxyProtocol proxyProtocol;
 
     /** @param proxyProtocol the listener's PROXY protocol handling (names the balancer's client), or null */
     ParserAnswerLog(ProxyServices services, ProxyProtocol proxyProtocol) {
-        this(() -> services, proxyProtocol);
-    }
-
-    /** With the services looked up at each answer (the server is assembled before the services exist). */
-    ParserAnswerLog(java.util.function.Supplier<ProxyServices> services, ProxyProtocol proxyProtocol) {
         this.services = services;
         this.proxyProtocol = proxyProtocol;
     }
@@ -47,6 +42,6 @@ final class ParserAnswerLog implements HttpResponseInterceptor {
         record.status = response.getCode();
         record.bytesOut = entity == null || entity.getContentLength() < 0 ? 0 : entity.getContentLength();
         record.error = "request head refused by the HTTP/1.1 parser";
-        services.get().finish(record);
+        services.finish(record);
     }
 }
