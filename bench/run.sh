@@ -6,7 +6,8 @@
 #   bench/run.sh --smoke         seconds, tiny counts; results in bench/out/ only
 #   bench/run.sh --help          the harness's options (--rounds, --targets, --phases, --idle-sockets, ...)
 #
-# Needs JDK 17, Maven, Python 3 and Debian's nginx, apache2, haproxy and wrk (installed here when missing, as root).
+# Needs JDK 17, Maven, Python 3 and Debian's nginx, apache2, haproxy, wrk and nghttp2-client (h2load, for the
+# HTTP/2 phase) (installed here when missing, as root).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
@@ -26,7 +27,8 @@ while [ $# -gt 0 ]; do
 done
 
 missing=()
-for tool in nginx:/usr/sbin/nginx apache2:/usr/sbin/apache2 haproxy:/usr/sbin/haproxy wrk:/usr/bin/wrk; do
+for tool in nginx:/usr/sbin/nginx apache2:/usr/sbin/apache2 haproxy:/usr/sbin/haproxy wrk:/usr/bin/wrk \
+            nghttp2-client:/usr/bin/h2load; do
     [ -x "${tool#*:}" ] || missing+=("${tool%%:*}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

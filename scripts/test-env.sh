@@ -26,10 +26,11 @@ flock 9
 # nginx, apache2, haproxy: real proxies for integration tests and benchmarks; chromium(-driver): the
 # browser check; wrk: benchmarks; curl, openssl: clients and certificates in tests; testssl.sh: the
 # TLS listener check (TestsslIT), strace: which proves testssl.sh only talked to loopback;
-# dpkg-dev, debhelper, help2man, lintian: scripts/package.sh builds and checks the Debian package.
+# dpkg-dev, debhelper, help2man, lintian: scripts/package.sh builds and checks the Debian package;
+# nghttp2-client: h2load, the HTTP/2 benchmark client (bench/run.sh).
 packages=(docker.io debootstrap nginx apache2 haproxy chromium chromium-driver wrk curl openssl
           ca-certificates iproute2 procps util-linux testssl.sh strace
-          dpkg-dev debhelper help2man lintian)
+          dpkg-dev debhelper help2man lintian nghttp2-client)
 
 # Python for Ansible: the machine's python3 (3.11) needs a working venv module (Debian's python3
 # needs python3-venv for that; a pyenv build has it built in).
@@ -72,6 +73,26 @@ for svc in nginx apache2 haproxy; do
     update-rc.d "$svc" disable >/dev/null 2>&1 || true
   fi
 done
+
+# --- h2spec (HTTP/2 conformance, H2specIT) ---------------------------------------------------------
+# Not packaged by Debian: built from its Go module (pinned) with the Go toolchain, through the Go module
+# proxy, into a cache keyed by the version. "+incompatible": the module has no go.mod at v2.2.1, and the
+# plain "@v2.2.1" form is refused.
+h2spec_version="v2.2.1+incompatible"
+h2spec_dir="/var/cache/tower-relay/h2spec-${h2spec_version}"
+if [[ ! -x "$h2spec_dir/bin/h2spec" ]]; then
+  go_bin="$(command -v go || echo /usr/local/go/bin/go)"
+  [[ -x "$go_bin" ]] || die "h2spec needs the Go toolchain (go not on PATH, nor /usr/local/go/bin/go)"
+  log "building h2spec $h2spec_version into $h2spec_dir"
+  mkdir -p "$h2spec_dir"
+  GOPATH="$h2spec_dir/gopath" GOBIN="$h2spec_dir/bin" GOFLAGS=-modcacherw \
+    "$go_bin" install "github.com/summerwind/h2spec/cmd/h2spec@${h2spec_version}" \
+    >"$h2spec_dir/build.log" 2>&1 || { tail -n 20 "$h2spec_dir/build.log" >&2; die "building h2spec failed"; }
+  rm -rf "$h2spec_dir/gopath"
+fi
+ln -sfn "$h2spec_dir/bin/h2spec" /usr/local/bin/h2spec
+# (The binary prints "Version: 2.0.0": go install does not set the release's version string.)
+log "h2spec $h2spec_version ready at /usr/local/bin/h2spec"
 
 # --- Docker engine ---------------------------------------------------------------------------------
 if ! docker info >/dev/null 2>&1; then

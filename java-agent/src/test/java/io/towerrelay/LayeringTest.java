@@ -33,6 +33,7 @@ class LayeringTest {
             "reactor",  // HttpCore5 session-level helpers
             "tls",      // certificates, keys, TLS contexts and strategies
             "edge",     // what the public listener enforces before proxying: limits, deadlines, screening
+            "h2",       // HTTP/2 on the listener: protocol choice by ALPN, the frame screen, lingering close
             "upstream", // the upstream connections and what goes to them
             "tunnel",   // WebSocket handshakes and byte tunnels
             "proxy",    // the relay: exchanges, dispatch, server assembly

@@ -1,10 +1,12 @@
 package io.towerrelay.bench;
 
+import io.towerrelay.bench.load.H2load;
 import io.towerrelay.bench.load.HttpSample;
 import io.towerrelay.bench.load.Wrk;
 import io.towerrelay.bench.load.WsLoad;
 import io.towerrelay.bench.load.WsSample;
 import io.towerrelay.bench.proxies.ApacheSetup;
+import io.towerrelay.bench.proxies.H2Setups;
 import io.towerrelay.bench.proxies.HaproxySetup;
 import io.towerrelay.bench.proxies.NginxSetup;
 import io.towerrelay.bench.proxies.Ports;
@@ -99,6 +101,9 @@ public final class Bench {
         if (options.phases().contains("http")) {
             httpPhase();
         }
+        if (options.phases().contains("h2")) {
+            h2Phase();
+        }
         if (options.phases().contains("ws")) {
             wsPhase();
         }
@@ -144,6 +149,54 @@ public final class Bench {
             }
         }
     }
+
+    /**
+     * HTTP/2 over TLS: h2load with 8 connections of 8 streams each (64 requests in flight, as the HTTP phase's 64
+     * connections; the relay's upstream.pool-size is 64 here too), against the
+     * relay, NGINX and HAProxy on TLS listeners that offer h2 by ALPN, the same backend behind over HTTP/1.1. Each
+     * proxy runs alone during its turn (started for it, warmed up for 2 s per test, stopped after it).
+     */
+    private void h2Phase() throws IOException, InterruptedException {
+        List<String> targets = H2Setups.TARGETS.stream().filter(options.targets()::contains).toList();
+        log("HTTP/2 over TLS: h2load -c8 -m8 -t2 (64 streams, as the HTTP phase's 64 connections), " + (options.isSmoke() ? "200 requests" : options.httpWindow().toSeconds() + " s")
+                + " per run, " + options.rounds() + " rounds, " + targets);
+        Path certs = work.resolve("h2-certificate");
+        H2Setups.certificate(certs);
+        for (int round = 0; round < options.rounds(); round++) {
+            for (int i = 0; i < targets.size(); i++) {
+                String name = targets.get((i + round) % targets.size());
+                ProxySetup setup = H2Setups.setup(name, certs, options.relayJar(), options.relayJvmOptions());
+                if (!setup.available()) {
+                    throw new IOException(name + " is not installed");
+                }
+                int n = starts.merge(name + "-h2", 1, Integer::sum);
+                try (RunningProxy proxy = RunningProxy.start(setup, Files.createDirectories(work.resolve(name + "-h2-" + n)),
+                        backendPort, true)) {
+                    if (!options.isSmoke()) {
+                        for (String[] test : H2_TESTS) { // warm-up (JIT, pools, TLS sessions), not recorded
+                            H2load.run("https://127.0.0.1:" + proxy.address().getPort() + test[1], 8, 8, Duration.ofSeconds(2), 0);
+                        }
+                    }
+                    for (String[] test : H2_TESTS) {
+                        String url = "https://127.0.0.1:" + proxy.address().getPort() + test[1];
+                        H2load.Sample s = options.isSmoke() ? H2load.run(url, 2, 10, null, 200)
+                                : H2load.run(url, 8, 8, options.httpWindow(), 0);
+                        results.add("h2", test[0], name, "rps", s.requestsPerSecond());
+                        results.add("h2", test[0], name, "mean_us", s.meanMicros());
+                        results.add("h2", test[0], name, "failed", s.failed());
+                        results.add("h2", test[0], name, "non_2xx", s.non2xx());
+                        log(String.format("  round %d %-10s %-8s %,10.0f req/s  mean %,8.0f us%s", round + 1, test[0], name,
+                                s.requestsPerSecond(), s.meanMicros(), s.failed() > 0 ? "  FAILED: " + s.failed() : ""));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The HTTP/2 phase's tests: name, path. */
+    static final List<String[]> H2_TESTS = List.of(
+            new String[] {"small", "/api/v2/ping/"},
+            new String[] {"64k", "/api/v2/bench/64k/"});
 
     private void wsPhase() throws IOException, InterruptedException {
         log("WebSocket: " + options.wsSockets() + " sockets; flood for events/s, paced at "

@@ -22,7 +22,7 @@ public record BenchOptions(
         List<String> relayJvmOptions) {
 
     public static final List<String> ALL_TARGETS = List.of("direct", "relay", "nginx", "apache", "haproxy");
-    public static final List<String> ALL_PHASES = List.of("http", "ws", "idle", "startup");
+    public static final List<String> ALL_PHASES = List.of("http", "h2", "ws", "idle", "startup");
 
     /** The smoke run (test suite): one short round, no warm-up, tiny counts. */
     public boolean isSmoke() {

@@ -40,6 +40,13 @@ class BenchSmokeIT {
                 assertThat(r.sum("ws", test, target, "lost_sockets")).as("lost sockets, %s via %s", test, target).isZero();
             }
         }
+        for (String proxy : List.of("relay", "nginx", "haproxy")) {
+            for (String test : List.of("small", "64k")) {
+                assertThat(r.median("h2", test, proxy, "rps")).as("HTTP/2 %s req/s via %s", test, proxy).isPositive();
+                assertThat(r.sum("h2", test, proxy, "failed")).as("HTTP/2 %s failures via %s", test, proxy).isZero();
+                assertThat(r.sum("h2", test, proxy, "non_2xx")).as("HTTP/2 %s non-2xx via %s", test, proxy).isZero();
+            }
+        }
         String idle = options.idleSockets() + "-sockets";
         for (String proxy : PROXIES) {
             assertThat(r.median("idle", idle, proxy, "rss_kib")).as("RSS of %s", proxy).isPositive();
@@ -48,7 +55,7 @@ class BenchSmokeIT {
         }
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |", "### Memory",
-                "### Start-up", "### The relay against its goals").doesNotContain("The run failed");
+                "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS").doesNotContain("The run failed");
         assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"");
     }
 }

@@ -16,10 +16,14 @@ public final class RelayMetrics {
     private static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
     /** Tunnel lifetimes in seconds: refused-at-once up to a browser tab left open all day. */
     private static final double[] TUNNEL_BUCKETS = {1, 10, 60, 300, 900, 3600, 14400, 86400};
+    /** Label values of towerrelay_http_requests_by_protocol_total, as NGINX's $server_protocol writes them. */
+    public static final String[] PROTOCOLS = {"HTTP/1.0", "HTTP/1.1", "HTTP/2.0"};
     public static final String[] UPSTREAM_ERROR_KINDS = {"connect_refused", "connect_timeout", "response_timeout",
         "reset", "tls", "dns", "no_node", "other"};
 
     private final Map<String, LongAdder> requestsByClass = new LinkedHashMap<>();
+    /** By the protocol the client spoke: HTTP/1.0, HTTP/1.1 or HTTP/2 (h2 by ALPN). */
+    private final Map<String, LongAdder> requestsByProtocol = new LinkedHashMap<>();
     private final Map<String, LongAdder> upstreamErrors = new LinkedHashMap<>();
     private final LongAdder upstreamRetries = new LongAdder();
     private final AtomicLong activeConnections = new AtomicLong();
@@ -42,6 +46,9 @@ public final class RelayMetrics {
         for (String c : new String[] {"1xx", "2xx", "3xx", "4xx", "5xx"}) {
             requestsByClass.put(c, new LongAdder());
         }
+        for (String p : PROTOCOLS) {
+            requestsByProtocol.put(p, new LongAdder());
+        }
         for (String kind : UPSTREAM_ERROR_KINDS) {
             upstreamErrors.put(kind, new LongAdder());
         }
@@ -62,6 +69,15 @@ public final class RelayMetrics {
 
     public long activeConnections() {
         return activeConnections.get();
+    }
+
+    /** As {@link #requestCompleted(int, long, long, long)}, counted also under the client's protocol (one of {@link #PROTOCOLS}). */
+    public void requestCompleted(String protocol, int status, long nanos, long bytesIn, long bytesOut) {
+        LongAdder byProtocol = requestsByProtocol.get(protocol);
+        if (byProtocol != null) {
+            byProtocol.increment();
+        }
+        requestCompleted(status, nanos, bytesIn, bytesOut);
     }
 
     /** One finished HTTP exchange (including refusals and 502/504 the relay made itself). */
@@ -132,6 +148,9 @@ public final class RelayMetrics {
                 .gauge("towerrelay_uptime_seconds", "Seconds since the relay started.", uptimeSeconds)
                 .counters("towerrelay_http_requests_total", "HTTP requests answered, by status class.", "class",
                         requestsByClass)
+                .counters("towerrelay_http_requests_by_protocol_total",
+                        "HTTP requests answered, by the protocol the client spoke (HTTP/2.0: h2 by ALPN on a TLS listener).",
+                        "protocol", requestsByProtocol)
                 .histogram("towerrelay_http_request_duration_seconds",
                         "Time from request head to the last response byte.", latency)
                 .gauge("towerrelay_connections_active", "Client connections open now.", activeConnections.get())

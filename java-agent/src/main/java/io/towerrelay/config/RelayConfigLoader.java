@@ -78,6 +78,8 @@ public final class RelayConfigLoader {
             listenSection.section("tls").rejectUnknownKeys();
         }
         boolean proxyProtocol = listenSection.value("proxy-protocol", RelayConfigLoader::bool, false);
+        // HTTP/2 needs ALPN, so TLS; a plain listener ignores it (h2c upgrades are refused, never offered).
+        boolean http2 = listenSection.value("http2", RelayConfigLoader::bool, true);
         listenSection.rejectUnknownKeys();
 
         ConfigSection adminSection = root.section("admin");
@@ -143,7 +145,7 @@ public final class RelayConfigLoader {
         var grace = root.value("shutdown-grace", Durations::parse, RelayConfig.DEFAULT_SHUTDOWN_GRACE);
         root.rejectUnknownKeys();
 
-        return new RelayConfig(new ListenConfig(listenAddress, tls, proxyProtocol), new AdminConfig(adminAddress), upstream,
+        return new RelayConfig(new ListenConfig(listenAddress, tls, proxyProtocol, http2), new AdminConfig(adminAddress), upstream,
                 websocket, forwarded, limits, accessLog, grace);
     }
 

@@ -39,6 +39,8 @@ public final class HeadDeadline implements AutoCloseable {
     });
     /** Connections by local and remote address (all an exchange handler can see of its connection). */
     private final Map<String, Connection> byAddress = new ConcurrentHashMap<>();
+    /** Sessions that chose HTTP/2 before their connected event (see http2Started). */
+    private final java.util.Set<String> http2Sessions = ConcurrentHashMap.newKeySet();
     /** The same by session id: session events come with the session, and at disconnect the addresses are gone. */
     private final Map<String, Connection> byId = new ConcurrentHashMap<>();
 
@@ -46,6 +48,8 @@ public final class HeadDeadline implements AutoCloseable {
     private final class Connection {
         final IOSession session;
         final String key;
+        /** HTTP/2: input is frames, not heads (see http2Started). Set on the connection's I/O thread. */
+        volatile boolean multiplexed;
         /** Heads received minus exchanges ended; pipelined requests can make it 2 or more for a moment. */
         int inFlight;
         ScheduledFuture<?> deadline;
@@ -103,6 +107,7 @@ public final class HeadDeadline implements AutoCloseable {
 
     void connected(IOSession session) {
         Connection c = new Connection(session, key(session.getLocalAddress(), session.getRemoteAddress()));
+        c.multiplexed = http2Sessions.remove(session.getId());
         byAddress.put(c.key, c);
         byId.put(session.getId(), c);
         c.arm(true);
@@ -111,8 +116,25 @@ public final class HeadDeadline implements AutoCloseable {
     /** A read event on a connection (ConnectionGate passes every one on). */
     void inputReady(IOSession session) {
         Connection c = byId.get(session.getId());
-        if (c != null) {
+        if (c != null && !c.multiplexed) {
             c.inputReady();
+        }
+    }
+
+    /**
+     * The connection now speaks HTTP/2. Its frames often start no request (PING, SETTINGS, WINDOW_UPDATE after a
+     * download): from now on input does not start a next head's clock, or an idle HTTP/2 connection would be cut
+     * after header-timeout. Its first head is still bounded from the accept; later streams by
+     * client-idle-timeout and the HTTP/2 limits.
+     */
+    public void http2Started(IOSession session) {
+        Connection c = byId.get(session.getId());
+        if (c != null) {
+            c.multiplexed = true;
+        } else {
+            // On a TLS listener the protocol is chosen when the handshake ends, before the session's
+            // connected event reaches the listeners: remembered until connected().
+            http2Sessions.add(session.getId());
         }
     }
 
@@ -133,6 +155,7 @@ public final class HeadDeadline implements AutoCloseable {
     }
 
     void disconnected(IOSession session) {
+        http2Sessions.remove(session.getId());
         Connection c = byId.remove(session.getId());
         if (c != null) {
             byAddress.remove(c.key, c);

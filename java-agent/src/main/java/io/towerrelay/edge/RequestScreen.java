@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpVersion;
+import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.http.HttpRequest;
@@ -38,6 +39,10 @@ public final class RequestScreen {
      */
     public Optional<Refusal> check(HttpRequest request, HttpContext context) {
         EndpointDetails connection = HttpCoreContext.cast(context).getEndpointDetails();
+        ProtocolVersion version = HttpCoreContext.cast(context).getProtocolVersion();
+        if (version != null && version.getMajor() >= 2) {
+            connection = null; // HTTP/2: a refusal ends its stream only, and nothing is pipelined behind it
+        }
         if (connection != null && closing.contains(connection)) {
             return Optional.of(new Refusal(400, "request pipelined after a refused request on a closing connection", true));
         }

@@ -26,7 +26,8 @@ public final class HeadSyntax {
             return Optional.of("invalid method");
         }
         ProtocolVersion version = request.getVersion();
-        if (version != null && !HttpVersion.HTTP_1_1.equals(version) && !HttpVersion.HTTP_1_0.equals(version)) {
+        if (version != null && !HttpVersion.HTTP_1_1.equals(version) && !HttpVersion.HTTP_1_0.equals(version)
+                && !HttpVersion.HTTP_2.equals(version)) { // HTTP/2: ALPN-negotiated streams (h2 package)
             return Optional.of("unsupported HTTP version " + version);
         }
         String target = request.getRequestUri();

@@ -50,6 +50,11 @@ public final class ExchangeRecord {
         userAgent = value(request.getFirstHeader("User-Agent"));
     }
 
+    /** The protocol the client spoke, as the access log writes it: HTTP/1.0, HTTP/1.1 or HTTP/2.0. */
+    public String protocol() {
+        return protocol;
+    }
+
     /** True once: the caller that gets true logs and counts the exchange. */
     public boolean finish() {
         if (finished) {

@@ -15,7 +15,7 @@ record ProxyServices(UpstreamClient upstream, Nodes nodes, UpstreamConfig upstre
     /** Counts and logs a finished exchange, once. */
     void finish(ExchangeRecord record) {
         if (record.finish()) {
-            metrics.requestCompleted(record.status, record.elapsedNanos(), record.bytesIn, record.bytesOut);
+            metrics.requestCompleted(record.protocol(), record.status, record.elapsedNanos(), record.bytesIn, record.bytesOut);
             accessLog.log(record);
         }
     }

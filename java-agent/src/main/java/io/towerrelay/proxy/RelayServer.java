@@ -4,6 +4,8 @@ import io.towerrelay.edge.ConnectionGate;
 import io.towerrelay.edge.HeadDeadline;
 import io.towerrelay.edge.RequestScreen;
 import io.towerrelay.flow.FlowBuffer;
+import io.towerrelay.h2.H2Limits;
+import io.towerrelay.h2.NegotiatingHandlers;
 import io.towerrelay.http.ForwardedHeaders;
 import io.towerrelay.http.HeadBytes;
 import io.towerrelay.http.MessageFraming;
@@ -31,7 +33,10 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
+import org.apache.hc.core5.http.nio.HandlerFactory;
+import java.util.function.Consumer;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -119,7 +124,9 @@ public final class RelayServer implements AutoCloseable {
         long startNanos = System.nanoTime();
         RelayMetrics metrics = new RelayMetrics();
         SSLContext upstreamTls = TlsContexts.upstream(config.upstream());
-        ReloadableServerTls listenerTls = config.listen().tlsEnabled() ? new ReloadableServerTls(config.listen().tls()) : null;
+        boolean http2 = config.listen().offersHttp2();
+        ReloadableServerTls listenerTls = !config.listen().tlsEnabled() ? null
+                : new ReloadableServerTls(config.listen().tls(), http2 ? List.of("h2", "http/1.1") : List.of());
         if (config.upstream().https() && !config.upstream().tlsVerify()) {
             LOG.warn("upstream.tls-verify is false: the upstream's certificate is NOT checked; anyone between the relay and {} can read and change the traffic",
                     config.upstream().url());
@@ -158,6 +165,8 @@ public final class RelayServer implements AutoCloseable {
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
                 (request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol);
+        HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
+                handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
         // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
         // checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable Content-Length or
         // Transfer-Encoding is answered 400/501 and closed; the stock bootstrap's duplexer closes those silently.
@@ -169,8 +178,7 @@ public final class RelayServer implements AutoCloseable {
                         .add(new ResponseConnControl())
                         .add(new ParserAnswerLog(services, proxyProtocol))
                         .build(),
-                new DefaultAsyncResponseExchangeHandlerFactory(router,
-                        handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions)),
+                exchanges,
                 http1,
                 HeadBytes.CODING,
                 DefaultConnectionReuseStrategy.INSTANCE,
@@ -193,7 +201,11 @@ public final class RelayServer implements AutoCloseable {
                         .setBacklogSize(4096)
                         .setIoThreadCount(ioThreads)
                         .build(),
-                new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                // TLS with listen.http2: ALPN picks HTTP/2 or HTTP/1.1 per connection; else HTTP/1.1 only.
+                http2 ? NegotiatingHandlers.create(duplexers, exchanges,
+                                H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions,
+                                headDeadline::http2Started)
+                        : new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
                 // Client connections: reads are gated on read interest, and on a TLS listener the tunnel records
                 // the (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
                 // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
@@ -240,7 +252,8 @@ public final class RelayServer implements AutoCloseable {
                 throw new UserError(e.getMessage());
             }
         }
-        LOG.info("listening on {}://{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+        LOG.info("listening on {}://{}{}{}, relaying to {}{}", scheme, Addresses.format(bound),
+                http2 ? " (HTTP/2 and HTTP/1.1 by ALPN)" : "",
                 proxyProtocol == null ? "" : " (PROXY protocol from " + config.forwarded().trustedProxies() + ")",
                 config.upstream().nodes().stream().map(n -> n.url() + (n.drain() ? " (draining)" : ""))
                         .collect(java.util.stream.Collectors.joining(", ")),

@@ -25,7 +25,7 @@ final class TunnelObserver implements TunnelListener {
     @Override
     public void refused(TunnelInfo info, int status, String reason) {
         metrics.tunnelRefused();
-        metrics.requestCompleted(status, Duration.between(info.started(), java.time.Instant.now()).toNanos(), 0, 0);
+        metrics.requestCompleted("HTTP/1.1", status, Duration.between(info.started(), java.time.Instant.now()).toNanos(), 0, 0);
         accessLog.logTunnel(info.started(), host(info.peer()), info.path(), info.upstream(), status, 0, 0,
                 Duration.between(info.started(), java.time.Instant.now()).toNanos(), reason);
     }
@@ -34,7 +34,7 @@ final class TunnelObserver implements TunnelListener {
     public void closed(TunnelInfo info, TunnelStats stats) {
         long nanos = stats.duration().toNanos();
         metrics.tunnelClosed(nanos, stats.bytesFromClient(), stats.bytesToClient());
-        metrics.requestCompleted(101, nanos, 0, 0);
+        metrics.requestCompleted("HTTP/1.1", 101, nanos, 0, 0); // WebSockets: always HTTP/1.1 (no RFC 8441)
         accessLog.logTunnel(info.started(), host(info.peer()), info.path(), info.upstream(), 101, stats.bytesFromClient(),
                 stats.bytesToClient(), nanos, "closed by " + stats.closedBy());
     }

@@ -19,10 +19,17 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class ReloadableServerTls implements TlsStrategy {
     private final TlsFiles files;
+    private final List<String> applicationProtocols;
     private volatile TlsStrategy current;
 
     public ReloadableServerTls(TlsFiles files) {
+        this(files, List.of());
+    }
+
+    /** @param applicationProtocols offered by ALPN, most preferred first ({@code h2}, {@code http/1.1}); empty: none */
+    public ReloadableServerTls(TlsFiles files, List<String> applicationProtocols) {
         this.files = files;
+        this.applicationProtocols = List.copyOf(applicationProtocols);
         this.current = load().strategy();
     }
 
@@ -45,7 +52,7 @@ public final class ReloadableServerTls implements TlsStrategy {
     private Loaded load() {
         List<X509Certificate> chain = PemFiles.certificates(files.certificate());
         PrivateKey key = PemFiles.privateKey(files.key());
-        return new Loaded(chain.get(0), TlsContexts.serverStrategy(TlsContexts.server(files, chain, key)));
+        return new Loaded(chain.get(0), TlsContexts.serverStrategy(TlsContexts.server(files, chain, key), applicationProtocols));
     }
 
     @Override

@@ -118,9 +118,24 @@ public final class TlsContexts {
     }
 
     public static TlsStrategy serverStrategy(SSLContext context) {
+        return serverStrategy(context, List.of());
+    }
+
+    /**
+     * As {@link #serverStrategy(SSLContext)}, offering {@code applicationProtocols} by ALPN in order of preference
+     * (empty: no ALPN, the client gets HTTP/1.1). The suites left by {@link #strongSuites} are all allowed by HTTP/2
+     * (RFC 9113 appendix A lists only non-AEAD and non-forward-secret suites), so h2 needs no other filter.
+     */
+    public static TlsStrategy serverStrategy(SSLContext context, List<String> applicationProtocols) {
+        String[] alpn = applicationProtocols.toArray(String[]::new);
         return new BasicServerTlsStrategy(context, (endpoint, engine) -> {
             engine.setEnabledProtocols(PROTOCOLS);
             engine.setEnabledCipherSuites(strongSuites(engine.getEnabledCipherSuites()));
+            if (alpn.length > 0) {
+                SSLParameters params = engine.getSSLParameters();
+                params.setApplicationProtocols(alpn);
+                engine.setSSLParameters(params);
+            }
         }, null);
     }
 

@@ -128,6 +128,16 @@ class RelayConfigLoaderTest {
     }
 
     @Test
+    void http2IsOnByDefaultForTlsListenersAndCanBeTurnedOff() throws Exception {
+        RelayConfig defaults = RelayConfigLoader.load(write("upstream:\n  url: http://x\n"));
+        assertThat(defaults.listen().http2()).isTrue();
+        assertThat(defaults.listen().offersHttp2()).as("a plain listener never offers h2").isFalse();
+        RelayConfig off = RelayConfigLoader.load(write("listen:\n  http2: false\nupstream:\n  url: http://x\n"));
+        assertThat(off.listen().http2()).isFalse();
+        assertError("listen:\n  http2: maybe\nupstream:\n  url: http://x\n", "2: listen.http2: \"maybe\" is not true or false");
+    }
+
+    @Test
     void missingFileIsAConfigError() {
         Path missing = dir.resolve("nope.yml");
         assertThatThrownBy(() -> RelayConfigLoader.load(missing)).isInstanceOf(ConfigException.class)

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 
 /** The job output page in a real (headless Debian) Chromium. */
@@ -65,7 +66,7 @@ class JobOutputPageBrowserIT {
     }
 
     @Test
-    void overHttpsThePageUsesWssThroughTheRelaysTlsListener(@TempDir Path dir) throws Exception {
+    void overHttpsThePageLoadsOverHttp2AndUsesWssThroughTheRelaysTlsListener(@TempDir Path dir) throws Exception {
         TestCertificates certificates = TestCertificates.create(dir);
         RelayConfig config = RelayConfig.defaults()
                 .withListen(ListenConfig.defaults().withAddress(new InetSocketAddress("127.0.0.1", 0))
@@ -80,6 +81,14 @@ class JobOutputPageBrowserIT {
 
             await().atMost(Duration.ofSeconds(60))
                     .until(() -> driver.findElements(By.cssSelector("#stdout .event")).size() >= 10);
+            // The page came over HTTP/2 (ALPN on the TLS listener); its WebSocket over HTTP/1.1 on a second
+            // connection to the same listener, since the relay does not offer RFC 8441 WebSockets over HTTP/2.
+            assertThat(((JavascriptExecutor) driver).executeScript(
+                    "return performance.getEntriesByType('navigation')[0].nextHopProtocol")).isEqualTo("h2");
+            assertThat(driver.findElement(By.id("ws-error")).isDisplayed()).isFalse();
+            assertThat(relay.metrics().render(0))
+                    .containsPattern("towerrelay_http_requests_by_protocol_total\\{protocol=\"HTTP/2.0\"} [1-9]")
+                    .containsPattern("towerrelay_websocket_tunnels_active [1-9]");
             assertThat(tower.receivedRequests())
                     .anySatisfy(r -> assertThat(r.path().equals("/websocket/") && r.isWebSocketUpgrade()
                             && r.header("X-Forwarded-Proto").orElse("").equals("https")).isTrue());

@@ -44,6 +44,12 @@ public final class RunningProxy implements AutoCloseable {
     }
 
     public static RunningProxy start(ProxySetup setup, Path dir, int backendPort) throws IOException, InterruptedException {
+        return start(setup, dir, backendPort, false);
+    }
+
+    /** As {@link #start(ProxySetup, Path, int)}; with {@code tls} the proxy listens with TLS (any certificate). */
+    public static RunningProxy start(ProxySetup setup, Path dir, int backendPort, boolean tls)
+            throws IOException, InterruptedException {
         int port = Ports.free();
         List<String> command = setup.command(dir, port, backendPort);
         Path log = dir.resolve("output.log");
@@ -65,7 +71,7 @@ public final class RunningProxy implements AutoCloseable {
                     continue;
                 }
             }
-            if (ping(address)) {
+            if (tls ? tlsPing(address) : ping(address)) {
                 double first = (System.nanoTime() - spawned) / 1e6;
                 return new RunningProxy(setup.name(), address, process, log, accept, first);
             }
@@ -88,6 +94,42 @@ public final class RunningProxy implements AutoCloseable {
             byte[] head = in.readNBytes(12);
             return new String(head, StandardCharsets.US_ASCII).equals("HTTP/1.1 200");
         } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** {@link #ping} over TLS (HTTP/1.1 by ALPN, the benchmark's self-signed certificate trusted as is). */
+    static boolean tlsPing(InetSocketAddress address) {
+        try {
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket()) {
+                s.connect(address, 500);
+                s.setSoTimeout(2000);
+                javax.net.ssl.SSLParameters params = s.getSSLParameters();
+                params.setApplicationProtocols(new String[] {"http/1.1"});
+                s.setSSLParameters(params);
+                OutputStream out = s.getOutputStream();
+                out.write(("GET /api/v2/ping/ HTTP/1.1\r\nHost: " + address.getHostString() + ":" + address.getPort()
+                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                byte[] head = s.getInputStream().readNBytes(12);
+                return new String(head, StandardCharsets.US_ASCII).equals("HTTP/1.1 200");
+            }
+        } catch (IOException | java.security.GeneralSecurityException e) {
             return false;
         }
     }

@@ -66,6 +66,43 @@ public final class MarkdownReport {
                     : "**Errors** (all rounds):" + errors.substring(0, errors.length() - 1) + ".\n\n");
         }
 
+        if (o.phases().contains("h2")) {
+            List<String> h2 = io.towerrelay.bench.proxies.H2Setups.TARGETS.stream().filter(targets::contains).toList();
+            b.append("### HTTP/2 over TLS: `h2load -c8 -m8 -t2`, ").append(o.httpWindow().toSeconds())
+                    .append(" s per run\n\n");
+            b.append("Each proxy on a TLS listener offering h2 by ALPN, the same backend behind over HTTP/1.1 keep-alive. ")
+                    .append("h2load reports the mean time per request (no percentiles).\n\n");
+            b.append("| test | metric |");
+            h2.forEach(t -> b.append(' ').append(t).append(" |"));
+            boolean ratio = h2.contains("relay") && h2.contains("nginx");
+            b.append(ratio ? " relay / nginx |\n" : "\n").append("|---|---|");
+            h2.forEach(t -> b.append("---:|"));
+            b.append(ratio ? "---:|\n" : "\n");
+            for (String test : List.of("small", "64k")) {
+                for (String[] m : List.of(new String[] {"req/s", "rps"}, new String[] {"mean ms", "mean_us"})) {
+                    b.append("| ").append(m[0].equals("req/s") ? test : "").append(" | ").append(m[0]).append(" |");
+                    for (String t : h2) {
+                        double v = r.median("h2", test, t, m[1]);
+                        b.append(' ').append(m[1].equals("rps") ? String.format(Locale.ROOT, "%,.0f", v)
+                                : String.format(Locale.ROOT, "%.2f", v / 1000)).append(" |");
+                    }
+                    if (ratio) {
+                        b.append(String.format(Locale.ROOT, " %.2f |", r.median("h2", test, "relay", m[1])
+                                / r.median("h2", test, "nginx", m[1])));
+                    }
+                    b.append('\n');
+                }
+            }
+            double failed = 0;
+            for (String test : List.of("small", "64k")) {
+                for (String t : h2) {
+                    failed += r.sum("h2", test, t, "failed") + r.sum("h2", test, t, "non_2xx");
+                }
+            }
+            b.append('\n').append(failed == 0 ? "Every request succeeded with a 2xx in every run.\n\n"
+                    : String.format(Locale.ROOT, "**%.0f requests failed or were not 2xx** (all rounds, all proxies).\n\n", failed));
+        }
+
         if (o.phases().contains("ws")) {
             b.append("### WebSocket: job events from the backend to the load generator\n\n");
             b.append("events/s: the backend pushes as fast as the connection takes them (~").append(eventSize())

@@ -1,0 +1,182 @@
+package io.towerrelay.h2;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import javax.net.ssl.SSLContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.net.NamedEndpoint;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ProtocolUpgradeHandler;
+import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
+import org.apache.hc.core5.reactor.ssl.SSLSessionInitializer;
+import org.apache.hc.core5.reactor.ssl.SSLSessionVerifier;
+import org.apache.hc.core5.reactor.ssl.TlsDetails;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
+import io.towerrelay.reactor.ForwardingSession;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The client session as HttpCore5's HTTP/2 multiplexer sees it: the real one, except that closing it hands the
+ * close to {@link ScreenedH2Connection}, which lingers. The multiplexer closes as soon as its GOAWAY is written;
+ * with the client's next frames still unread, the kernel answers them with a TCP reset, and a reset can destroy
+ * the GOAWAY before the client reads it (RFC 9293 §3.6.1; RFC 9113 §6.8 asks to send GOAWAY and then close).
+ */
+final class ClosingSession extends ForwardingSession implements ProtocolIOSession {
+    /** Told when the multiplexer wants the connection closed. */
+    interface Closer {
+        void closeRequested(CloseMode mode);
+    }
+
+    /** Told of each DATA frame the multiplexer writes (for the screen's per-stream send windows). */
+    interface DataSent {
+        void dataSent(int streamId, int length);
+    }
+
+    private final ProtocolIOSession protocolSession;
+    private final Closer closer;
+    private final DataSent dataSent;
+    private volatile boolean closing;
+    /** The head of the outgoing frame being written, while incomplete. */
+    private final byte[] head = new byte[9];
+    private int headFill;
+    /** Payload bytes of the outgoing frame not yet written; 0 at a frame boundary (with headFill 0). */
+    private int payloadLeft;
+    /** Frames of the screen's own (RST_STREAM), written at the next frame boundary of the multiplexer's output. */
+    private final java.util.ArrayDeque<ByteBuffer> injected = new java.util.ArrayDeque<>();
+
+    ClosingSession(ProtocolIOSession session, Closer closer, DataSent dataSent) {
+        super(session);
+        this.protocolSession = session;
+        this.closer = closer;
+        this.dataSent = dataSent;
+    }
+
+    /** Queues a whole frame of the screen's own between the multiplexer's frames. */
+    void inject(ByteBuffer frame) {
+        injected.add(frame);
+        session.setEvent(java.nio.channels.SelectionKey.OP_WRITE);
+    }
+
+    boolean hasInjected() {
+        return !injected.isEmpty();
+    }
+
+    /** Writes queued frames when at a frame boundary; true when none are left. */
+    boolean flushInjected() throws IOException {
+        while (!injected.isEmpty() && headFill == 0 && payloadLeft == 0) {
+            ByteBuffer frame = injected.peek();
+            session.write(frame);
+            if (frame.hasRemaining()) {
+                return false;
+            }
+            injected.poll();
+        }
+        return injected.isEmpty();
+    }
+
+    /** Follows the frame boundaries in what was written, and reports DATA frames. */
+    private void track(ByteBuffer src, int from, int to) {
+        int at = from;
+        while (at < to) {
+            if (payloadLeft == 0) {
+                head[headFill++] = src.get(at++);
+                if (headFill == 9) {
+                    headFill = 0;
+                    payloadLeft = ((head[0] & 0xff) << 16) | ((head[1] & 0xff) << 8) | (head[2] & 0xff);
+                    if (head[3] == 0 && dataSent != null) {
+                        int stream = ((head[5] & 0x7f) << 24) | ((head[6] & 0xff) << 16) | ((head[7] & 0xff) << 8) | (head[8] & 0xff);
+                        dataSent.dataSent(stream, payloadLeft);
+                    }
+                }
+            } else {
+                int n = Math.min(payloadLeft, to - at);
+                payloadLeft -= n;
+                at += n;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+
+    @Override
+    public void close(CloseMode closeMode) {
+        closing = true;
+        closer.closeRequested(closeMode);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closing && session.isOpen();
+    }
+
+    @Override
+    public Status getStatus() {
+        return closing && session.getStatus() == Status.ACTIVE ? Status.CLOSING : session.getStatus();
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        if (!injected.isEmpty()) {
+            if (headFill == 0 && payloadLeft == 0) {
+                if (!flushInjected()) {
+                    return 0; // the multiplexer keeps its bytes and writes them on the next OP_WRITE
+                }
+            } else if (headFill == 0 && src.remaining() > payloadLeft) {
+                // Finish the frame under way first; the injected frame goes right after it.
+                int limit = src.limit();
+                src.limit(src.position() + payloadLeft);
+                try {
+                    return write(src);
+                } finally {
+                    src.limit(limit);
+                }
+            }
+        }
+        int start = src.position();
+        int n = session.write(src);
+        if (n > 0) {
+            track(src, start, start + n);
+        }
+        return n;
+    }
+
+    // ---- the TLS and protocol side of the real session ----
+
+    @Override
+    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
+            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
+        protocolSession.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
+    }
+
+    @Override
+    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
+            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
+            FutureCallback<TransportSecurityLayer> callback) {
+        protocolSession.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
+    }
+
+    @Override
+    public TlsDetails getTlsDetails() {
+        return protocolSession.getTlsDetails();
+    }
+
+    @Override
+    public void switchProtocol(String protocolId, FutureCallback<ProtocolIOSession> callback) {
+        protocolSession.switchProtocol(protocolId, callback);
+    }
+
+    @Override
+    public void registerProtocol(String protocolId, ProtocolUpgradeHandler upgradeHandler) {
+        protocolSession.registerProtocol(protocolId, upgradeHandler);
+    }
+
+    @Override
+    public NamedEndpoint getInitialEndpoint() {
+        return protocolSession.getInitialEndpoint();
+    }
+
+}
