@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * code and the last stream it processed, so what it had started is cancelled cleanly.
  *
  * <p>Closing lingers ({@link ClosingSession}): after the multiplexer asks to close, input is read and dropped until
- * the client closes, {@link #LINGER} passes, or {@link #LINGER_BYTES} more arrive; then the session closes.
+ * the client closes or {@link #LINGER} passes; then the session closes. After {@link #LINGER_BYTES} more it stops
+ * reading, so a client that keeps sending costs no more than the kernel's buffers.
  * HTTP/2 runs only over TLS here (ALPN), where the decrypted bytes reach the handler as {@code inputReady}'s
  * buffer; nothing reaches the multiplexer any other way.
  */
@@ -248,7 +249,10 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
         }
         boolean eof = session.read(ByteBuffer.allocate(0)) < 0;
         if (lingerBytes > LINGER_BYTES) {
-            finish(CloseMode.IMMEDIATE); // a client that keeps sending after GOAWAY gets no more patience
+            // A client that keeps sending after GOAWAY is no longer read: its sends stall in the kernel's buffers
+            // while it can still read the GOAWAY, and the socket timeout (LINGER) closes the connection. Closing at
+            // once would reset it, and the reset can destroy the GOAWAY before the client reads it.
+            session.clearEvent(SelectionKey.OP_READ);
         } else if (eof || System.nanoTime() - lingerUntil > 0) {
             finish(CloseMode.GRACEFUL);
         }
