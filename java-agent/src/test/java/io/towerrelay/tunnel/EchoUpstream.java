@@ -23,8 +23,11 @@ import org.java_websocket.server.WebSocketServer;
 final class EchoUpstream extends WebSocketServer {
 
     final BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    /** The newest handshake's fields, replaced whole (onOpen runs after the 101 is on its way to the client). */
-    volatile Map<String, String> lastHandshake = Map.of();
+    /**
+     * Every handshake's fields, newest last (onOpen runs after the 101 is on its way to the client, so a test finds
+     * its own by path: a handshake of an earlier test can still arrive after it).
+     */
+    private final java.util.Deque<Map<String, String>> handshakes = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final CountDownLatch started = new CountDownLatch(1);
 
     EchoUpstream(SSLContext tls) throws InterruptedException {
@@ -44,6 +47,17 @@ final class EchoUpstream extends WebSocketServer {
         return URI.create(scheme + "://127.0.0.1:" + getPort());
     }
 
+    /** The newest handshake for this path (with its query), or an empty map if none arrived. */
+    Map<String, String> handshake(String path) {
+        for (var it = handshakes.descendingIterator(); it.hasNext(); ) {
+            Map<String, String> fields = it.next();
+            if (path.equals(fields.get(":path"))) {
+                return fields;
+            }
+        }
+        return Map.of();
+    }
+
     @Override
     public void onStart() {
         started.countDown();
@@ -57,7 +71,7 @@ final class EchoUpstream extends WebSocketServer {
             fields.put(name.toLowerCase(), handshake.getFieldValue(name));
         }
         fields.put(":path", handshake.getResourceDescriptor());
-        lastHandshake = fields;
+        handshakes.add(fields);
         events.add("open " + handshake.getResourceDescriptor());
     }
 

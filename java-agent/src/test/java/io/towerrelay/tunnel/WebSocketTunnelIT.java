@@ -37,13 +37,13 @@ class WebSocketTunnelIT {
 
     @Test
     void textAndBinaryMessagesGoBothWays() throws Exception {
-        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/"), null);
+        TestClient client = TestClient.connect(relay.uri("ws", "/websocket/?messages"), null);
         client.send("hello tower");
         assertThat(client.next()).isEqualTo("hello tower");
         byte[] binary = {0, 1, 2, (byte) 0xff, 10, 13};
         client.send(binary);
         assertThat((byte[]) client.next()).isEqualTo(binary);
-        assertThat(upstream.lastHandshake).containsEntry(":path", "/websocket/");
+        assertThat(upstream.handshake("/websocket/?messages")).containsEntry("upgrade", "websocket");
         client.closeBlocking();
     }
 
@@ -123,7 +123,7 @@ class WebSocketTunnelIT {
     @Test
     void firefoxConnectionHeaderAndMixedCaseUpgradeOpenATunnel() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", relay.address.getPort())) {
-            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "keep-alive, Upgrade", "WebSocket"));
+            RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/?firefox", "keep-alive, Upgrade", "WebSocket"));
             InputStream in = socket.getInputStream();
             String head = RawHttp.head(in);
             assertThat(head).startsWith("HTTP/1.1 101");
@@ -131,7 +131,7 @@ class WebSocketTunnelIT {
             assertThat(RawHttp.headerOf(head, "Upgrade")).isEqualToIgnoringCase("websocket");
         }
         // What the upstream saw: a clean upgrade, Host kept, the client's address forwarded.
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.lastHandshake)
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.handshake("/websocket/?firefox"))
                 .containsEntry("upgrade", "websocket").containsEntry("connection", "Upgrade")
                 .containsEntry("host", "tower.example.test").containsEntry("x-forwarded-for", "127.0.0.1"));
     }
@@ -141,8 +141,7 @@ class WebSocketTunnelIT {
         TestClient client = new TestClient(relay.uri("ws", "/websocket/?job=7"),
                 Map.of("Cookie", "awx_sessionid=abc; csrftoken=xyz", "Origin", "http://tower.example.test"), null);
         assertThat(client.connectBlocking(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.lastHandshake)
-                .containsEntry(":path", "/websocket/?job=7")
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.handshake("/websocket/?job=7"))
                 .containsEntry("cookie", "awx_sessionid=abc; csrftoken=xyz")
                 .containsEntry("origin", "http://tower.example.test")
                 .containsKey("sec-websocket-key"));
