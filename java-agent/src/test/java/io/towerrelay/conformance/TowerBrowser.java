@@ -284,7 +284,15 @@ final class TowerBrowser {
                 return Outcome.fail("the upstream's echo answered " + h2.statusCode() + " over h2, "
                         + h1.statusCode() + " over http/1.1");
             }
-            return Outcome.pass("HTTP_2 and HTTP_1_1 on the same port, both reach the upstream");
+            String[] hostPort = hostAndPort.split(":");
+            Long connect = H2ServerSettings.read(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), tls)
+                    .get(H2ServerSettings.ENABLE_CONNECT_PROTOCOL);
+            if (connect != null && connect != 0) {
+                return Outcome.fail("announces WebSockets over HTTP/2 (SETTINGS_ENABLE_CONNECT_PROTOCOL = " + connect
+                        + "): browsers would open live events over h2");
+            }
+            return Outcome.pass("HTTP_2 and HTTP_1_1 on the same port, both reach the upstream; "
+                    + "no SETTINGS_ENABLE_CONNECT_PROTOCOL, so browsers open WebSockets over http/1.1");
         } catch (IOException e) {
             return Outcome.fail("GET over TLS failed: " + e);
         } catch (InterruptedException e) {
