@@ -228,7 +228,8 @@ class Apache:
         d = self.confdir
         (d / "run").mkdir(parents=True, exist_ok=True)
         (d / "logs").mkdir(exist_ok=True)
-        modules = self.MODULES + (["socache_shmcb", "ssl"] if tls else [])
+        # With TLS the role also enables mod_http2 (apache_http2, on by default).
+        modules = self.MODULES + (["socache_shmcb", "ssl", "http2"] if tls else [])
         loads = "\n".join("LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so" % (m, m) for m in modules)
         # apache2ctl reads envvars from APACHE_CONFDIR; nothing here depends on them.
         (d / "envvars").write_text("export APACHE_RUN_DIR={d}/run\nexport APACHE_PID_FILE={d}/run/apache2.pid\n"

@@ -43,7 +43,8 @@ def test_nginx_tls_config_passes_nginx_t(tmp_path, nginx, self_signed):
                         nginx_trusted_proxies=["127.0.0.0/8", "10.0.0.0/8"])
     done = nginx.test_config()
     assert done.returncode == 0, done.stderr
-    assert " ssl default_server;" in text
+    # HTTP/2 is on by default; rendered without the role's `nginx -v`, the pre-1.25.1 form.
+    assert " ssl http2 default_server;" in text
     assert "return 301 https://$host:" in text
     assert "geo $remote_addr $tower_trusted_proxy" in text
 
@@ -63,6 +64,88 @@ def test_nginx_rejects_what_the_role_would_roll_back(tmp_path, nginx):
     done = nginx.test_config()
     assert done.returncode != 0
     assert "missing.crt" in done.stderr
+
+
+NGINX_TRIXIE = "1.26.3"  # Debian 13's NGINX: `http2 on;`, and a warning for `listen ... http2`
+
+
+def nginx_conf_test_in_image(nginx, image_tag_file, *mounts):
+    """`nginx -t` of the same files (at the same paths) with the NGINX of a local test image."""
+    tag_file = Path(__file__).resolve().parent.parent / "build" / image_tag_file
+    if not tag_file.is_file() or not shutil.which("docker"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("no test image (%s): run bash scripts/test-env.sh" % tag_file)
+        pytest.skip("no test image (%s): run bash scripts/test-env.sh" % tag_file)
+    # The prefix's parent holds the rendered server block; nginx -t writes its error log in the prefix.
+    volumes = ["-v", "%s:%s" % (nginx.prefix.parent, nginx.prefix.parent)]
+    for path in mounts:
+        volumes += ["-v", "%s:%s:ro" % (path, path)]
+    return subprocess.run(["docker", "run", "--rm", "--network", "none", *volumes, tag_file.read_text().strip(),
+                           "nginx", "-t", "-p", str(nginx.prefix), "-c", str(nginx.prefix / "nginx.conf")],
+                          capture_output=True, text=True, timeout=120)
+
+
+def nginx_tls_render(tmp_path, nginx, self_signed, **overrides):
+    cert, key = self_signed
+    return nginx_render(tmp_path, nginx, **dict(dict(
+        nginx_tls=True, nginx_tls_cert=str(cert), nginx_tls_key=str(key), nginx_listen_address="127.0.0.1",
+        nginx_http_port=free_port(), nginx_https_port=free_port()), **overrides))
+
+
+def https_server_block(text):
+    return text[text.index("server {"):text.index("server_name")]
+
+
+def test_nginx_http2_before_1_25_1_is_a_listen_parameter_without_warnings(tmp_path, nginx, self_signed):
+    text = nginx_tls_render(tmp_path, nginx, self_signed, __nginx_version="1.22.1")
+    done = nginx.test_config()  # this machine's NGINX: Debian 12's 1.22
+    assert done.returncode == 0, done.stderr
+    assert "[warn]" not in done.stderr, done.stderr
+    tls_server = https_server_block(text)
+    assert re.search(r"listen 127\.0\.0\.1:\d+ ssl http2 default_server;", tls_server)
+    assert "http2 on;" not in text
+    # The HTTP-to-HTTPS redirect stays plain HTTP/1.1.
+    redirect = text[text.rindex("server {"):]
+    assert "http2" not in redirect
+
+
+def test_nginx_http2_from_1_25_1_is_the_http2_directive_without_warnings(tmp_path, nginx, self_signed):
+    text = nginx_tls_render(tmp_path, nginx, self_signed, __nginx_version=NGINX_TRIXIE)
+    tls_server = https_server_block(text)
+    assert "http2 on;" in tls_server
+    assert not re.search(r"listen [^;]*http2", text)
+    done = nginx_conf_test_in_image(nginx, "test-image-trixie.tag", self_signed[0].parent)  # Debian 13's 1.26
+    assert done.returncode == 0, done.stderr
+    assert "[warn]" not in done.stderr, done.stderr
+
+
+def test_nginx_1_26_warns_about_the_old_form_so_the_version_matters(tmp_path, nginx, self_signed):
+    """The check above can fail: the pre-1.25.1 form on Debian 13's NGINX is what it warns about."""
+    nginx_tls_render(tmp_path, nginx, self_signed, __nginx_version="1.22.1")
+    done = nginx_conf_test_in_image(nginx, "test-image-trixie.tag", self_signed[0].parent)
+    assert done.returncode == 0, done.stderr
+    assert '"listen ... http2" directive is deprecated' in done.stderr
+
+
+def test_nginx_1_22_refuses_the_new_form_so_the_version_matters(tmp_path, nginx, self_signed):
+    nginx_tls_render(tmp_path, nginx, self_signed, __nginx_version=NGINX_TRIXIE)
+    done = nginx.test_config()
+    assert done.returncode != 0
+    assert 'unknown directive "http2"' in done.stderr
+
+
+@pytest.mark.parametrize("version", ["1.22.1", NGINX_TRIXIE])
+def test_nginx_http2_off_is_http_1_1_only(tmp_path, nginx, self_signed, version):
+    text = nginx_tls_render(tmp_path, nginx, self_signed, nginx_http2=False, __nginx_version=version)
+    assert "http2" not in text
+    done = nginx.test_config()
+    assert done.returncode == 0, done.stderr
+
+
+def test_nginx_plain_http_has_no_http2(tmp_path, nginx):
+    text = nginx_render(tmp_path, nginx, nginx_http_port=free_port(), __nginx_version=NGINX_TRIXIE)
+    assert nginx.test_config().returncode == 0
+    assert "http2" not in text
 
 
 def apache_render(tmp_path, apache, tls=False, **overrides):
@@ -93,6 +176,55 @@ def test_apache_tls_config_passes_configtest(tmp_path, apache, self_signed):
     assert "SSLEngine on" in text
     assert "RewriteRule ^ https://%{SERVER_NAME}:" in text
     assert 'RequestHeader set X-Forwarded-Proto "https"' in text
+
+
+def apache_vhosts(text):
+    """The rendered <VirtualHost> blocks, by port."""
+    return {int(m.group(1)): m.group(2)
+            for m in re.finditer(r"<VirtualHost [^:]+:(\d+)>(.*?)</VirtualHost>", text, re.S)}
+
+
+def apache_tls_render(tmp_path, apache, self_signed, **overrides):
+    cert, key = self_signed
+    http_port, https_port = free_port(), free_port()
+    text = apache_render(tmp_path, apache, tls=True, **dict(dict(
+        apache_tls=True, apache_tls_cert=str(cert), apache_tls_key=str(key), apache_listen_address="127.0.0.1",
+        apache_http_port=http_port, apache_https_port=https_port), **overrides))
+    vhosts = apache_vhosts(text)
+    return vhosts[https_port], vhosts[http_port]
+
+
+def test_apache_http2_on_the_tls_vhost_only_with_h2_websockets_off(tmp_path, apache, self_signed):
+    # This machine's Apache (Debian's 2.4.71) knows H2WebSockets (mod_http2 in 2.4.58+).
+    tls_vhost, redirect = apache_tls_render(tmp_path, apache, self_signed, __apache_version="2.4.71")
+    done = apache.configtest()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Protocols h2 http/1.1" in tls_vhost
+    assert "H2WebSockets off" in tls_vhost
+    assert "Protocols http/1.1" in redirect
+    assert not re.search(r"\bh2\b", redirect)
+
+
+def test_apache_before_2_4_58_gets_no_h2_websockets_directive(tmp_path, apache, self_signed):
+    tls_vhost, _ = apache_tls_render(tmp_path, apache, self_signed, __apache_version="2.4.57")
+    assert "Protocols h2 http/1.1" in tls_vhost
+    assert "H2WebSockets" not in tls_vhost
+
+
+def test_apache_http2_off_is_http_1_1_only(tmp_path, apache, self_signed):
+    tls_vhost, redirect = apache_tls_render(tmp_path, apache, self_signed, apache_http2=False,
+                                            __apache_version="2.4.71")
+    done = apache.configtest()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Protocols http/1.1" in tls_vhost
+    assert not re.search(r"\bh2\b|H2WebSockets", tls_vhost + redirect)
+
+
+def test_apache_plain_http_vhost_stays_http_1_1(tmp_path, apache):
+    text = apache_render(tmp_path, apache, apache_http_port=free_port(), __apache_version="2.4.71")
+    assert apache.configtest().returncode == 0
+    assert "Protocols http/1.1" in text
+    assert not re.search(r"\bh2\b", text)
 
 
 def test_apache_https_upstream_passes_configtest(tmp_path, apache):
@@ -171,6 +303,12 @@ def test_relay_config_verifies_https_nodes(tmp_path):
                                        relay_upstream_ca_file="/etc/ssl/tower-ca.pem"))
     assert conf["upstream"]["tls-verify"] is True
     assert conf["upstream"]["ca-file"] == "/etc/ssl/tower-ca.pem"
+
+
+def test_relay_config_offers_http2_by_default_and_can_turn_it_off(tmp_path):
+    assert yaml.safe_load(relay_render(tmp_path, "relay.yml.j2"))["listen"]["http2"] is True
+    conf = yaml.safe_load(relay_render(tmp_path, "relay.yml.j2", relay_http2=False))
+    assert conf["listen"]["http2"] is False
 
 
 def test_relay_config_turns_on_the_proxy_protocol(tmp_path):

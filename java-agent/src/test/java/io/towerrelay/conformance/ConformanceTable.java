@@ -18,8 +18,9 @@ final class ConformanceTable {
             table.append("| ").append(front.title).append(front.isNegativeControl() ? " (negative control)" : "").append(" |");
             for (Check check : Check.values()) {
                 Outcome outcome = row.get(check);
-                table.append(' ').append(outcome == null ? "not run" : outcome.passed() ? "pass" : "**fail**: " + outcome.observed())
-                        .append(" |");
+                String cell = !check.appliesTo(front) ? "n/a (plain HTTP)"
+                        : outcome == null ? "not run" : outcome.passed() ? "pass" : "**fail**: " + outcome.observed();
+                table.append(' ').append(cell).append(" |");
             }
             table.append('\n');
         }

@@ -10,6 +10,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.SocketFactory;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.handshake.ServerHandshake;
 
@@ -30,9 +33,33 @@ final class EventSocket extends WebSocketClient {
 
     /** Opens the socket; {@link #isOpen()} tells whether the handshake succeeded. */
     static EventSocket open(URI uri, Map<String, String> headers) throws InterruptedException {
+        return open(uri, headers, null);
+    }
+
+    /** The same over TLS ({@code wss:}) with the given socket factory, offering only http/1.1 by ALPN. */
+    static EventSocket open(URI uri, Map<String, String> headers, SocketFactory tls) throws InterruptedException {
         EventSocket socket = new EventSocket(uri, headers);
+        if (tls != null) {
+            socket.setSocketFactory(tls);
+        }
         socket.connectBlocking(20, TimeUnit.SECONDS);
         return socket;
+    }
+
+    /**
+     * Browsers open a WebSocket on a connection of its own, offering only http/1.1, unless the server
+     * announced WebSockets over HTTP/2 (RFC 8441), which NGINX and Apache with the roles' configs do not.
+     */
+    @Override
+    protected void onSetSSLParameters(SSLParameters parameters) {
+        super.onSetSSLParameters(parameters);
+        parameters.setApplicationProtocols(new String[] {"http/1.1"});
+    }
+
+    /** The protocol the server chose by ALPN on this TLS socket ("" when it chose none). */
+    String applicationProtocol() {
+        return getSocket() instanceof SSLSocket ssl && ssl.getApplicationProtocol() != null
+                ? ssl.getApplicationProtocol() : "";
     }
 
     /** Why the handshake failed, in the words a browser console would use. */

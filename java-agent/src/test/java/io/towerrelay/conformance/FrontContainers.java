@@ -3,10 +3,15 @@ package io.towerrelay.conformance;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Volume;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
 
@@ -21,6 +26,36 @@ final class FrontContainers {
     private static final Duration STARTUP = Duration.ofSeconds(90);
 
     private FrontContainers() {}
+
+    /** The NGINX and Apache versions in the image, as the roles read them (`nginx -v`, `apachectl -v`). */
+    record ServerVersions(String nginx, String apache) {}
+
+    static ServerVersions serverVersions(String image) {
+        try (GenericContainer<?> probe = new GenericContainer<>(DockerImageName.parse(image))
+                .withNetworkMode("none")
+                .withCommand("sh", "-c", "nginx -v 2>&1; apache2ctl -v")
+                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(STARTUP))) {
+            probe.start();
+            String output = probe.getLogs();
+            return new ServerVersions(version(output, "nginx/([0-9.]+)"), version(output, "Apache/([0-9.]+)"));
+        }
+    }
+
+    private static String version(String output, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + regex + " in the test image's version output:\n" + output);
+        }
+        return m.group(1);
+    }
+
+    /** The test certificate and key where the roles' defaults look for them (nginx_tls_cert, apache_tls_cert...). */
+    static GenericContainer<?> withTowerCertificate(GenericContainer<?> container, Path certPem, Path keyPem)
+            throws IOException {
+        return container
+                .withCopyToContainer(Transferable.of(Files.readAllBytes(certPem), 0644), "/etc/ssl/certs/tower.crt")
+                .withCopyToContainer(Transferable.of(Files.readAllBytes(keyPem), 0600), "/etc/ssl/private/tower.key");
+    }
 
     private static GenericContainer<?> onHostNetwork(String image, int port) {
         return new GenericContainer<>(DockerImageName.parse(image))

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
+import io.towerrelay.testsupport.TestCertificates;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -33,7 +35,9 @@ import org.testcontainers.containers.GenericContainer;
  * seed document's NGINX and Apache samples (negative controls), each in a container from the local test
  * image in front of one mock Tower, all held to the same checks ({@link Check}). The relay and the role
  * configs must pass every check; each sample must fail exactly the checks {@link Front} lists, the way
- * it lists them. The idle checks of all proxies run at the same time, from the start of the class.
+ * it lists them. The role configs are rendered with TLS on, so with HTTP/2 on (the roles' default): every
+ * check runs through them over https/wss (pages over h2, WebSockets over http/1.1, as a browser does). The
+ * idle checks of all proxies run at the same time, from the start of the class.
  * Results are written to target/conformance/results.md (the table in docs/testing.md).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,6 +51,7 @@ class ProxyConformanceIT {
     private final Map<Front, CompletableFuture<Outcome>> idleChecks = new EnumMap<>(Front.class);
     private final Map<Front, Map<Check, Outcome>> results = new ConcurrentHashMap<>();
     private Path outDir;
+    private SSLContext clientTls;
 
     @BeforeAll
     void startFronts() throws Exception {
@@ -68,16 +73,24 @@ class ProxyConformanceIT {
         }
         int relayAdminPort = free.get(Front.values().length);
 
+        Path tlsDir = outDir.resolve("tls");
+        Files.createDirectories(tlsDir);
+        TestCertificates certs = TestCertificates.create(tlsDir);
+        clientTls = certs.clientContext();
+        FrontContainers.ServerVersions versions = FrontContainers.serverVersions(image);
         Path rendered = Path.of("target", "rendered").toAbsolutePath();
-        renderRoleConfigs(repo, rendered, upstream, ports.get(Front.NGINX_ROLE), ports.get(Front.APACHE_ROLE));
+        renderRoleConfigs(repo, rendered, upstream, ports.get(Front.NGINX_ROLE), ports.get(Front.APACHE_ROLE), versions);
 
         Path jar = Path.of(System.getProperty("towerrelay.jar", "target/tower-relay.jar")).toAbsolutePath();
         containers.put(Front.RELAY, FrontContainers.relay(image, jar, ports.get(Front.RELAY), relayAdminPort, upstream));
-        containers.put(Front.NGINX_ROLE, FrontContainers.nginx(image,
-                Files.readString(rendered.resolve("nginx-role.conf")), ports.get(Front.NGINX_ROLE)));
-        containers.put(Front.APACHE_ROLE, FrontContainers.apache(image,
+        containers.put(Front.NGINX_ROLE, FrontContainers.withTowerCertificate(FrontContainers.nginx(image,
+                Files.readString(rendered.resolve("nginx-role.conf")), ports.get(Front.NGINX_ROLE)),
+                certs.certPem, certs.keyPem));
+        // The modules role `apache` enables on Debian with TLS and HTTP/2 on.
+        containers.put(Front.APACHE_ROLE, FrontContainers.withTowerCertificate(FrontContainers.apache(image,
                 Files.readString(rendered.resolve("apache-role.conf")), ports.get(Front.APACHE_ROLE),
-                List.of("proxy", "proxy_http", "proxy_wstunnel", "headers", "rewrite", "setenvif")));
+                List.of("proxy", "proxy_http", "proxy_wstunnel", "headers", "rewrite", "setenvif", "ssl", "http2")),
+                certs.certPem, certs.keyPem));
         containers.put(Front.NGINX_SEED, FrontContainers.nginx(image,
                 seedSample("seed-nginx.conf", ports.get(Front.NGINX_SEED), upstream), ports.get(Front.NGINX_SEED)));
         containers.put(Front.APACHE_SEED, FrontContainers.apache(image,
@@ -110,7 +123,7 @@ class ProxyConformanceIT {
     }
 
     private TowerBrowser browser(Front front) {
-        return new TowerBrowser(ports.get(front), tower.hostAndPort());
+        return new TowerBrowser(ports.get(front), tower.hostAndPort(), front.tls ? clientTls : null);
     }
 
     private void verify(Front front, Check check, Outcome outcome) {
@@ -181,6 +194,13 @@ class ProxyConformanceIT {
         verify(front, Check.IDLE_75S_SURVIVES, outcome);
     }
 
+    @Order(9)
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Front.class, names = {"NGINX_ROLE", "APACHE_ROLE"})
+    void http2AndHttp11OnTheSameTlsPort(Front front) {
+        verify(front, Check.HTTP2_AND_HTTP11_ON_TLS, browser(front).http2AndHttp11());
+    }
+
     /** Free loopback ports, held together while picked so no two are the same. */
     private static List<Integer> freePorts(int count) throws IOException {
         List<ServerSocket> sockets = new ArrayList<>();
@@ -210,10 +230,11 @@ class ProxyConformanceIT {
     }
 
     /** Renders the nginx and apache role templates (scripts/render-role-configs.sh, Ansible's template). */
-    private static void renderRoleConfigs(Path repo, Path out, String upstream, int nginxPort, int apachePort)
-            throws IOException, InterruptedException {
+    private static void renderRoleConfigs(Path repo, Path out, String upstream, int nginxPort, int apachePort,
+            FrontContainers.ServerVersions versions) throws IOException, InterruptedException {
         Process render = new ProcessBuilder("bash", repo.resolve("scripts/render-role-configs.sh").toString(),
-                out.toString(), upstream, Integer.toString(nginxPort), Integer.toString(apachePort))
+                out.toString(), upstream, Integer.toString(nginxPort), Integer.toString(apachePort),
+                versions.nginx(), versions.apache())
                 .redirectErrorStream(true)
                 .start();
         String output = new String(render.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

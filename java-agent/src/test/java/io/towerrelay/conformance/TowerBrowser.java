@@ -19,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Does through one front proxy what Tower's UI does: load the page (keeping its cookies), open the
@@ -32,21 +35,43 @@ final class TowerBrowser {
 
     private final String hostAndPort;
     private final String upstreamHostAndPort;
+    private final SSLContext tls;
     private final CookieManager cookies = new CookieManager();
     private final HttpClient http;
 
+    /** A plain-HTTP browser (HTTP/1.1, {@code ws:}). */
     TowerBrowser(int port, String upstreamHostAndPort) {
+        this(port, upstreamHostAndPort, null);
+    }
+
+    /**
+     * With {@code tls} (trusting the test CA), a browser on {@code https:}: pages and API calls over HTTP/2
+     * when the front offers it by ALPN, WebSockets ({@code wss:}) on their own HTTP/1.1 connection.
+     */
+    TowerBrowser(int port, String upstreamHostAndPort, SSLContext tls) {
         this.hostAndPort = "127.0.0.1:" + port;
         this.upstreamHostAndPort = upstreamHostAndPort;
-        this.http = HttpClient.newBuilder()
+        this.tls = tls;
+        this.http = client(tls == null ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
                 .cookieHandler(cookies)
-                .connectTimeout(Duration.ofSeconds(10))
-                .version(HttpClient.Version.HTTP_1_1)
                 .build();
     }
 
+    private HttpClient.Builder client(HttpClient.Version version) {
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(version);
+        return tls == null ? builder : builder.sslContext(tls);
+    }
+
+    private String scheme() {
+        return tls == null ? "http" : "https";
+    }
+
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + hostAndPort + path))
+        return get(http, path);
+    }
+
+    private HttpResponse<String> get(HttpClient client, String path) throws IOException, InterruptedException {
+        return client.send(HttpRequest.newBuilder(URI.create(scheme() + "://" + hostAndPort + path))
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -67,7 +92,7 @@ final class TowerBrowser {
             if (cookie("awx_sessionid").isEmpty() || cookie("csrftoken").isEmpty()) {
                 return Outcome.fail("GET / set no awx_sessionid/csrftoken cookies");
             }
-            return Outcome.pass("200, the page, cookies awx_sessionid and csrftoken");
+            return Outcome.pass("200, the page, cookies awx_sessionid and csrftoken, over " + page.version());
         } catch (IOException e) {
             return Outcome.fail("GET / failed: " + e);
         } catch (InterruptedException e) {
@@ -83,8 +108,9 @@ final class TowerBrowser {
         }
         String cookieHeader = "awx_sessionid=" + cookie("awx_sessionid").orElse("")
                 + "; csrftoken=" + cookie("csrftoken").orElse("");
-        return EventSocket.open(URI.create("ws://" + hostAndPort + path),
-                Map.of("Cookie", cookieHeader, "Origin", "http://" + hostAndPort));
+        return EventSocket.open(URI.create((tls == null ? "ws" : "wss") + "://" + hostAndPort + path),
+                Map.of("Cookie", cookieHeader, "Origin", scheme() + "://" + hostAndPort),
+                tls == null ? null : tls.getSocketFactory());
     }
 
     /** Open, subscribe, and read {@link #EVENTS} job events: their counters must go up by one. */
@@ -147,6 +173,10 @@ final class TowerBrowser {
             try {
                 if (!socket.isOpen()) {
                     return Outcome.fail(socket.handshakeFailure());
+                }
+                if (tls != null && !socket.applicationProtocol().equals("http/1.1")) {
+                    return Outcome.fail("the TLS socket's ALPN protocol is '" + socket.applicationProtocol()
+                            + "', not http/1.1");
                 }
                 Outcome accepted = expectAccept(socket);
                 if (!accepted.passed()) {
@@ -234,6 +264,44 @@ final class TowerBrowser {
     }
 
     /**
+     * The same TLS port answers an HTTP/2 client over HTTP/2 and an HTTP/1.1 client over HTTP/1.1 (ALPN),
+     * as browsers need: the page over h2, the WebSocket on its own http/1.1 connection.
+     */
+    Outcome http2AndHttp11() {
+        if (tls == null) {
+            return Outcome.fail("plain HTTP: no TLS listener to negotiate h2 on");
+        }
+        try {
+            HttpResponse<String> h2 = get(client(HttpClient.Version.HTTP_2).build(), "/api/v2/mock/echo/");
+            HttpResponse<String> h1 = get(client(HttpClient.Version.HTTP_1_1).build(), "/api/v2/mock/echo/");
+            if (h2.version() != HttpClient.Version.HTTP_2) {
+                return Outcome.fail("an HTTP/2 client got " + h2.version() + " (status " + h2.statusCode() + ")");
+            }
+            if (h1.version() != HttpClient.Version.HTTP_1_1) {
+                return Outcome.fail("an HTTP/1.1 client got " + h1.version());
+            }
+            if (h2.statusCode() != 200 || h1.statusCode() != 200) {
+                return Outcome.fail("the upstream's echo answered " + h2.statusCode() + " over h2, "
+                        + h1.statusCode() + " over http/1.1");
+            }
+            String[] hostPort = hostAndPort.split(":");
+            Long connect = H2ServerSettings.read(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), tls)
+                    .get(H2ServerSettings.ENABLE_CONNECT_PROTOCOL);
+            if (connect != null && connect != 0) {
+                return Outcome.fail("announces WebSockets over HTTP/2 (SETTINGS_ENABLE_CONNECT_PROTOCOL = " + connect
+                        + "): browsers would open live events over h2");
+            }
+            return Outcome.pass("HTTP_2 and HTTP_1_1 on the same port, both reach the upstream; "
+                    + "no SETTINGS_ENABLE_CONNECT_PROTOCOL, so browsers open WebSockets over http/1.1");
+        } catch (IOException e) {
+            return Outcome.fail("GET over TLS failed: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Outcome.fail("interrupted");
+        }
+    }
+
+    /**
      * A handshake without the session cookie, over a raw socket so the exact status line is seen:
      * Tower answers 403 and the proxy must pass that on (and never open a tunnel for it).
      */
@@ -244,12 +312,19 @@ final class TowerBrowser {
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Sec-WebSocket-Version: 13\r\n"
-                + "Origin: http://" + hostAndPort + "\r\n"
+                + "Origin: " + scheme() + "://" + hostAndPort + "\r\n"
                 + "\r\n";
         String[] hostPort = hostAndPort.split(":");
-        try (Socket socket = new Socket()) {
+        try (Socket socket = tls == null ? new Socket() : tls.getSocketFactory().createSocket()) {
             socket.connect(new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])), 10_000);
             socket.setSoTimeout(20_000);
+            if (socket instanceof SSLSocket ssl) {
+                // As a browser opens a WebSocket: its own connection, http/1.1 only.
+                SSLParameters parameters = ssl.getSSLParameters();
+                parameters.setApplicationProtocols(new String[] {"http/1.1"});
+                ssl.setSSLParameters(parameters);
+                ssl.startHandshake();
+            }
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
