@@ -57,4 +57,35 @@ class RelayReloadTest {
             assertThat(relay.metrics().configReloads(true)).isEqualTo(2);
         }
     }
+
+    @Test
+    void aReloadedClientIdleTimeoutClosesNewIdleConnections() throws Exception {
+        String slow = GOOD.replace("  max-connections: 100", "  max-connections: 100\n  header-timeout: 10m\n  client-idle-timeout: 10m");
+        Path file = Files.writeString(dir.resolve("relay.yml"), slow);
+        try (RelayServer relay = RelayServer.start(RelayConfigLoader.load(file), new PrintStream(OutputStream.nullOutputStream()))) {
+            java.net.InetSocketAddress at = relay.listenAddress();
+            try (java.net.Socket before = new java.net.Socket(at.getAddress(), at.getPort())) {
+                Files.writeString(file, slow.replace("client-idle-timeout: 10m", "client-idle-timeout: 1s"));
+                assertThat(relay.reload(file)).hasValueSatisfying(c -> assertThat(c.describe())
+                        .isEqualTo("limits.client-idle-timeout 10m->1s"));
+                try (java.net.Socket after = new java.net.Socket(at.getAddress(), at.getPort())) {
+                    after.setSoTimeout(30_000);
+                    assertThat(closedByRelay(after)).as("closed by the relay").isTrue();
+                }
+                // The connection opened before the reload keeps the timeout it was accepted with.
+                before.setSoTimeout(500);
+                assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> before.getInputStream().read()))
+                        .isInstanceOf(java.net.SocketTimeoutException.class);
+            }
+        }
+    }
+
+    /** An idle timeout closes at once: the client sees the end of the stream, or a reset. */
+    private static boolean closedByRelay(java.net.Socket socket) throws java.io.IOException {
+        try {
+            return socket.getInputStream().read() == -1;
+        } catch (java.net.SocketException e) {
+            return e.getMessage() != null && e.getMessage().contains("reset");
+        }
+    }
 }
