@@ -65,6 +65,9 @@ class RelayReloadTest {
         try (RelayServer relay = RelayServer.start(RelayConfigLoader.load(file), new PrintStream(OutputStream.nullOutputStream()))) {
             java.net.InetSocketAddress at = relay.listenAddress();
             try (java.net.Socket before = new java.net.Socket(at.getAddress(), at.getPort())) {
+                // Accepted by the relay (not only by the kernel) before the reload.
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                        .until(() -> relay.metrics().activeConnections() == 1);
                 Files.writeString(file, slow.replace("client-idle-timeout: 10m", "client-idle-timeout: 1s"));
                 assertThat(relay.reload(file)).hasValueSatisfying(c -> assertThat(c.describe())
                         .isEqualTo("limits.client-idle-timeout 10m->1s"));
@@ -86,6 +89,39 @@ class RelayReloadTest {
             return socket.getInputStream().read() == -1;
         } catch (java.net.SocketException e) {
             return e.getMessage() != null && e.getMessage().contains("reset");
+        }
+    }
+
+    @Test
+    void reloadedTrustedProxiesDecideWhoMaySendAProxyHeader() throws Exception {
+        String yaml = GOOD.replace("  address: 127.0.0.1:0", "  address: 127.0.0.1:0\n  proxy-protocol: true")
+                + "forwarded:\n  trusted-proxies: [127.0.0.0/8]\n";
+        Path file = Files.writeString(dir.resolve("relay.yml"), yaml);
+        try (RelayServer relay = RelayServer.start(RelayConfigLoader.load(file), new PrintStream(OutputStream.nullOutputStream()))) {
+            assertThat(answerThroughProxyHeader(relay)).startsWith("HTTP/1.1 502"); // nothing listens on :9
+            Files.writeString(file, yaml.replace("127.0.0.0/8", "10.0.0.0/8"));
+            assertThat(relay.reload(file)).hasValueSatisfying(c -> assertThat(c.describe())
+                    .isEqualTo("forwarded.trusted-proxies [127.0.0.0/8]->[10.0.0.0/8]"));
+            assertThat(answerThroughProxyHeader(relay)).as("refused: 127.0.0.1 is no longer trusted").isEmpty();
+        }
+    }
+
+    /** What the relay answers a PROXY v1 header and a request from 127.0.0.1: the status line, or "" when closed. */
+    private static String answerThroughProxyHeader(RelayServer relay) throws Exception {
+        java.net.InetSocketAddress at = relay.listenAddress();
+        try (java.net.Socket socket = new java.net.Socket(at.getAddress(), at.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("PROXY TCP4 192.0.2.7 127.0.0.1 5555 " + at.getPort() + "\r\n"
+                    + "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            try {
+                String line = in.readLine();
+                return line == null ? "" : line;
+            } catch (java.net.SocketException e) {
+                return ""; // closed with a reset
+            }
         }
     }
 }
