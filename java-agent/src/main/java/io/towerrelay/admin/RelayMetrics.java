@@ -39,6 +39,8 @@ public final class RelayMetrics {
     private final LongAdder tunnelBytesToUpstream = new LongAdder();
     private final LongAdder tunnelBytesToClient = new LongAdder();
     private final Histogram tunnelDuration = new Histogram(TUNNEL_BUCKETS);
+    /** Config reloads (SIGHUP): ok (applied, maybe partly) or invalid (the file was refused, nothing changed). */
+    private final Map<String, LongAdder> configReloads = new LinkedHashMap<>();
     private volatile Supplier<List<UpstreamNodeStatus>> upstreamNodes = List::of;
     private volatile Supplier<UpstreamPoolStats> upstreamPool = () -> new UpstreamPoolStats(0, 0, 0, 0);
 
@@ -52,6 +54,8 @@ public final class RelayMetrics {
         for (String kind : UPSTREAM_ERROR_KINDS) {
             upstreamErrors.put(kind, new LongAdder());
         }
+        configReloads.put("ok", new LongAdder());
+        configReloads.put("invalid", new LongAdder());
     }
 
     public void connectionOpened() {
@@ -95,6 +99,15 @@ public final class RelayMetrics {
     public void upstreamError(String kind) {
         LongAdder adder = upstreamErrors.get(kind);
         (adder != null ? adder : upstreamErrors.get("other")).increment();
+    }
+
+    /** A config reload: {@code ok} when applied, {@code invalid} when the file was refused. */
+    public void configReloaded(boolean ok) {
+        configReloads.get(ok ? "ok" : "invalid").increment();
+    }
+
+    public long configReloads(boolean ok) {
+        return configReloads.get(ok ? "ok" : "invalid").sum();
     }
 
     /** A request sent again on a new upstream connection after the first one failed (see RetryPolicy). */
@@ -197,6 +210,9 @@ public final class RelayMetrics {
                         tunnelBytesToClient.sum())
                 .histogram("towerrelay_websocket_tunnel_duration_seconds", "How long closed tunnels were open.",
                         tunnelDuration)
+                .counters("towerrelay_config_reloads_total",
+                        "Config reloads (SIGHUP): ok when applied, invalid when the file was refused and the old config kept.",
+                        "result", configReloads)
                 .toString();
     }
 }

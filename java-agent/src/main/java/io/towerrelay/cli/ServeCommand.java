@@ -28,8 +28,12 @@ import sun.misc.SignalHandler;
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Run the relay: proxy HTTP and tunnel WebSockets to Tower.",
             "Flags override the config file. SIGTERM stops accepting, lets in-flight requests finish "
-                + "(shutdown-grace), then exits 0. SIGHUP re-reads the listener's TLS certificate and key "
-                + "(open connections keep theirs; unusable files are logged and the old certificate stays)."})
+                + "(shutdown-grace), then exits 0. SIGHUP (systemctl reload) reads the config file again, with the "
+                + "flags on top, and applies it to new connections, requests and WebSocket handshakes: nodes, "
+                + "timeouts, limits, origins, blocked paths, trusted proxies, access log, TLS certificate and key. "
+                + "Open tunnels and requests are never cut. A file with an error is logged (FILE:LINE) and the "
+                + "running config stays; listen address, listen.tls on/off, proxy-protocol, http2, admin, "
+                + "upstream tls-verify, ca-file and pool-size need a restart (logged when changed)."})
 public final class ServeCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -61,21 +65,21 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), signal -> stop.countDown());
         Signal.handle(new Signal("INT"), signal -> stop.countDown());
-        // systemctl reload (certbot/ACME renewal hooks): re-read the listener's certificate and key. Handled from
-        // the start, since the JVM's default for SIGHUP is to exit; during start-up the files are being read anyway.
+        // systemctl reload (a config change, certbot/ACME renewal hooks): read the config again and apply it. Handled
+        // from the start, since the JVM's default for SIGHUP is to exit; during start-up the file is being read anyway.
         AtomicReference<RelayServer> running = new AtomicReference<>();
         SignalHandler previous = Signal.handle(new Signal("HUP"), signal -> {
             RelayServer server = running.get();
             if (server != null) {
-                server.reloadTls();
+                server.reload(this::effectiveConfig, config == null ? "the command line" : config.toString());
             }
         });
         if (previous == SignalHandler.SIG_IGN) {
             // Started with SIGHUP ignored (nohup, or a parent that ignores it): the JVM then keeps it ignored and
             // never calls the handler, so a reload would silently do nothing. Found when a test run under nohup
             // made CertificateReloadIT fail.
-            LOG.warn("SIGHUP is ignored by this process (inherited, e.g. from nohup): the TLS certificate will not be "
-                    + "reloaded on SIGHUP; restart the relay to load a renewed certificate");
+            LOG.warn("SIGHUP is ignored by this process (inherited, e.g. from nohup): the config and TLS certificate "
+                    + "will not be reloaded on SIGHUP; restart the relay to apply a changed config");
         }
         try (RelayServer server = RelayServer.start(relayConfig)) {
             running.set(server);

@@ -1,10 +1,12 @@
 package io.towerrelay.edge;
 
 import io.towerrelay.admin.RelayMetrics;
+import io.towerrelay.config.LimitsConfig;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.IOSessionListener;
+import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,10 @@ public final class ConnectionGate implements IOSessionListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
 
     private final RelayMetrics metrics;
-    private final int maxConnections;
+    /** Replaced by a reload; read once per new connection. */
+    private volatile LimitsConfig limits;
+    /** The reactor gives every accepted connection this idle timeout; a reload to another one sets it per connection. */
+    private final Timeout startIdleTimeout;
     private final IOSessionListener next;
     private final HeadDeadline headDeadline;
     private final ProxyProtocol proxyProtocol;
@@ -35,13 +40,19 @@ public final class ConnectionGate implements IOSessionListener {
     private final Set<String> counted = ConcurrentHashMap.newKeySet();
 
     /** @param proxyProtocol the listener's PROXY protocol handling, or null when it is off */
-    public ConnectionGate(RelayMetrics metrics, int maxConnections, HeadDeadline headDeadline, ProxyProtocol proxyProtocol,
+    public ConnectionGate(RelayMetrics metrics, LimitsConfig limits, HeadDeadline headDeadline, ProxyProtocol proxyProtocol,
             IOSessionListener next) {
         this.headDeadline = headDeadline;
         this.proxyProtocol = proxyProtocol;
         this.metrics = metrics;
-        this.maxConnections = maxConnections;
+        this.limits = limits;
+        this.startIdleTimeout = limits.clientIdleTimeout();
         this.next = next;
+    }
+
+    /** A reload: max-connections and client-idle-timeout for connections accepted from now on. */
+    public void limits(LimitsConfig next) {
+        this.limits = next;
     }
 
     @Override
@@ -53,6 +64,8 @@ public final class ConnectionGate implements IOSessionListener {
     }
 
     private void admit(IOSession session) {
+        LimitsConfig limits = this.limits;
+        int maxConnections = limits.maxConnections();
         if (metrics.activeConnections() >= maxConnections) {
             metrics.connectionRejected();
             LOG.warn("answering 503 to {} and closing: limits.max-connections ({}) reached",
@@ -61,6 +74,9 @@ public final class ConnectionGate implements IOSessionListener {
             session.upgrade(answer);
             answer.start(session);
             return;
+        }
+        if (limits.clientIdleTimeout().toMilliseconds() != startIdleTimeout.toMilliseconds()) {
+            session.setSocketTimeout(limits.clientIdleTimeout());
         }
         counted.add(session.getId());
         metrics.connectionOpened();

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 public final class HeadDeadline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadDeadline.class);
 
-    private final Timeout timeout;
+    /** limits.header-timeout; a reload changes it for deadlines armed from then on. */
+    private volatile Timeout timeout;
     /**
      * Remove-on-cancel: a cancelled deadline (head arrived, connection closed) leaves the queue at once. Kept until
      * it would have fired, each task held its session, and through it HttpCore5's handler with 24 KiB of buffers,
@@ -103,6 +104,11 @@ public final class HeadDeadline implements AutoCloseable {
     public HeadDeadline(Timeout timeout) {
         this.timeout = timeout;
         timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** A reload: limits.header-timeout for deadlines armed from now on. */
+    public void timeout(Timeout next) {
+        this.timeout = next;
     }
 
     void connected(IOSession session) {

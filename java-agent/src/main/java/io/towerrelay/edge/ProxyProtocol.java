@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocol.class);
 
-    private final ForwardedConfig trusted;
-    private final Timeout timeout;
+    /** forwarded.trusted-proxies and limits.header-timeout; a reload changes them for connections accepted from then on. */
+    private volatile ForwardedConfig trusted;
+    private volatile Timeout timeout;
     private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "proxy-protocol-timeout");
         t.setDaemon(true);
@@ -58,6 +59,12 @@ public final class ProxyProtocol implements Decorator<IOSession>, AutoCloseable 
         this.trusted = trusted;
         this.timeout = headerTimeout;
         timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** A reload: who may send the header, and how long it may take, for connections accepted from now on. */
+    public void reconfigure(ForwardedConfig nextTrusted, Timeout nextHeaderTimeout) {
+        this.trusted = nextTrusted;
+        this.timeout = nextHeaderTimeout;
     }
 
     /**

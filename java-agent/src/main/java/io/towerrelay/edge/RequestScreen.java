@@ -24,12 +24,18 @@ import org.apache.hc.core5.net.URIAuthority;
  * absolute-form requests for other hosts are refused (never an open proxy), and oversized heads get 414 / 431.
  */
 public final class RequestScreen {
-    private final LimitsConfig limits;
+    /** Replaced by a reload; read once per request. */
+    private volatile LimitsConfig limits;
     /** Connections answered with close; weak so that a closed connection's entry goes with its duplexer. */
     private final Set<EndpointDetails> closing = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     public RequestScreen(LimitsConfig limits) {
         this.limits = limits;
+    }
+
+    /** A reload: the limits for requests from now on. */
+    public void limits(LimitsConfig next) {
+        this.limits = next;
     }
 
     /**
@@ -54,6 +60,7 @@ public final class RequestScreen {
     }
 
     public Optional<Refusal> check(HttpRequest request) {
+        LimitsConfig limits = this.limits;
         String method = request.getMethod();
         if (Method.CONNECT.isSame(method)) {
             return Optional.of(new Refusal(405, "CONNECT refused: tower-relay is a reverse proxy, not a forward proxy", true));

@@ -17,7 +17,8 @@ public final class AccessLog {
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneId.systemDefault());
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final AccessLogFormat format;
+    /** Replaced by a reload; read once per line. */
+    private volatile AccessLogFormat format;
     private final PrintStream out;
 
     public AccessLog(AccessLogFormat format, PrintStream out) {
@@ -25,7 +26,13 @@ public final class AccessLog {
         this.out = out;
     }
 
+    /** A reload: lines written from now on use {@code next}. */
+    public void format(AccessLogFormat next) {
+        this.format = next;
+    }
+
     public void log(ExchangeRecord r) {
+        AccessLogFormat format = this.format;
         if (format == AccessLogFormat.OFF) {
             return;
         }
@@ -62,6 +69,7 @@ public final class AccessLog {
     /** A closed (or refused) WebSocket tunnel: one line, like a request, with its duration and bytes each way. */
     public void logTunnel(Instant start, String remote, String target, String upstream, int status, long bytesToUpstream,
             long bytesToClient, long durationNanos, String note) {
+        AccessLogFormat format = this.format;
         if (format == AccessLogFormat.OFF) {
             return;
         }

@@ -27,8 +27,13 @@ import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.Nodes;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.Addresses;
+import io.towerrelay.config.ConfigChanges;
 import io.towerrelay.config.RelayConfig;
+import io.towerrelay.config.RelayConfigLoader;
 import io.towerrelay.edge.ProxyProtocol;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.BindException;
@@ -37,7 +42,6 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.apache.hc.core5.http.nio.HandlerFactory;
 import java.util.function.Consumer;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
@@ -73,12 +77,13 @@ import org.slf4j.LoggerFactory;
  * one {@link SharedReactor}, so that a client connection and the upstream connections it uses are served by the
  * same I/O thread, and the admin listener. Built from HttpCore5's parts because its bootstraps give the server and
  * the requester a reactor each. {@link #close()} stops accepting, lets in-flight requests finish within
- * {@code shutdown-grace}, then cuts what is left.
+ * {@code shutdown-grace}, then cuts what is left. {@link #reload} applies a config read again (SIGHUP) to new
+ * connections, requests and handshakes without touching open ones.
  */
 public final class RelayServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
 
-    private final RelayConfig config;
+    private final RelayReloader reloader;
     private final SharedReactor server;
     private final UpstreamClient upstream;
     private final HealthChecker health;
@@ -91,7 +96,7 @@ public final class RelayServer implements AutoCloseable {
     private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
-    private RelayServer(RelayConfig config, SharedReactor server, UpstreamClient upstream, HealthChecker health,
+    private RelayServer(RelayReloader reloader, SharedReactor server, UpstreamClient upstream, HealthChecker health,
             WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
             ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
@@ -99,7 +104,7 @@ public final class RelayServer implements AutoCloseable {
         this.proxyProtocol = proxyProtocol;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
-        this.config = config;
+        this.reloader = reloader;
         this.server = server;
         this.upstream = upstream;
         this.health = health;
@@ -141,6 +146,7 @@ public final class RelayServer implements AutoCloseable {
         ProxyServices services = new ProxyServices(upstream, nodes, config.upstream(),
                 new UpstreamRequests(config.upstream().url(), new ForwardedHeaders(config.forwarded()), scheme),
                 metrics, new AccessLog(config.accessLog(), accessLogOut));
+        AtomicReference<ProxyServices> current = new AtomicReference<>(services);
         RequestScreen screen = new RequestScreen(config.limits());
         HeadDeadline headDeadline = new HeadDeadline(config.limits().headerTimeout());
         ProxyProtocol proxyProtocol = config.listen().proxyProtocol()
@@ -164,7 +170,7 @@ public final class RelayServer implements AutoCloseable {
         Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
-                (request, context) -> () -> new RelayDispatcher(services, screen, tunnels, headDeadline, proxyProtocol);
+                (request, context) -> () -> new RelayDispatcher(current.get(), screen, tunnels, headDeadline, proxyProtocol);
         HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
                 handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
         // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
@@ -188,6 +194,8 @@ public final class RelayServer implements AutoCloseable {
                 DefaultContentLengthStrategy.INSTANCE,
                 null,
                 exceptions);
+        ConnectionGate gate = new ConnectionGate(metrics, config.limits(), headDeadline, proxyProtocol,
+                tunnels.sessionListener());
         SharedReactor server = new SharedReactor(
                 IOReactorConfig.custom()
                         // Client connections; upstream connections set upstream.response-timeout themselves.
@@ -214,8 +222,7 @@ public final class RelayServer implements AutoCloseable {
                         proxyProtocol == null ? session : proxyProtocol.decorate(session))),
                 // Upstream connections: reads gated on read interest.
                 ReadInterestGate::new,
-                new ConnectionGate(metrics, config.limits().maxConnections(), headDeadline, proxyProtocol,
-                        tunnels.sessionListener()),
+                gate,
                 null,
                 exceptions);
         upstream.use(server);
@@ -261,7 +268,9 @@ public final class RelayServer implements AutoCloseable {
         if (nodes.all().size() > 1) {
             health.start(); // one node is used whatever its state: checking it in the background would only add load
         }
-        return new RelayServer(config, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls,
+        RelayReloader reloader = new RelayReloader(new RelayReloader.Parts(current, screen, gate, headDeadline,
+                proxyProtocol, tunnels, upstreamTls, health, listenerTls, services.accessLog(), metrics, scheme), config);
+        return new RelayServer(reloader, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls,
                 proxyProtocol);
     }
 
@@ -271,13 +280,23 @@ public final class RelayServer implements AutoCloseable {
         }
     }
 
-    /** A single node is checked when /healthz asks (a connection to it, as a request would get); several are current. */
+    /**
+     * A single node is checked when /healthz asks (a connection to it, as a request would get); several are current.
+     * Decided per ask: a reload may change how many nodes there are.
+     */
     private static UpstreamProbe probe(Nodes nodes, UpstreamClient upstream) {
-        if (nodes.all().size() > 1) {
-            return UpstreamProbe.CURRENT;
-        }
-        Node node = nodes.all().get(0);
-        return then -> upstream.connect(node, new FutureCallback<>() {
+        return then -> {
+            List<Node> all = nodes.all();
+            if (all.size() > 1) {
+                then.run();
+            } else {
+                connect(all.get(0), upstream, then);
+            }
+        };
+    }
+
+    private static void connect(Node node, UpstreamClient upstream, Runnable then) {
+        upstream.connect(node, new FutureCallback<>() {
             @Override
             public void completed(AsyncClientEndpoint endpoint) {
                 endpoint.releaseAndReuse();
@@ -307,21 +326,27 @@ public final class RelayServer implements AutoCloseable {
     }
 
     /**
-     * Re-reads the listener's PEM certificate and key (SIGHUP, after a renewal): new handshakes get the new
-     * certificate, open connections keep theirs. Unusable files are logged and the old certificate keeps serving.
+     * SIGHUP: reads the config with {@code source} (the same loading and checks as at start) and applies it to new
+     * connections, requests and handshakes; open tunnels and in-flight requests go on as they were. Settings that
+     * need a restart are a warning each, the rest is applied; the listener's certificate and key are read again.
+     * An unusable config is one warning ({@code FILE:LINE: key: what is wrong}) and the relay keeps running as it
+     * was. Logs one line saying what changed. Never throws.
+     *
+     * @param from what the config was read from, for the log (the file)
+     * @return what changed, or empty when the config was refused
      */
-    public void reloadTls() {
-        if (listenerTls == null) {
-            LOG.info("reload: the listener is plain HTTP, no certificate to reload");
-            return;
-        }
-        try {
-            X509Certificate leaf = listenerTls.reload();
-            LOG.info("reload: now serving certificate {} (expires {}) from {}", leaf.getSubjectX500Principal().getName(),
-                    leaf.getNotAfter().toInstant(), listenerTls.files().certificate());
-        } catch (UserError e) {
-            LOG.warn("reload: certificate NOT reloaded, still serving the previous one: {}", e.getMessage());
-        }
+    public Optional<ConfigChanges> reload(java.util.function.Supplier<RelayConfig> source, String from) {
+        return reloader.reload(source, from);
+    }
+
+    /** {@link #reload(java.util.function.Supplier, String)} from a config file and nothing else. */
+    public Optional<ConfigChanges> reload(Path file) {
+        return reload(() -> RelayConfigLoader.load(file), file.toString());
+    }
+
+    /** The config the relay runs with now: the last one applied, with restart-only settings as at start. */
+    public RelayConfig config() {
+        return reloader.running();
     }
 
     /** The address the public listener is bound to (the real port when 0 was asked for). */
@@ -346,11 +371,11 @@ public final class RelayServer implements AutoCloseable {
         }
         closed = true;
         LOG.info("shutting down: no new connections, waiting up to {} for in-flight requests",
-                io.towerrelay.config.Durations.format(config.shutdownGrace()));
+                io.towerrelay.config.Durations.format(reloader.running().shutdownGrace()));
         upstream.close(TimeValue.ofSeconds(1)); // no connection goes back to a pool from now on
         server.initiateShutdown();
         try {
-            server.awaitShutdown(config.shutdownGrace());
+            server.awaitShutdown(reloader.running().shutdownGrace());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

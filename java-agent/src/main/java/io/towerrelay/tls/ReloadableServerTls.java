@@ -18,7 +18,7 @@ import org.apache.hc.core5.util.Timeout;
  * certificate, they were made with, so nothing open is dropped.
  */
 public final class ReloadableServerTls implements TlsStrategy {
-    private final TlsFiles files;
+    private volatile TlsFiles files;
     private final List<String> applicationProtocols;
     private volatile TlsStrategy current;
 
@@ -30,7 +30,7 @@ public final class ReloadableServerTls implements TlsStrategy {
     public ReloadableServerTls(TlsFiles files, List<String> applicationProtocols) {
         this.files = files;
         this.applicationProtocols = List.copyOf(applicationProtocols);
-        this.current = load().strategy();
+        this.current = load(files).strategy();
     }
 
     /**
@@ -38,8 +38,14 @@ public final class ReloadableServerTls implements TlsStrategy {
      * Throws {@link io.towerrelay.common.UserError} (naming the file) and keeps the old certificate when they are unusable.
      */
     public synchronized X509Certificate reload() {
-        Loaded loaded = load();
+        return reload(files);
+    }
+
+    /** As {@link #reload()}, from {@code next} (a reloaded config may name other files); kept only when usable. */
+    public synchronized X509Certificate reload(TlsFiles next) {
+        Loaded loaded = load(next);
         current = loaded.strategy();
+        files = next;
         return loaded.leaf();
     }
 
@@ -49,7 +55,7 @@ public final class ReloadableServerTls implements TlsStrategy {
 
     private record Loaded(X509Certificate leaf, TlsStrategy strategy) {}
 
-    private Loaded load() {
+    private Loaded load(TlsFiles files) {
         List<X509Certificate> chain = PemFiles.certificates(files.certificate());
         PrivateKey key = PemFiles.privateKey(files.key());
         return new Loaded(chain.get(0), TlsContexts.serverStrategy(TlsContexts.server(files, chain, key), applicationProtocols));

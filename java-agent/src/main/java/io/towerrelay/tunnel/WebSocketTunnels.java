@@ -29,7 +29,8 @@ import org.apache.hc.core5.reactor.IOSessionListener;
  */
 public final class WebSocketTunnels implements ModalCloseable {
 
-    private final TunnelSettings settings;
+    /** Replaced by a reload; each handshake reads it once. */
+    private volatile TunnelSettings settings;
     private final Nodes nodes;
     private final TunnelListener listener;
     private final SessionRegistry registry = new SessionRegistry();
@@ -101,6 +102,11 @@ public final class WebSocketTunnels implements ModalCloseable {
     @Override
     public void close() {
         close(CloseMode.GRACEFUL);
+    }
+
+    /** A reload: origins, blocked paths and timeouts for handshakes from now on; open tunnels keep theirs. */
+    public void settings(TunnelSettings next) {
+        this.settings = next;
     }
 
     TunnelSettings settings() {

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -25,11 +26,14 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
  * could be stale and fail a healthy node), passed on a 2xx or 3xx answer within {@code timeout}. The node counts
  * passes and failures in a row ({@link Node#checkPassed}, {@link Node#checkFailed}). Draining nodes are checked
  * too, so /healthz shows whether they could come back. A node whose check is still running is not checked again.
+ * Each round checks the nodes listed then, so after a reload added nodes are checked and removed ones no longer;
+ * a lone node is not checked in the background (see {@link Nodes}).
  */
 public final class HealthChecker implements AutoCloseable {
     private final Nodes nodes;
     private final UpstreamClient client;
-    private final HealthCheckConfig config;
+    private volatile HealthCheckConfig config;
+    private ScheduledFuture<?> rounds;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "upstream-health");
         t.setDaemon(true);
@@ -43,14 +47,32 @@ public final class HealthChecker implements AutoCloseable {
         this.config = config;
     }
 
-    /** Checks every node now and then every interval. */
-    public void start() {
+    /** Checks every node now and then every interval; again after a reload, no-op when already running. */
+    public synchronized void start() {
+        if (rounds != null || timer.isShutdown()) {
+            return;
+        }
         long every = config.interval().toMilliseconds();
-        timer.scheduleWithFixedDelay(this::checkAll, 0, every, TimeUnit.MILLISECONDS);
+        rounds = timer.scheduleWithFixedDelay(this::checkAll, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** A reload: path and timeout from the next check on; a new interval restarts the rounds (if running). */
+    public synchronized void update(HealthCheckConfig next) {
+        HealthCheckConfig old = config;
+        config = next;
+        if (rounds != null && old.interval().toMilliseconds() != next.interval().toMilliseconds()) {
+            rounds.cancel(false);
+            rounds = null;
+            start();
+        }
     }
 
     private void checkAll() {
-        for (Node node : nodes.all()) {
+        java.util.List<Node> all = nodes.all();
+        if (all.size() < 2) {
+            return; // a lone node is used whatever its state (reloaded down to one node)
+        }
+        for (Node node : all) {
             if (running.putIfAbsent(node, Boolean.TRUE) == null) {
                 check(node);
             }
@@ -58,7 +80,8 @@ public final class HealthChecker implements AutoCloseable {
     }
 
     private void check(Node node) {
-        Check check = new Check(node);
+        HealthCheckConfig config = this.config;
+        Check check = new Check(node, config);
         timer.schedule(() -> check.finish(false, "no answer to GET " + config.path() + " within "
                 + Durations.format(config.timeout()) + " (upstream.health-check.timeout)"),
                 config.timeout().toMilliseconds(), TimeUnit.MILLISECONDS);
@@ -72,12 +95,14 @@ public final class HealthChecker implements AutoCloseable {
     /** One check of one node: it ends once, by its answer, a failure or the timeout, and closes its connection. */
     private final class Check {
         private final Node node;
+        private final HealthCheckConfig config;
         private final long started = System.nanoTime();
         private final AtomicBoolean done = new AtomicBoolean();
         private AsyncClientEndpoint endpoint;
 
-        Check(Node node) {
+        Check(Node node, HealthCheckConfig config) {
             this.node = node;
+            this.config = config;
         }
 
         void send(AsyncClientEndpoint ep) {

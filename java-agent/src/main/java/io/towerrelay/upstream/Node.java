@@ -24,9 +24,10 @@ public final class Node {
     private final URI url;
     private final HttpHost host;
     private final String name;
-    private final boolean drain;
-    private final int fall;
-    private final int rise;
+    /** Changed by a reload; read without the lock on the I/O threads. */
+    private volatile boolean drain;
+    private volatile int fall;
+    private volatile int rise;
 
     /** Written under the lock, read without it on the I/O threads. */
     private volatile boolean up = true;
@@ -85,8 +86,25 @@ public final class Node {
     }
 
     /** For a lone node, which is not checked in the background: an answer from it marks it up again. */
-    void upOnAnswer() {
-        upOnAnswer = true;
+    void upOnAnswer(boolean on) {
+        upOnAnswer = on;
+    }
+
+    /** A reload: draining or not from now on, and the health-check thresholds; counters and state stay. */
+    void reconfigure(boolean draining, int newFall, int newRise) {
+        String old;
+        synchronized (this) {
+            if (drain == draining) {
+                fall = newFall;
+                rise = newRise;
+                return;
+            }
+            old = state();
+            drain = draining;
+            fall = newFall;
+            rise = newRise;
+        }
+        logChange(old, draining ? "set to drain by a reload" : "no longer draining after a reload");
     }
 
     /** Takes new requests and tunnels: up and not draining. */

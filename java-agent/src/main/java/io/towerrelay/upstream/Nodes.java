@@ -3,7 +3,9 @@ package io.towerrelay.upstream;
 import io.towerrelay.config.UpstreamConfig;
 import io.towerrelay.config.UpstreamNode;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
 import java.util.stream.Collectors;
@@ -16,9 +18,13 @@ import java.util.stream.Collectors;
  * With several nodes and none available the choice is empty and the caller answers 502 saying every node is
  * down. A single node is never refused for its health state (as NGINX does with one server): the relay then
  * behaves as it did before health checks, and a Tower that comes back is used at once.
+ * <p>
+ * A reload ({@link #update}) swaps the list at once: a removed node gets nothing new, while the requests and tunnels
+ * it has keep their {@link Node} until they end; a node that stays keeps its state and counters.
  */
 public final class Nodes {
-    private final List<Node> nodes;
+    /** Read once per choice; replaced whole by {@link #update}. */
+    private volatile List<Node> nodes;
     private final AtomicInteger turn = new AtomicInteger();
 
     public Nodes(List<Node> nodes) {
@@ -27,8 +33,36 @@ public final class Nodes {
         }
         this.nodes = List.copyOf(nodes);
         if (nodes.size() == 1) {
-            nodes.get(0).upOnAnswer();
+            nodes.get(0).upOnAnswer(true);
         }
+    }
+
+    /**
+     * Takes over the node list of a reloaded config: nodes are matched by host:port; a kept node takes the new drain
+     * setting and health-check thresholds, a new one starts as the nodes at start did (up until checked).
+     */
+    public synchronized void update(UpstreamConfig config) {
+        if (config.nodes().isEmpty()) {
+            throw new IllegalArgumentException("no upstream node");
+        }
+        Map<String, Node> current = new HashMap<>();
+        for (Node node : nodes) {
+            current.put(node.name(), node);
+        }
+        int fall = config.healthCheck().fall();
+        int rise = config.healthCheck().rise();
+        List<Node> next = new ArrayList<>();
+        for (UpstreamNode wanted : config.nodes()) {
+            Node node = current.get(UpstreamConfig.authority(wanted.url()));
+            if (node == null) {
+                node = new Node(wanted, fall, rise);
+            } else {
+                node.reconfigure(wanted.drain(), fall, rise);
+            }
+            node.upOnAnswer(config.nodes().size() == 1);
+            next.add(node);
+        }
+        nodes = List.copyOf(next);
     }
 
     public static Nodes of(UpstreamConfig config) {
@@ -57,6 +91,7 @@ public final class Nodes {
     }
 
     private Node choose(Node avoid, ToIntFunction<Node> load) {
+        List<Node> nodes = this.nodes;
         int n = nodes.size();
         if (n == 1) {
             return nodes.get(0); // see the class comment; draining alone is refused at config time
@@ -88,7 +123,7 @@ public final class Nodes {
 
     /** For the 502 when no node can take a request: every node, its state and why. */
     public String noneAvailable() {
-        return "every upstream node is down or draining: " + nodes.stream()
+        return "every upstream node is down or draining: " + all().stream()
                 .map(node -> node.name() + " " + node.state() + (node.up() ? "" : " (" + node.reason() + ")"))
                 .collect(Collectors.joining("; "));
     }

@@ -40,8 +40,9 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class UpstreamClient {
     private volatile SharedReactor reactor;
-    private final Timeout connectTimeout;
-    private final Timeout responseTimeout;
+    /** Changed by a reload ({@link #timeouts}) for connections opened from then on. */
+    private volatile Timeout connectTimeout;
+    private volatile Timeout responseTimeout;
     private final TlsStrategy tls;
     private final IOEventHandlerFactory handlers;
     private final WorkerPool[] pools;
@@ -88,6 +89,12 @@ public final class UpstreamClient {
                     + pools.length);
         }
         this.reactor = sharedReactor;
+    }
+
+    /** A reload: upstream.connect-timeout and response-timeout for connections opened from now on. */
+    public void timeouts(Timeout connect, Timeout response) {
+        this.connectTimeout = connect;
+        this.responseTimeout = response;
     }
 
     public UpstreamPoolStats poolStats() {

@@ -104,4 +104,33 @@ class NodesTest {
         a.answered();
         assertThat(a.up()).as("in a cluster only the checks bring a node back").isFalse();
     }
+
+    @Test
+    void updateKeepsKnownNodesWithTheirCountersAddsNewOnesAndDropsRemovedOnes() {
+        Node a = node("a", false);
+        Node b = node("b", false);
+        Nodes nodes = new Nodes(List.of(a, b));
+        b.tunnelStarted(); // an open tunnel on b, which the reload removes
+        io.towerrelay.config.UpstreamConfig config = io.towerrelay.config.UpstreamConfig.defaults().withNodes(List.of(
+                new UpstreamNode(URI.create("http://a:8052"), true), new UpstreamNode(URI.create("http://c:8052"), false)));
+        nodes.update(config);
+
+        assertThat(nodes.all()).hasSize(2);
+        assertThat(nodes.all().get(0)).isSameAs(a);
+        assertThat(a.draining()).isTrue();
+        assertThat(nodes.all().get(1).name()).isEqualTo("c:8052");
+        for (int i = 0; i < 10; i++) {
+            assertThat(nodes.forRequest(null).name()).isEqualTo("c:8052");
+            assertThat(nodes.forTunnel(null).name()).isEqualTo("c:8052");
+        }
+        // The removed node's tunnel still counts on its Node until it ends.
+        assertThat(b.openTunnels()).isEqualTo(1);
+        b.tunnelEnded();
+        assertThat(b.openTunnels()).isZero();
+
+        nodes.update(config.withNodes(List.of(UpstreamNode.of(URI.create("http://a:8052")))));
+        assertThat(nodes.all()).containsExactly(a);
+        assertThat(a.draining()).isFalse();
+        assertThat(nodes.forRequest(null)).isSameAs(a);
+    }
 }
