@@ -3,7 +3,6 @@ package io.towerrelay.proxy;
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.common.UserError;
 import io.towerrelay.config.ConfigChanges;
-import io.towerrelay.config.LimitsConfig;
 import io.towerrelay.config.RelayConfig;
 import io.towerrelay.edge.ConnectionGate;
 import io.towerrelay.edge.HeadDeadline;
@@ -41,19 +40,19 @@ final class RelayReloader {
     }
 
     private final Parts parts;
-    /** HttpCore5's parser bounds are set from the limits at start (see RelayServer): raising past them needs a restart. */
-    private final int parserLineBound;
+    /**
+     * HttpCore5's bounds are set from the limits at start (RelayServer: the HTTP/1.1 line length; H2Limits: the
+     * HTTP/2 header list): raising a limit past them takes full effect only after a restart.
+     */
+    private final int lineBound;
+    private final int headerBound;
     private volatile RelayConfig running;
 
     RelayReloader(Parts parts, RelayConfig started) {
         this.parts = parts;
         this.running = started;
-        this.parserLineBound = parserLineBound(started.limits());
-    }
-
-    /** The longest request line or header line HttpCore5 parses with these limits at start. */
-    static int parserLineBound(LimitsConfig limits) {
-        return Math.max(limits.maxRequestLineBytes(), limits.maxHeaderBytes()) * 2;
+        this.lineBound = Math.max(started.limits().maxRequestLineBytes(), started.limits().maxHeaderBytes()) * 2;
+        this.headerBound = started.limits().maxHeaderBytes() * 2;
     }
 
     /** The config the relay runs with now (restart-only settings as at start). */
@@ -81,8 +80,8 @@ final class RelayReloader {
             LOG.warn("{}: takes effect after a restart", key);
         }
         RelayConfig effective = reloadCertificate(changes.effective());
-        warnAboveParserBound("limits.max-request-line-bytes", effective.limits().maxRequestLineBytes());
-        warnAboveParserBound("limits.max-header-bytes", effective.limits().maxHeaderBytes());
+        warnAboveBound("limits.max-request-line-bytes", effective.limits().maxRequestLineBytes(), lineBound);
+        warnAboveBound("limits.max-header-bytes", effective.limits().maxHeaderBytes(), headerBound);
         apply(effective);
         running = effective;
         parts.metrics().configReloaded(true);
@@ -107,10 +106,10 @@ final class RelayReloader {
         }
     }
 
-    private void warnAboveParserBound(String key, int value) {
-        if (value > parserLineBound) {
-            LOG.warn("{} changed to {}: HttpCore5's own line bound was set at start ({} bytes), so longer lines are "
-                    + "refused until a restart; takes effect in full after a restart", key, value, parserLineBound);
+    private static void warnAboveBound(String key, int value, int bound) {
+        if (value > bound) {
+            LOG.warn("{} changed to {}, over twice its value at start: HttpCore5's own bound ({} bytes) was set at start; "
+                    + "takes effect in full after a restart", key, value, bound);
         }
     }
 

@@ -92,15 +92,13 @@ public final class RelayServer implements AutoCloseable {
     private final InetSocketAddress listenAddress;
     private final RelayMetrics metrics;
     private final HeadDeadline headDeadline;
-    private final ReloadableServerTls listenerTls;
     private final ProxyProtocol proxyProtocol;
     private boolean closed;
 
     private RelayServer(RelayReloader reloader, SharedReactor server, UpstreamClient upstream, HealthChecker health,
             WebSocketTunnels tunnels,
             AdminServer admin, InetSocketAddress listenAddress, RelayMetrics metrics, HeadDeadline headDeadline,
-            ReloadableServerTls listenerTls, ProxyProtocol proxyProtocol) {
-        this.listenerTls = listenerTls;
+            ProxyProtocol proxyProtocol) {
         this.proxyProtocol = proxyProtocol;
         this.headDeadline = headDeadline;
         this.tunnels = tunnels;
@@ -270,8 +268,7 @@ public final class RelayServer implements AutoCloseable {
         }
         RelayReloader reloader = new RelayReloader(new RelayReloader.Parts(current, screen, gate, headDeadline,
                 proxyProtocol, tunnels, upstreamTls, health, listenerTls, services.accessLog(), metrics, scheme), config);
-        return new RelayServer(reloader, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, listenerTls,
-                proxyProtocol);
+        return new RelayServer(reloader, server, upstream, health, tunnels, admin, bound, metrics, headDeadline, proxyProtocol);
     }
 
     private static void closeQuietly(ProxyProtocol proxyProtocol) {

@@ -193,6 +193,13 @@ class ConfigReloadIT {
         assertThat(a.openWebSockets() + b.openWebSockets()).isEqualTo(SOCKETS);
         assertThat(handshakeStatus(base, "/api/websocket/", session.cookie())).isEqualTo(403);
         assertThat(relay.metrics().upstreamNodes()).extracting(UpstreamNodeStatus::node).containsExactly(nc, nd);
+        // Health checks go on for c and stopped for the removed a and b: nothing new reaches them meanwhile.
+        List<io.towerrelay.mock.HttpRequest> seenByA = a.receivedRequests();
+        List<io.towerrelay.mock.HttpRequest> seenByB = b.receivedRequests();
+        long checksOfC = healthChecks(c);
+        await().atMost(WAIT).until(() -> healthChecks(c) >= checksOfC + 3);
+        assertThat(a.receivedRequests()).isEqualTo(seenByA);
+        assertThat(b.receivedRequests()).isEqualTo(seenByB);
 
         // 10: max-connections below what is open: new connections are answered 503, open sockets go on.
         reload(relay, file, yaml(List.of(nc, nd), 1, json), "limits.max-connections 1500->1");
@@ -246,6 +253,11 @@ class ConfigReloadIT {
         assertThat(changes.get().describe()).isEqualTo(expected);
         assertThat(changes.get().needRestart()).isEmpty();
         awaitEvents(watched, 1);
+    }
+
+    private static long healthChecks(MockTower tower) {
+        return tower.receivedRequests().stream()
+                .filter(r -> r.header("User-Agent").orElse("").equals("tower-relay-health-check")).count();
     }
 
     private static Optional<UpstreamNodeStatus> status(RelayServer relay, String node) {
