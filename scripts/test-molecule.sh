@@ -8,8 +8,10 @@
 #   bash scripts/test-molecule.sh nginx default  only these
 #
 # Scenario `default` is role relay (tower-relay as a systemd service): what a plain `molecule test`
-# runs. The loop below (rather than one `molecule test --all`) keeps a summary with each scenario's
-# time and goes on after a failure; both run the same scenarios.
+# runs. Scenario `cluster` (two relays behind HAProxy with the PROXY protocol, two Tower nodes, a drain
+# by reload over open sockets) is found like the others. The loop below (rather than one `molecule test
+# --all`) keeps a summary with each scenario's time and goes on after a failure; both run the same
+# scenarios.
 #
 # Needs what scripts/test-env.sh sets up: a running Docker engine, the local test images (tags in
 # build/test-image*.tag) and the venv (.venv). Nothing else: each scenario's dependency step builds

@@ -54,7 +54,10 @@ public final class AdminServer implements AutoCloseable {
     public static AdminServer start(InetSocketAddress bind, RelayMetrics metrics, UpstreamProbe upstream,
             long startNanos) throws IOException {
         HttpAsyncServer server = AsyncServerBootstrap.bootstrap()
-                .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(1).setSoTimeout(Timeout.ofSeconds(30)).build())
+                // SO_REUSEADDR: a load balancer's health checks leave this port's closed connections in TIME_WAIT;
+                // without it a restarted relay cannot bind its admin port for a minute.
+                .setIOReactorConfig(IOReactorConfig.custom().setIoThreadCount(1).setSoTimeout(Timeout.ofSeconds(30))
+                        .setSoReuseAddress(true).build())
                 // Any Host: scrapers address the admin port by IP, which the stock router would answer with 421.
                 .setCanonicalHostName(ADMIN_HOST)
                 .setAuthorityResolver((scheme, authority) -> new URIAuthority(ADMIN_HOST))
