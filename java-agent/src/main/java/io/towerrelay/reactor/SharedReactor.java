@@ -9,6 +9,7 @@ import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.nio.command.ShutdownCommand;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.net.NamedEndpoint;
 import org.apache.hc.core5.reactor.ConnectionInitiator;
 import org.apache.hc.core5.reactor.DefaultListeningIOReactor;
@@ -46,6 +47,14 @@ public final class SharedReactor {
     /** The attachment of an outgoing connection: makes the session's handler when it connects. */
     public interface OutgoingSession {
         IOEventHandler createHandler(ProtocolIOSession session);
+
+        /**
+         * True when the connection stays plain TCP (no TLS) and its handler is HttpCore5's HTTP/1.1 one: its output
+         * is then written in the round that asked for it ({@link DeferredOutputSession}).
+         */
+        default boolean plainHttp1() {
+            return false;
+        }
     }
 
     private final DefaultListeningIOReactor reactor;
@@ -63,9 +72,27 @@ public final class SharedReactor {
             Decorator<IOSession> acceptedDecorator, Decorator<IOSession> outgoingDecorator,
             IOSessionListener acceptedListener, IOSessionListener outgoingListener, Callback<Exception> exceptionCallback) {
         this.workerCount = config.getIoThreadCount();
-        IOEventHandlerFactory handlers = (session, attachment) -> attachment instanceof OutgoingSession outgoing
-                ? outgoing.createHandler(session)
-                : serverHandlers.createHandler(session, attachment);
+        IOEventHandlerFactory handlers = (session, attachment) -> {
+            OutputRounds rounds = Thread.currentThread() instanceof Worker w ? w.rounds : null;
+            if (attachment instanceof OutgoingSession outgoing) {
+                if (rounds == null || !outgoing.plainHttp1()) {
+                    return outgoing.createHandler(session);
+                }
+                DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
+                IOEventHandler handler = rounds.wrap(outgoing.createHandler(deferred));
+                deferred.handler(handler);
+                return handler;
+            }
+            // Plain client connections (the listener's attachment is its scheme). Under TLS the handler must see
+            // the TLS session's own write interest, and HTTP/2 is only offered there.
+            if (rounds == null || attachment != URIScheme.HTTP) {
+                return serverHandlers.createHandler(session, attachment);
+            }
+            DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
+            IOEventHandler handler = rounds.wrap(serverHandlers.createHandler(deferred, attachment));
+            deferred.handler(handler);
+            return handler;
+        };
         Decorator<IOSession> decorator = acceptedDecorator == null && outgoingDecorator == null ? null
                 : session -> {
                     Decorator<IOSession> d = isAccepted(session) ? acceptedDecorator : outgoingDecorator;
@@ -206,6 +233,7 @@ public final class SharedReactor {
     /** A worker thread that knows its worker's index. */
     private static final class Worker extends Thread {
         final int index;
+        final OutputRounds rounds = new OutputRounds();
 
         Worker(Runnable runnable, int index) {
             super(runnable, "relay-io-" + index);

@@ -25,7 +25,9 @@ import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
+import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOEventHandlerFactory;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.apache.hc.core5.util.TimeValue;
@@ -129,7 +131,18 @@ public final class UpstreamClient {
     /** As {@link #connectFresh(Node, FutureCallback)}, waiting at most {@code socketTimeout} between reads. */
     public void connectFresh(Node node, Timeout socketTimeout, FutureCallback<AsyncClientEndpoint> callback) {
         HttpHost host = node.host();
-        SharedReactor.OutgoingSession plain = session -> handlers.createHandler(session, null);
+        boolean secure = secure(host);
+        SharedReactor.OutgoingSession plain = new SharedReactor.OutgoingSession() {
+            @Override
+            public IOEventHandler createHandler(ProtocolIOSession session) {
+                return handlers.createHandler(session, null);
+            }
+
+            @Override
+            public boolean plainHttp1() {
+                return !secure;
+            }
+        };
         FutureCallback<IOSession> connected = onConnect(host, socketTimeout,
                 session -> callback.completed(new FreshEndpoint(session)), callback::failed);
         try {
@@ -259,7 +272,7 @@ public final class UpstreamClient {
 
     /** Opens a connection for {@code pool} on the calling thread, which is the pool's own. A slot is reserved. */
     void open(WorkerPool pool, HttpHost host, WorkerPool.Waiter openedFor) {
-        Connection connection = new Connection(host, pool, this, handlers, openedFor);
+        Connection connection = new Connection(host, pool, this, handlers, openedFor, !secure(host));
         try {
             reactor.connect(host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
@@ -270,7 +283,7 @@ public final class UpstreamClient {
 
     private void openOn(WorkerPool pool, WorkerPool.Waiter waiter) {
         HttpHost host = waiter.host;
-        Connection connection = new Connection(host, pool, this, handlers, waiter);
+        Connection connection = new Connection(host, pool, this, handlers, waiter, !secure(host));
         try {
             reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
