@@ -5,6 +5,7 @@ import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.logging.ExchangeRecord;
 import io.towerrelay.upstream.UpstreamFailure;
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.RetryPolicy;
 import io.towerrelay.upstream.StaleConnectionException;
@@ -661,7 +662,25 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             } finally {
                 lock.unlock();
             }
-            responseChannel.sendResponse(head, entityDetails, serverContext);
+            // The head goes to the client when this input event ends: a body read in the same event (every small
+            // answer) is then in the buffer, HttpCore5 writes it right behind the head, and both leave in one write.
+            SharedReactor.afterEvent(() -> sendHead(head, entityDetails));
+        }
+
+        private void sendHead(HttpResponse head, EntityDetails entityDetails) {
+            lock();
+            try {
+                if (clientGone) {
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+            try {
+                responseChannel.sendResponse(head, entityDetails, serverContext);
+            } catch (HttpException | IOException | RuntimeException e) {
+                onUpstreamFailure(e instanceof IOException io ? io : new IOException(e.getMessage(), e), this);
+            }
         }
 
         @Override

@@ -17,6 +17,7 @@ final class OutputRounds {
     /** More sessions than this in one round (never seen: one exchange makes two) fall back to write interest. */
     private static final int MAX_PER_ROUND = 4096;
     private final ArrayDeque<DeferredOutputSession> due = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> afterEvent = new ArrayDeque<>();
     private int depth;
 
     boolean inEvent() {
@@ -30,24 +31,38 @@ final class OutputRounds {
         }
     }
 
+    /** Runs {@code task} when the current event ends, before its output is written; now if not in an event. */
+    void afterEvent(Runnable task) {
+        if (depth > 0) {
+            afterEvent.add(task);
+        } else {
+            task.run();
+        }
+    }
+
     void enter() {
         depth++;
     }
 
     void exit() {
-        if (depth > 1 || due.isEmpty()) {
+        if (depth > 1 || (due.isEmpty() && afterEvent.isEmpty())) {
             depth--;
             return;
         }
         // Still "in an event" while writing, so that output asked for now is deferred and taken by this loop.
         try {
             int n = 0;
-            for (DeferredOutputSession s = due.poll(); s != null; s = due.poll()) {
-                s.queued = false;
-                if (++n > MAX_PER_ROUND) {
-                    s.promote();
-                } else {
-                    s.runOutput();
+            while (!afterEvent.isEmpty() || !due.isEmpty()) {
+                for (Runnable task = afterEvent.poll(); task != null; task = afterEvent.poll()) {
+                    task.run();
+                }
+                for (DeferredOutputSession s = due.poll(); s != null; s = due.poll()) {
+                    s.queued = false;
+                    if (++n > MAX_PER_ROUND) {
+                        s.promote();
+                    } else {
+                        s.runOutput();
+                    }
                 }
             }
         } finally {

@@ -151,6 +151,19 @@ public final class SharedReactor {
         return session.getId().startsWith("a");
     }
 
+    /**
+     * Runs {@code task} on the calling I/O thread when the event it is handling ends, before the output that event
+     * asked for is written ({@link OutputRounds}); at once elsewhere. A proxied answer's head waits for this so
+     * that a small body read in the same event leaves with it, in one write.
+     */
+    public static void afterEvent(Runnable task) {
+        if (Thread.currentThread() instanceof Worker w) {
+            w.rounds.afterEvent(task);
+        } else {
+            task.run();
+        }
+    }
+
     /** The index of the worker running the calling thread, or -1 off the reactor. */
     public static int currentWorker() {
         return Thread.currentThread() instanceof Worker w ? w.index : -1;

@@ -64,7 +64,7 @@ public final class UpstreamClient {
         ClientHttp1StreamDuplexerFactory duplexers = new ClientHttp1StreamDuplexerFactory(
                 // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
                 HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build(),
-                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build(),
+                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).setChunkSizeHint(FlowBuffer.COALESCE).build(),
                 HeadBytes.CODING);
         // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
         // failure fails the lease and the session keeps response-timeout after it.
