@@ -1,12 +1,7 @@
 package io.towerrelay.reactor;
 
-import java.io.IOException;
-import java.net.SocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.Lock;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
@@ -40,8 +35,8 @@ import org.apache.hc.core5.util.Timeout;
  * callback), and for sessions under TLS (this wrapper is only installed on plain connections: the TLS layer
  * needs its own write interest to flush what it encrypted).
  */
-final class DeferredOutputSession implements ProtocolIOSession {
-    private final ProtocolIOSession session;
+final class DeferredOutputSession extends ForwardingSession implements ProtocolIOSession {
+    private final ProtocolIOSession protocol;
     private final OutputRounds rounds;
     private final Thread owner;
     /** Output asked for and not yet given an output event. */
@@ -55,9 +50,15 @@ final class DeferredOutputSession implements ProtocolIOSession {
     private IOEventHandler handler;
 
     DeferredOutputSession(ProtocolIOSession session, OutputRounds rounds) {
-        this.session = session;
+        super(session);
+        this.protocol = session;
         this.rounds = rounds;
         this.owner = Thread.currentThread();
+    }
+
+    /** HttpCore5's channel this session stands in front of. */
+    ProtocolIOSession channel0() {
+        return protocol;
     }
 
     void handler(IOEventHandler eventHandler) {
@@ -183,143 +184,38 @@ final class DeferredOutputSession implements ProtocolIOSession {
         return c != null ? c : session.poll();
     }
 
-    // ---- passed through ----
+    // ---- passed through (the IOSession methods by ForwardingSession) ----
 
     @Override
     public NamedEndpoint getInitialEndpoint() {
-        return session.getInitialEndpoint();
+        return protocol.getInitialEndpoint();
     }
 
     @Override
     public void switchProtocol(String protocolId, FutureCallback<ProtocolIOSession> callback) {
-        session.switchProtocol(protocolId, callback);
+        protocol.switchProtocol(protocolId, callback);
     }
 
     @Override
     public void registerProtocol(String protocolId, ProtocolUpgradeHandler upgradeHandler) {
-        session.registerProtocol(protocolId, upgradeHandler);
+        protocol.registerProtocol(protocolId, upgradeHandler);
     }
 
     @Override
     public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
             SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
-        session.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
+        protocol.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
     }
 
     @Override
     public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
             SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
             FutureCallback<org.apache.hc.core5.reactor.ssl.TransportSecurityLayer> callback) {
-        session.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
+        protocol.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
     }
 
     @Override
     public TlsDetails getTlsDetails() {
-        return session.getTlsDetails();
-    }
-
-    @Override
-    public IOEventHandler getHandler() {
-        return session.getHandler();
-    }
-
-    @Override
-    public void upgrade(IOEventHandler handler) {
-        session.upgrade(handler);
-    }
-
-    @Override
-    public Lock getLock() {
-        return session.getLock();
-    }
-
-    @Override
-    public ByteChannel channel() {
-        return this;
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-        return session.read(dst);
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-        return session.write(src);
-    }
-
-    @Override
-    public boolean isOpen() {
-        return session.isOpen();
-    }
-
-    @Override
-    public SocketAddress getRemoteAddress() {
-        return session.getRemoteAddress();
-    }
-
-    @Override
-    public SocketAddress getLocalAddress() {
-        return session.getLocalAddress();
-    }
-
-    @Override
-    public void close() {
-        session.close();
-    }
-
-    @Override
-    public void close(CloseMode closeMode) {
-        session.close(closeMode);
-    }
-
-    @Override
-    public Status getStatus() {
-        return session.getStatus();
-    }
-
-    @Override
-    public Timeout getSocketTimeout() {
-        return session.getSocketTimeout();
-    }
-
-    @Override
-    public void setSocketTimeout(Timeout timeout) {
-        session.setSocketTimeout(timeout);
-    }
-
-    @Override
-    public long getLastReadTime() {
-        return session.getLastReadTime();
-    }
-
-    @Override
-    public long getLastWriteTime() {
-        return session.getLastWriteTime();
-    }
-
-    @Override
-    public long getLastEventTime() {
-        return session.getLastEventTime();
-    }
-
-    @Override
-    public void updateReadTime() {
-        session.updateReadTime();
-    }
-
-    @Override
-    public void updateWriteTime() {
-        session.updateWriteTime();
-    }
-
-    @Override
-    public String getId() {
-        return session.getId();
-    }
-
-    @Override
-    public String toString() {
-        return session.toString();
+        return protocol.getTlsDetails();
     }
 }

@@ -70,6 +70,10 @@ final class OutputRounds {
         }
     }
 
+    static IOEventHandler unwrap(IOEventHandler handler) {
+        return handler instanceof Round round ? round.handler : handler;
+    }
+
     /** An event handler whose events are the thread's rounds. */
     IOEventHandler wrap(IOEventHandler handler) {
         return new Round(handler);

@@ -164,6 +164,22 @@ public final class SharedReactor {
         }
     }
 
+    /**
+     * The handler HttpCore5 made for a session, under the thread's round wrapper this reactor puts around the
+     * handlers of plain HTTP/1.1 sessions ({@link OutputRounds}); {@code handler} itself otherwise.
+     */
+    public static IOEventHandler unwrap(IOEventHandler handler) {
+        return OutputRounds.unwrap(handler);
+    }
+
+    /**
+     * The channel under the session an HTTP/1.1 handler was given: HttpCore5's own for a plain session, which the
+     * handler sees through a {@link DeferredOutputSession}; {@code session} itself otherwise.
+     */
+    public static IOSession channelOf(IOSession session) {
+        return session instanceof DeferredOutputSession deferred ? deferred.channel0() : session;
+    }
+
     /** The index of the worker running the calling thread, or -1 off the reactor. */
     public static int currentWorker() {
         return Thread.currentThread() instanceof Worker w ? w.index : -1;
