@@ -23,6 +23,12 @@ public final class FlowBuffer {
      */
     public static final int HIGH_WATER = 64 * 1024;
     private static final int INITIAL = 16 * 1024;
+    /**
+     * Body chunks up to this size are copied into HttpCore5's session buffer behind the message head (its chunk
+     * size hint), so a small message leaves in one write; larger ones are written from here directly. Below the
+     * 8 KiB session buffer, so that a chunk never makes it grow.
+     */
+    public static final int COALESCE = 4 * 1024;
     /** HIGH_WATER plus one more read is all a direction can hold. */
     private static final int MAX = HIGH_WATER + INITIAL;
     private static final ByteBuffer NONE = ByteBuffer.allocate(0);

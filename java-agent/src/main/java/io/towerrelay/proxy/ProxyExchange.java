@@ -1,10 +1,11 @@
 package io.towerrelay.proxy;
 
-import io.towerrelay.flow.FlowBuffer;
+import io.towerrelay.flow.Direction;
 import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.logging.ExchangeRecord;
 import io.towerrelay.upstream.UpstreamFailure;
 import io.towerrelay.logging.BackgroundLog;
+import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.upstream.Node;
 import io.towerrelay.upstream.RetryPolicy;
 import io.towerrelay.upstream.StaleConnectionException;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.EndpointDetails;
@@ -38,10 +38,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One proxied HTTP exchange. The client side is this {@link AsyncServerExchangeHandler}; the upstream side is
- * {@link UpstreamSide}; both run on the I/O thread that serves the client connection (the shared reactor). Bodies pass through one
- * {@link FlowBuffer} per direction: the reading side is only granted as much capacity as its buffer has room for,
- * and gets more as the writing side drains it, so a slow reader on either end stops the other end's sender
- * instead of filling memory. Shared state is guarded by {@link #lock}, which one thread now takes (uncontended).
+ * {@link UpstreamSide}. Both run on the one I/O thread that serves the client connection and the upstream
+ * connection it uses (the shared reactor), so nothing here is locked. Each body direction is a {@link Direction}:
+ * the reading side is only granted as much as its buffer has room for, and gets more as the writing side drains
+ * it, so a slow reader on either end stops the other end's sender instead of filling memory.
  * <p>
  * When the upstream connection fails before any response reached the client, {@link RetryPolicy} decides whether
  * the request goes out once more on a new connection (the stale keep-alive race: an upstream closing a pooled
@@ -53,31 +53,18 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     private final ProxyServices services;
     private final ExchangeRecord record = new ExchangeRecord();
-    /** Tries before {@link #lock()} parks: a few microseconds, about as long as the lock is ever held. */
-    private static final int SPINS = 64;
+    /** Client to upstream: read by this handler, written by {@link UpstreamSide}. */
+    private final Direction request = new Direction();
+    /** Upstream to client: read by {@link UpstreamSide}, written by this handler. */
+    private final Direction response = new Direction();
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final FlowBuffer requestBody = new FlowBuffer();
-    private final FlowBuffer responseBody = new FlowBuffer();
-
-    // Request direction: client -> upstream.
     private HttpRequest upstreamRequest;
     private EntityDetails requestEntity;
-    private boolean requestEnd;
-    private List<? extends Header> requestTrailers;
-    private boolean requestEndSent;
-    private CapacityChannel clientCapacity;
-    private DataStreamChannel upstreamOutput;
-
-    // Response direction: upstream -> client.
     private ResponseChannel responseChannel;
     private HttpContext serverContext;
     private boolean responseStarted;
-    private boolean responseEnd;
+    /** The upstream's trailers, passed on when the response ends (after the upstream connection's release). */
     private List<? extends Header> responseTrailers;
-    private boolean responseEndSent;
-    private CapacityChannel upstreamCapacity;
-    private DataStreamChannel clientOutput;
     /** The response's Content-Length, or -1 when chunked or close-delimited. */
     private long responseLength = -1;
     /** A bodiless upstream response waiting for the upstream connection's release. */
@@ -106,22 +93,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         this.services = services;
     }
 
-    /**
-     * Takes {@link #lock}, spinning briefly before parking. The two I/O threads of an exchange hold it only for
-     * buffer bookkeeping (microseconds), and parking costs more than that: a futex call on each side and a context
-     * switch; in the HTTP profile 36 % of the reactor threads' blocking events were parks on this lock.
-     */
-    private void lock() {
-        for (int i = 0; i < SPINS; i++) {
-            if (lock.tryLock()) {
-                return;
-            }
-            Thread.onSpinWait();
-        }
-        lock.lock();
-    }
-
-    // ---- client side (server I/O thread) ----
+    // ---- client side ----
 
     @Override
     public void handleRequest(HttpRequest request, EntityDetails entityDetails, ResponseChannel channel,
@@ -130,20 +102,16 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     }
 
     /** Starts the exchange with an already-built upstream request (the dispatcher built it). */
-    void handleRequest(HttpRequest request, HttpRequest outgoing, EntityDetails entityDetails, ResponseChannel channel,
-            HttpContext context) {
-        lock();
-        try {
-            record.begin(request, context);
-            upstreamRequest = outgoing;
-            requestEntity = entityDetails;
-            requestEnd = entityDetails == null;
-            requestEndSent = entityDetails == null; // no body: the head alone completes the request
-            responseChannel = channel;
-            serverContext = context;
-        } finally {
-            lock.unlock();
+    void handleRequest(HttpRequest clientRequest, HttpRequest outgoing, EntityDetails entityDetails,
+            ResponseChannel channel, HttpContext context) {
+        record.begin(clientRequest, context);
+        upstreamRequest = outgoing;
+        requestEntity = entityDetails;
+        if (entityDetails == null) {
+            request.endWithoutBody(); // no body: the head alone completes the request
         }
+        responseChannel = channel;
+        serverContext = context;
         connectUpstream(false, null, null);
     }
 
@@ -161,17 +129,12 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             answerFailure(failure, new IOException(failure.reason()));
             return;
         }
-        lock();
-        try {
-            if (clientGone) {
-                return;
-            }
-            node = chosen;
-            record.upstream = chosen.name();
-            record.retries = retries;
-        } finally {
-            lock.unlock();
+        if (clientGone) {
+            return;
         }
+        node = chosen;
+        record.upstream = chosen.name();
+        record.retries = retries;
         chosen.requestStarted();
         FutureCallback<AsyncClientEndpoint> callback = new FutureCallback<>() {
             @Override
@@ -198,142 +161,72 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     /** Ends the current attempt's count in its node's in-flight requests (once). */
     private void leaveNode() {
-        Node left;
-        lock();
-        try {
-            left = node;
-            node = null;
-        } finally {
-            lock.unlock();
-        }
+        Node left = node;
+        node = null;
         if (left != null) {
             left.requestEnded();
         }
     }
 
+    /** The upstream exchange is over (answered or failed): neither direction reads on. */
+    private void upstreamDone() {
+        upstreamDone = true;
+        request.stop();
+        response.stop();
+    }
+
     @Override
     public void updateCapacity(CapacityChannel channel) throws IOException {
-        int room;
-        lock();
-        try {
-            clientCapacity = channel;
-            room = upstreamDone ? 0 : requestBody.takeGrant();
-        } finally {
-            lock.unlock();
-        }
-        if (room > 0) {
-            channel.update(room);
-        }
+        request.readerReady(channel);
     }
 
     @Override
     public void consume(ByteBuffer src) {
-        DataStreamChannel out;
-        lock();
-        try {
-            record.bytesIn += src.remaining();
-            if (upstreamDone || clientGone) {
-                src.position(src.limit()); // the exchange is over upstream; the connection closes after the response
-                return;
-            }
-            requestBody.put(src);
-            out = upstreamOutput;
-        } finally {
-            lock.unlock();
+        record.bytesIn += src.remaining();
+        if (upstreamDone || clientGone) {
+            src.position(src.limit()); // the exchange is over upstream; the connection closes after the response
+            return;
         }
-        if (out != null) {
-            out.requestOutput();
-        }
+        request.put(src);
     }
 
     @Override
     public void streamEnd(List<? extends Header> trailers) {
-        DataStreamChannel out;
-        lock();
-        try {
-            requestEnd = true;
-            requestTrailers = trailers;
-            out = upstreamOutput;
-        } finally {
-            lock.unlock();
-        }
-        if (out != null) {
-            out.requestOutput();
-        }
+        request.end(trailers);
     }
 
     @Override
     public int available() {
-        lock();
-        try {
-            if (abortCause != null || (responseEnd && !responseEndSent && responseBody.size() == 0)) {
-                return 1;
-            }
-            return responseBody.size();
-        } finally {
-            lock.unlock();
-        }
+        return abortCause != null ? 1 : response.available();
     }
 
     @Override
     public void produce(DataStreamChannel channel) throws IOException {
-        int grant = 0;
-        CapacityChannel capacity = null;
-        lock();
-        try {
-            clientOutput = channel;
-            if (abortCause != null) {
-                // Throwing makes HttpCore5 close the client connection, so the client sees a cut, not a short body.
-                throw new IOException("upstream failed after the response started: " + abortCause.getMessage(), abortCause);
-            }
-            int max = Integer.MAX_VALUE;
-            if (!responseEnd && responseLength >= 0 && record.bytesOut + responseBody.size() >= responseLength) {
-                // The buffer holds the end of a Content-Length body. Keep its last byte until the upstream
-                // connection is back in the pool: a client that has every byte sends its next request at once,
-                // and that request must find the pooled connection instead of opening another.
-                max = responseBody.size() - 1;
-            }
-            int written = responseBody.writeTo(channel, max);
-            record.bytesOut += written;
-            if (written > 0 && upstreamCapacity != null && !upstreamDone) {
-                grant = responseBody.takeGrant();
-                capacity = upstreamCapacity;
-            }
-            if (responseEnd && !responseEndSent && responseBody.size() == 0) {
-                responseEndSent = true;
-                channel.endStream(responseTrailers);
-            }
-        } finally {
-            lock.unlock();
+        if (abortCause != null) {
+            // Throwing makes HttpCore5 close the client connection, so the client sees a cut, not a short body.
+            throw new IOException("upstream failed after the response started: " + abortCause.getMessage(), abortCause);
         }
-        if (grant > 0) {
-            // Outside the lock: this wakes the upstream's selector (a syscall), and the upstream thread may be
-            // waiting for the lock to hand over its next chunk.
-            capacity.update(grant);
+        int max = Integer.MAX_VALUE;
+        if (!response.ended() && responseLength >= 0 && record.bytesOut + response.size() >= responseLength) {
+            // The buffer holds the end of a Content-Length body. Keep its last byte until the upstream
+            // connection is back in the pool: a client that has every byte sends its next request at once,
+            // and that request must find the pooled connection instead of opening another.
+            max = response.size() - 1;
         }
+        record.bytesOut += response.write(channel, max);
     }
 
     /** RelayDispatcher answered 400 for a malformed request body (BodyFramingAnswer): the log says so, not 499. */
     void answeredMalformedBody(Exception cause) {
-        lock();
-        try {
-            record.status = 400;
-            record.error = "malformed chunked request body: " + cause.getMessage();
-        } finally {
-            lock.unlock();
-        }
+        record.status = 400;
+        record.error = "malformed chunked request body: " + cause.getMessage();
     }
 
     @Override
     public void failed(Exception cause) {
-        lock();
-        try {
-            clientGone = true;
-            if (record.error == null) {
-                record.error = "client connection failed: " + cause.getMessage();
-            }
-        } finally {
-            lock.unlock();
+        clientGone = true;
+        if (record.error == null) {
+            record.error = "client connection failed: " + cause.getMessage();
         }
         LOG.debug("client {} failed during {} {}: {}", record.remote, record.method, record.target, cause.toString());
         releaseUpstream(false);
@@ -341,52 +234,31 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     @Override
     public void releaseResources() {
-        boolean complete;
-        lock();
-        try {
-            complete = upstreamDone && requestEndSent;
-            if (!responseEndSent) {
-                clientGone = true;
-            }
-        } finally {
-            lock.unlock();
+        boolean complete = upstreamDone && request.endWritten();
+        if (!response.endWritten()) {
+            clientGone = true;
         }
         releaseUpstream(complete);
         leaveNode();
-        lock();
-        try {
-            services.finish(record);
-            // Both directions are over for the client; anything the upstream side still calls finds them empty.
-            requestBody.release();
-            responseBody.release();
-        } finally {
-            lock.unlock();
-        }
+        services.finish(record);
+        // Both directions are over for the client; anything the upstream side still calls finds them empty.
+        request.release();
+        response.release();
     }
 
     // ---- upstream events ----
 
     private void onConnected(AsyncClientEndpoint ep) {
-        boolean clientStillThere;
-        UpstreamSide side = new UpstreamSide();
-        lock();
-        try {
-            clientStillThere = !clientGone;
-            if (clientStillThere) {
-                endpoint = ep;
-                endpointReleased = false;
-                activeSide = side;
-            } else {
-                endpointReleased = true;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (!clientStillThere) {
+        if (clientGone) {
             // The client left while this connection was being leased or opened. Nothing was sent on it.
+            endpointReleased = true;
             services.upstream().returnUnused(ep);
             return;
         }
+        UpstreamSide side = new UpstreamSide();
+        endpoint = ep;
+        endpointReleased = false;
+        activeSide = side;
         try {
             ep.execute(side, HttpCoreContext.create());
         } catch (IllegalStateException ex) {
@@ -399,36 +271,26 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
      * @param side the attempt that failed, or null when no connection was had (connect or lease failed)
      */
     private void onUpstreamFailure(Exception cause, UpstreamSide side) {
-        UpstreamFailure failure;
-        Node failedOn;
+        if ((side != null && side != activeSide) || upstreamDone || clientGone || node == null) {
+            return; // an attempt already given up for a retry, or the exchange is over
+        }
+        Node failedOn = node;
+        UpstreamFailure failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig(), failedOn);
+        boolean sent = side != null && side.headSent;
+        boolean retry = RetryPolicy.mayRetry(record.method, new RetryPolicy.Attempt(retries, sent,
+                requestEntity == null || !bodyStarted, responseStarted, sent && "response_timeout".equals(failure.kind())));
         AsyncClientEndpoint abandoned = null;
-        boolean retry;
-        lock();
-        try {
-            if ((side != null && side != activeSide) || upstreamDone || clientGone || node == null) {
-                return; // an attempt already given up for a retry, or the exchange is over
+        if (retry) {
+            retries++;
+            request.rewrite(); // the new attempt sends the (unstarted) body and its end again
+            activeSide = null;
+            request.detachWriter();
+            response.detachReader();
+            if (!endpointReleased) {
+                abandoned = endpoint;
             }
-            failedOn = node;
-            failure = UpstreamFailure.classify(cause, side == null, services.upstreamConfig(), failedOn);
-            boolean sent = side != null && side.headSent;
-            retry = RetryPolicy.mayRetry(record.method, new RetryPolicy.Attempt(retries, sent,
-                    requestEntity == null || !bodyStarted, responseStarted, sent && "response_timeout".equals(failure.kind())));
-            if (retry) {
-                retries++;
-                if (requestEntity != null) {
-                    requestEndSent = false; // the new attempt sends the (unstarted) body and its end again
-                }
-                activeSide = null;
-                upstreamOutput = null;
-                upstreamCapacity = null;
-                if (!endpointReleased) {
-                    abandoned = endpoint;
-                }
-                endpoint = null;
-                endpointReleased = false;
-            }
-        } finally {
-            lock.unlock();
+            endpoint = null;
+            endpointReleased = false;
         }
         if (!(cause instanceof StaleConnectionException)) {
             failedOn.requestFailed();
@@ -448,38 +310,31 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
     /** The exchange ends in {@code failure}: a 502/504 when nothing was answered yet, else the client is cut. */
     private void answerFailure(UpstreamFailure failure, Exception cause) {
+        if (upstreamDone || clientGone) {
+            return;
+        }
+        upstreamDone();
+        record.error = failure.reason();
+        services.metrics().upstreamError(failure.kind());
         HttpResponse errorHead = null;
         EntityDetails errorEntity = null;
-        DataStreamChannel out = null;
-        lock();
-        try {
-            if (upstreamDone || clientGone) {
-                return;
+        if (!responseStarted) {
+            responseStarted = true;
+            record.status = failure.status();
+            byte[] body = (failure.status() + " " + (failure.status() == 504 ? "Gateway Timeout" : "Bad Gateway")
+                    + ": " + failure.reason() + "\n").getBytes(StandardCharsets.UTF_8);
+            response.putOwn(body);
+            response.end(null);
+            errorHead = new BasicHttpResponse(failure.status());
+            errorHead.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+            errorEntity = new BasicEntityDetails(body.length, ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8));
+            errorHead.setHeader(HttpHeaders.CONTENT_TYPE, errorEntity.getContentType());
+            if (!request.ended()) {
+                // The client is still sending a body we will not read: end the connection after this answer.
+                errorHead.setHeader(HttpHeaders.CONNECTION, "close");
             }
-            upstreamDone = true;
-            record.error = failure.reason();
-            services.metrics().upstreamError(failure.kind());
-            if (!responseStarted) {
-                responseStarted = true;
-                record.status = failure.status();
-                byte[] body = (failure.status() + " " + (failure.status() == 504 ? "Gateway Timeout" : "Bad Gateway")
-                        + ": " + failure.reason() + "\n").getBytes(StandardCharsets.UTF_8);
-                responseBody.put(body);
-                responseEnd = true;
-                errorHead = new BasicHttpResponse(failure.status());
-                errorHead.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-                errorEntity = new BasicEntityDetails(body.length, ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8));
-                errorHead.setHeader(HttpHeaders.CONTENT_TYPE, errorEntity.getContentType());
-                if (!requestEnd) {
-                    // The client is still sending a body we will not read: end the connection after this answer.
-                    errorHead.setHeader(HttpHeaders.CONNECTION, "close");
-                }
-            } else {
-                abortCause = cause;
-                out = clientOutput;
-            }
-        } finally {
-            lock.unlock();
+        } else {
+            abortCause = cause;
         }
         String method = record.method;
         String target = record.target;
@@ -495,8 +350,8 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             } catch (HttpException | IOException e) {
                 LOG.debug("could not send {} to {}: {}", failure.status(), record.remote, e.toString());
             }
-        } else if (out != null) {
-            out.requestOutput();
+        } else {
+            response.wakeWriter();
         }
     }
 
@@ -531,17 +386,11 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
      * connection back, since {@code clientGone} is set by then.
      */
     private void releaseUpstream(boolean reusable) {
-        AsyncClientEndpoint ep;
-        lock();
-        try {
-            if (endpointReleased || endpoint == null) {
-                return;
-            }
-            endpointReleased = true;
-            ep = endpoint;
-        } finally {
-            lock.unlock();
+        if (endpointReleased || endpoint == null) {
+            return;
         }
+        endpointReleased = true;
+        AsyncClientEndpoint ep = endpoint;
         if (reusable) {
             ep.releaseAndReuse();
         } else {
@@ -549,7 +398,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
     }
 
-    /** The upstream half of one attempt, called on an upstream I/O thread. */
+    /** The upstream half of one attempt, called on the exchange's I/O thread. */
     private final class UpstreamSide implements AsyncClientExchangeHandler {
         /** The request head was handed to the connection: some of it may have reached the node. */
         private boolean headSent;
@@ -557,157 +406,92 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
 
         @Override
         public void produceRequest(RequestChannel channel, HttpContext context) throws HttpException, IOException {
-            HttpRequest head;
-            EntityDetails entity;
             EndpointDetails details = HttpCoreContext.cast(context).getEndpointDetails();
             boolean reused = details != null && details.getRequestCount() > 0;
             if (reused && services.upstream().keepAlive().expired(details)) {
                 throw new StaleConnectionException("the upstream's Keep-Alive timeout for this pooled connection has passed");
             }
-            lock();
-            try {
-                if (this != activeSide) {
-                    throw new IOException("attempt abandoned");
-                }
-                connection = details;
-                headSent = true;
-                head = upstreamRequest;
-                entity = requestEntity;
-                if (entity == null) {
-                    // No body: the head is the whole request, and produce() is never called to mark its end.
-                    // Without this every bodiless exchange (every GET) discarded its pooled upstream connection.
-                    requestEndSent = true;
-                }
-            } finally {
-                lock.unlock();
+            if (this != activeSide) {
+                throw new IOException("attempt abandoned");
             }
-            channel.sendRequest(head, entity, context);
+            connection = details;
+            headSent = true;
+            channel.sendRequest(upstreamRequest, requestEntity, context);
         }
 
         @Override
         public int available() {
-            lock();
-            try {
-                if (requestEnd && !requestEndSent && requestBody.size() == 0) {
-                    return 1;
-                }
-                return requestBody.size();
-            } finally {
-                lock.unlock();
-            }
+            return request.available();
         }
 
         @Override
         public void produce(DataStreamChannel channel) throws IOException {
-            int grant = 0;
-            CapacityChannel capacity = null;
-            lock();
-            try {
-                upstreamOutput = channel;
-                int written = requestBody.writeTo(channel);
-                if (written > 0) {
-                    bodyStarted = true;
-                }
-                if (written > 0 && clientCapacity != null) {
-                    grant = requestBody.takeGrant();
-                    capacity = clientCapacity;
-                }
-                if (requestEnd && !requestEndSent && requestBody.size() == 0) {
-                    requestEndSent = true;
-                    channel.endStream(requestTrailers);
-                }
-            } finally {
-                lock.unlock();
-            }
-            if (grant > 0) {
-                capacity.update(grant); // outside the lock, as in the client side's produce()
+            if (request.write(channel, Integer.MAX_VALUE) > 0) {
+                bodyStarted = true;
             }
         }
 
         @Override
-        public void consumeInformation(HttpResponse response, HttpContext context) {
+        public void consumeInformation(HttpResponse info, HttpContext context) {
             // 1xx from upstream: the relay answered Expect itself and never forwards Upgrade here, so drop them.
         }
 
         @Override
-        public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context)
+        public void consumeResponse(HttpResponse upstreamResponse, EntityDetails entityDetails, HttpContext context)
                 throws HttpException, IOException {
-            services.upstream().keepAlive().answered(connection, response);
+            services.upstream().keepAlive().answered(connection, upstreamResponse);
             Node answering = node;
             if (answering != null) {
                 answering.answered();
             }
-            BasicHttpResponse head = new BasicHttpResponse(response.getCode(), response.getReasonPhrase());
-            HopByHopHeaders.copyEndToEnd(response, head);
-            lock();
-            try {
-                if (clientGone) {
-                    throw new IOException("client went away");
-                }
-                responseStarted = true;
-                record.status = response.getCode();
-                if (entityDetails == null) {
-                    // Bodiless (HEAD, 204, 304): answer the client once the connection is back in the pool.
-                    upstreamDone = true;
-                    bodilessHead = head;
-                    return;
-                }
-            } finally {
-                lock.unlock();
+            BasicHttpResponse head = new BasicHttpResponse(upstreamResponse.getCode(), upstreamResponse.getReasonPhrase());
+            HopByHopHeaders.copyEndToEnd(upstreamResponse, head);
+            if (clientGone) {
+                throw new IOException("client went away");
             }
-            lock();
-            try {
-                responseLength = entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
-            } finally {
-                lock.unlock();
+            responseStarted = true;
+            record.status = upstreamResponse.getCode();
+            if (entityDetails == null) {
+                // Bodiless (HEAD, 204, 304): answer the client once the connection is back in the pool.
+                upstreamDone();
+                bodilessHead = head;
+                return;
             }
-            responseChannel.sendResponse(head, entityDetails, serverContext);
+            responseLength = entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
+            // The head goes to the client when this input event ends: a body read in the same event (every small
+            // answer) is then in the buffer, HttpCore5 writes it right behind the head, and both leave in one write.
+            SharedReactor.afterEvent(() -> sendHead(head, entityDetails));
+        }
+
+        private void sendHead(HttpResponse head, EntityDetails entityDetails) {
+            if (clientGone) {
+                return;
+            }
+            try {
+                responseChannel.sendResponse(head, entityDetails, serverContext);
+            } catch (HttpException | IOException | RuntimeException e) {
+                onUpstreamFailure(e instanceof IOException io ? io : new IOException(e.getMessage(), e), this);
+            }
         }
 
         @Override
         public void updateCapacity(CapacityChannel channel) throws IOException {
-            int room;
-            lock();
-            try {
-                upstreamCapacity = channel;
-                room = responseBody.takeGrant();
-            } finally {
-                lock.unlock();
-            }
-            if (room > 0) {
-                channel.update(room);
-            }
+            response.readerReady(channel);
         }
 
         @Override
         public void consume(ByteBuffer src) throws IOException {
-            DataStreamChannel out;
-            lock();
-            try {
-                if (clientGone) {
-                    throw new IOException("client went away");
-                }
-                responseBody.put(src);
-                out = clientOutput;
-            } finally {
-                lock.unlock();
+            if (clientGone) {
+                throw new IOException("client went away");
             }
-            if (out != null) {
-                out.requestOutput();
-            }
+            response.put(src);
         }
 
         @Override
         public void streamEnd(List<? extends Header> trailers) {
-            DataStreamChannel out;
-            lock();
-            try {
-                // responseEnd is set in releaseResources(), after the connection is back in the pool.
-                responseTrailers = trailers;
-                upstreamDone = true;
-            } finally {
-                lock.unlock();
-            }
+            // The response's end is passed on in releaseResources(), after the connection is back in the pool.
+            responseTrailers = trailers;
+            upstreamDone();
         }
 
         @Override
@@ -727,48 +511,25 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
          */
         @Override
         public void releaseResources() {
-            boolean completed;
-            HttpResponse head;
-            DataStreamChannel out;
-            lock();
-            try {
-                if (this != activeSide) {
-                    return; // an attempt given up for a retry: its connection was discarded then
-                }
-                completed = upstreamDone && abortCause == null && !responseEnd && record.error == null;
-                head = bodilessHead;
-                bodilessHead = null;
-            } finally {
-                lock.unlock();
+            if (this != activeSide) {
+                return; // an attempt given up for a retry: its connection was discarded then
             }
-            releaseUpstream(completed && requestEndSentNow());
+            boolean completed = upstreamDone && abortCause == null && !response.ended() && record.error == null;
+            HttpResponse head = bodilessHead;
+            bodilessHead = null;
+            releaseUpstream(completed && request.endWritten());
             if (!completed) {
                 return;
             }
-            lock();
-            try {
-                responseEnd = true;
-                out = clientOutput;
-            } finally {
-                lock.unlock();
-            }
             if (head != null) {
+                response.endWithoutBody();
                 try {
                     responseChannel.sendResponse(head, null, serverContext);
                 } catch (HttpException | IOException e) {
                     LOG.debug("could not answer {}: {}", record.remote, e.toString());
                 }
-            } else if (out != null) {
-                out.requestOutput();
-            }
-        }
-
-        private boolean requestEndSentNow() {
-            lock();
-            try {
-                return requestEndSent;
-            } finally {
-                lock.unlock();
+            } else {
+                response.end(responseTrailers); // wakes the client's output for the last bytes and the end
             }
         }
     }

@@ -9,6 +9,7 @@ import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.nio.command.ShutdownCommand;
 import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.net.NamedEndpoint;
 import org.apache.hc.core5.reactor.ConnectionInitiator;
 import org.apache.hc.core5.reactor.DefaultListeningIOReactor;
@@ -46,6 +47,14 @@ public final class SharedReactor {
     /** The attachment of an outgoing connection: makes the session's handler when it connects. */
     public interface OutgoingSession {
         IOEventHandler createHandler(ProtocolIOSession session);
+
+        /**
+         * True when the connection stays plain TCP (no TLS) and its handler is HttpCore5's HTTP/1.1 one: its output
+         * is then written in the round that asked for it ({@link DeferredOutputSession}).
+         */
+        default boolean plainHttp1() {
+            return false;
+        }
     }
 
     private final DefaultListeningIOReactor reactor;
@@ -63,9 +72,27 @@ public final class SharedReactor {
             Decorator<IOSession> acceptedDecorator, Decorator<IOSession> outgoingDecorator,
             IOSessionListener acceptedListener, IOSessionListener outgoingListener, Callback<Exception> exceptionCallback) {
         this.workerCount = config.getIoThreadCount();
-        IOEventHandlerFactory handlers = (session, attachment) -> attachment instanceof OutgoingSession outgoing
-                ? outgoing.createHandler(session)
-                : serverHandlers.createHandler(session, attachment);
+        IOEventHandlerFactory handlers = (session, attachment) -> {
+            OutputRounds rounds = Thread.currentThread() instanceof Worker w ? w.rounds : null;
+            if (attachment instanceof OutgoingSession outgoing) {
+                if (rounds == null || !outgoing.plainHttp1()) {
+                    return outgoing.createHandler(session);
+                }
+                DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
+                IOEventHandler handler = rounds.wrap(outgoing.createHandler(deferred));
+                deferred.handler(handler);
+                return handler;
+            }
+            // Plain client connections (the listener's attachment is its scheme). Under TLS the handler must see
+            // the TLS session's own write interest, and HTTP/2 is only offered there.
+            if (rounds == null || attachment != URIScheme.HTTP) {
+                return serverHandlers.createHandler(session, attachment);
+            }
+            DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
+            IOEventHandler handler = rounds.wrap(serverHandlers.createHandler(deferred, attachment));
+            deferred.handler(handler);
+            return handler;
+        };
         Decorator<IOSession> decorator = acceptedDecorator == null && outgoingDecorator == null ? null
                 : session -> {
                     Decorator<IOSession> d = isAccepted(session) ? acceptedDecorator : outgoingDecorator;
@@ -122,6 +149,35 @@ public final class SharedReactor {
     /** True for a session the listener accepted (a client connection), false for one this relay opened. */
     public static boolean isAccepted(IOSession session) {
         return session.getId().startsWith("a");
+    }
+
+    /**
+     * Runs {@code task} on the calling I/O thread when the event it is handling ends, before the output that event
+     * asked for is written ({@link OutputRounds}); at once elsewhere. A proxied answer's head waits for this so
+     * that a small body read in the same event leaves with it, in one write.
+     */
+    public static void afterEvent(Runnable task) {
+        if (Thread.currentThread() instanceof Worker w) {
+            w.rounds.afterEvent(task);
+        } else {
+            task.run();
+        }
+    }
+
+    /**
+     * The handler HttpCore5 made for a session, under the thread's round wrapper this reactor puts around the
+     * handlers of plain HTTP/1.1 sessions ({@link OutputRounds}); {@code handler} itself otherwise.
+     */
+    public static IOEventHandler unwrap(IOEventHandler handler) {
+        return OutputRounds.unwrap(handler);
+    }
+
+    /**
+     * The channel under the session an HTTP/1.1 handler was given: HttpCore5's own for a plain session, which the
+     * handler sees through a {@link DeferredOutputSession}; {@code session} itself otherwise.
+     */
+    public static IOSession channelOf(IOSession session) {
+        return session instanceof DeferredOutputSession deferred ? deferred.channel0() : session;
     }
 
     /** The index of the worker running the calling thread, or -1 off the reactor. */
@@ -206,6 +262,7 @@ public final class SharedReactor {
     /** A worker thread that knows its worker's index. */
     private static final class Worker extends Thread {
         final int index;
+        final OutputRounds rounds = new OutputRounds();
 
         Worker(Runnable runnable, int index) {
             super(runnable, "relay-io-" + index);

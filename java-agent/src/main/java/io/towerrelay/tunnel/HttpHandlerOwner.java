@@ -1,7 +1,9 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.reactor.SharedReactor;
 import java.lang.reflect.Field;
 import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 
 /**
@@ -28,12 +30,18 @@ final class HttpHandlerOwner {
 
     /** The channel that owns {@code handler}, or null when it cannot be found. */
     static ProtocolIOSession of(IOEventHandler handler) {
-        if (handler == null || DUPLEXER == null || SESSION == null || !DUPLEXER.getDeclaringClass().isInstance(handler)) {
+        // On a plain listener the channel holds the I/O thread's round wrapper around HttpCore5's handler, and
+        // the duplexer sees the channel through a DeferredOutputSession (reactor.SharedReactor).
+        IOEventHandler http = SharedReactor.unwrap(handler);
+        if (http == null || DUPLEXER == null || SESSION == null || !DUPLEXER.getDeclaringClass().isInstance(http)) {
             return null;
         }
         try {
-            Object duplexer = DUPLEXER.get(handler);
+            Object duplexer = DUPLEXER.get(http);
             Object session = duplexer == null ? null : SESSION.get(duplexer);
+            if (session instanceof IOSession s) {
+                session = SharedReactor.channelOf(s);
+            }
             return session instanceof ProtocolIOSession protocol && protocol.getHandler() == handler ? protocol : null;
         } catch (IllegalAccessException | RuntimeException ex) {
             return null;

@@ -96,6 +96,15 @@ final class Pipe {
      * @return false once the source has reached end of stream
      */
     synchronized boolean fill(ByteBuffer src) throws IOException {
+        return fill(src, false);
+    }
+
+    /**
+     * As {@link #fill(ByteBuffer)}; with {@code drainNext} the caller calls {@link #drain()} right after, on the
+     * sink's own thread, so the sink's write interest is not armed here (arming it wakes the selector and costs an
+     * {@code epoll_ctl} each way); {@link #drain()} arms it if the sink does not take everything.
+     */
+    synchronized boolean fill(ByteBuffer src, boolean drainNext) throws IOException {
         if (abandoned) {
             return drainAway(src);
         }
@@ -139,7 +148,7 @@ final class Pipe {
         if (!open) {
             endOfInput = true;
         }
-        if ((size() > 0 || endOfInput) && !writerArmed && !delivered) {
+        if ((size() > 0 || endOfInput) && !writerArmed && !delivered && !drainNext) {
             writerArmed = true;
             sink.setEvent(SelectionKey.OP_WRITE);
         }
@@ -157,6 +166,11 @@ final class Pipe {
      *         may now be shut
      */
     synchronized boolean drain() throws IOException {
+        return drain(false);
+    }
+
+    /** As {@link #drain()}; {@code inPlace}: called right after {@link #fill(ByteBuffer, boolean)}, not in an output event. */
+    synchronized boolean drain(boolean inPlace) throws IOException {
         if (buffer != null && buffer.position() > 0) {
             buffer.flip();
             try {
@@ -175,6 +189,11 @@ final class Pipe {
             }
         }
         int size = size();
+        if (inPlace && size > 0 && !writerArmed && !abandoned) {
+            // Written in place (see fill) and the sink did not take it all: the selector says when it can.
+            writerArmed = true;
+            sink.setEvent(SelectionKey.OP_WRITE);
+        }
         if (size == 0) {
             writerArmed = false;
             if ((sink.getEventMask() & SelectionKey.OP_WRITE) != 0) {

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ssl.SSLIOSession;
+import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +54,8 @@ final class Tunnel {
         upstreamToClient.connect(upstream, client);
         this.clientEnd = new TunnelEnd(this, "client", client, clientToUpstream, upstreamToClient);
         this.upstreamEnd = new TunnelEnd(this, "upstream", upstream, upstreamToClient, clientToUpstream);
+        clientEnd.peer(upstreamEnd);
+        upstreamEnd.peer(clientEnd);
     }
 
     TunnelInfo info() {
@@ -70,6 +74,12 @@ final class Tunnel {
     void start(ByteBuffer headAndEarlyBytes, IOSession clientTransport, ProtocolIOSession clientChannel,
                IOSession upstreamSession, Timeout idleTimeout) {
         this.idleTimeout = idleTimeout;
+        // A client session that is not its TCP transport has a layer between them: TLS.
+        if (clientTransport != clientEnd.session() || clientTransport instanceof SSLIOSession
+                || (clientTransport instanceof TransportSecurityLayer layer && layer.getTlsDetails() != null)
+                || (clientChannel != null && clientChannel.getTlsDetails() != null)) {
+            clientEnd.underTls();
+        }
         upstreamToClient.preload(headAndEarlyBytes);
         listener.opened(info);
         // DEBUG: the close line (and the access log) says all of it; an INFO line per open was a synchronous

@@ -25,6 +25,12 @@ final class TunnelEnd implements IOEventHandler {
     private final Pipe inbound;
     private final Pipe outbound;
     private boolean settled;
+    /** The thread of this end's first output event (its session's own), once it ran. */
+    private volatile Thread ownThread;
+    /** Under TLS: written only from its own output events (the TLS layer flushes there). */
+    private volatile boolean tls;
+    /** The other end of the tunnel, where what this end reads is written. */
+    private TunnelEnd peer;
 
     TunnelEnd(Tunnel tunnel, String name, IOSession session, Pipe inbound, Pipe outbound) {
         this.tunnel = tunnel;
@@ -32,6 +38,17 @@ final class TunnelEnd implements IOEventHandler {
         this.session = session;
         this.inbound = inbound;
         this.outbound = outbound;
+        this.tls = session instanceof SSLIOSession
+                || (session instanceof TransportSecurityLayer layer && layer.getTlsDetails() != null);
+    }
+
+    void peer(TunnelEnd other) {
+        this.peer = other;
+    }
+
+    /** The connection under this end is TLS (its session may be one the TLS layer wraps). */
+    void underTls() {
+        this.tls = true;
     }
 
     String name() {
@@ -58,9 +75,33 @@ final class TunnelEnd implements IOEventHandler {
     @Override
     public void inputReady(IOSession ignored, ByteBuffer src) throws IOException {
         tunnel.touch();
-        if (!inbound.fill(src)) {
+        TunnelEnd sink = peer;
+        // Relaying in place: the other end's session lives on this thread, so what was read is written to it now,
+        // without arming its write interest (a selector wake-up and an epoll_ctl each way, per chunk and
+        // direction). Only once that end's own first output event has run (it settles its read interest
+        // there), and only between plain sessions: a TLS layer flushes from its own output events.
+        boolean inPlace = sink != null && sink.ownThread == Thread.currentThread() && !sink.tls && !tls;
+        if (!inbound.fill(src, inPlace)) {
             tunnel.cause(name);
             LOG.debug("tunnel {}: {} sent end of stream", tunnel.info().id(), name);
+        }
+        if (inPlace) {
+            sink.writeInPlace();
+        }
+    }
+
+    /** Writes what waits for this end's session, on its own thread, outside its output event. */
+    private void writeInPlace() {
+        try {
+            if (session.hasCommands() && shutdownRequested()) {
+                return;
+            }
+            if (outbound.drain(true)) {
+                shutdownOutput();
+                tunnel.delivered();
+            }
+        } catch (IOException | RuntimeException e) {
+            exception(session, e instanceof IOException io ? io : new IOException(e.toString(), e));
         }
     }
 
@@ -72,6 +113,7 @@ final class TunnelEnd implements IOEventHandler {
             // thread while HttpCore5's HTTP handler might still have been finishing an event here (and turning
             // read interest off): set it again now that nothing else can touch it.
             settled = true;
+            ownThread = Thread.currentThread();
             inbound.settleReadInterest();
             if (this == tunnel.clientEnd()) {
                 tunnel.releaseExchange();

@@ -29,6 +29,7 @@ final class Connection implements SharedReactor.OutgoingSession {
     private final UpstreamClient client;
     private final IOEventHandlerFactory handlers;
     private final WorkerPool.Waiter openedFor;
+    private final boolean plain;
     private IOSession session;
     /** TLS (when any) is up and the connection was handed to its pool. */
     private boolean ready;
@@ -36,8 +37,9 @@ final class Connection implements SharedReactor.OutgoingSession {
     private Exception failure;
 
     Connection(HttpHost host, WorkerPool pool, UpstreamClient client, IOEventHandlerFactory handlers,
-            WorkerPool.Waiter openedFor) {
+            WorkerPool.Waiter openedFor, boolean plain) {
         this.host = host;
+        this.plain = plain;
         this.pool = pool;
         this.client = client;
         this.handlers = handlers;
@@ -46,6 +48,11 @@ final class Connection implements SharedReactor.OutgoingSession {
 
     HttpHost host() {
         return host;
+    }
+
+    @Override
+    public boolean plainHttp1() {
+        return plain;
     }
 
     @Override

@@ -25,7 +25,9 @@ import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
+import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOEventHandlerFactory;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
 import org.apache.hc.core5.util.TimeValue;
@@ -63,7 +65,7 @@ public final class UpstreamClient {
         ClientHttp1StreamDuplexerFactory duplexers = new ClientHttp1StreamDuplexerFactory(
                 // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
                 HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build(),
-                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).build(),
+                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).setChunkSizeHint(FlowBuffer.COALESCE).build(),
                 HeadBytes.CODING);
         // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
         // failure fails the lease and the session keeps response-timeout after it.
@@ -136,7 +138,18 @@ public final class UpstreamClient {
     /** As {@link #connectFresh(Node, FutureCallback)}, waiting at most {@code socketTimeout} between reads. */
     public void connectFresh(Node node, Timeout socketTimeout, FutureCallback<AsyncClientEndpoint> callback) {
         HttpHost host = node.host();
-        SharedReactor.OutgoingSession plain = session -> handlers.createHandler(session, null);
+        boolean secure = secure(host);
+        SharedReactor.OutgoingSession plain = new SharedReactor.OutgoingSession() {
+            @Override
+            public IOEventHandler createHandler(ProtocolIOSession session) {
+                return handlers.createHandler(session, null);
+            }
+
+            @Override
+            public boolean plainHttp1() {
+                return !secure;
+            }
+        };
         FutureCallback<IOSession> connected = onConnect(host, socketTimeout,
                 session -> callback.completed(new FreshEndpoint(session)), callback::failed);
         try {
@@ -266,7 +279,7 @@ public final class UpstreamClient {
 
     /** Opens a connection for {@code pool} on the calling thread, which is the pool's own. A slot is reserved. */
     void open(WorkerPool pool, HttpHost host, WorkerPool.Waiter openedFor) {
-        Connection connection = new Connection(host, pool, this, handlers, openedFor);
+        Connection connection = new Connection(host, pool, this, handlers, openedFor, !secure(host));
         try {
             reactor.connect(host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
@@ -277,7 +290,7 @@ public final class UpstreamClient {
 
     private void openOn(WorkerPool pool, WorkerPool.Waiter waiter) {
         HttpHost host = waiter.host;
-        Connection connection = new Connection(host, pool, this, handlers, waiter);
+        Connection connection = new Connection(host, pool, this, handlers, waiter, !secure(host));
         try {
             reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {

@@ -1,0 +1,149 @@
+package io.towerrelay.reactor;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import org.apache.hc.core5.reactor.IOEventHandler;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * The output of one I/O thread's plain HTTP/1.1 sessions that was asked for during an event of that thread (see
+ * {@link DeferredOutputSession}): written when the outermost event handler returns, before the thread goes back to
+ * its selector. Output asked for while this runs (the upstream's answer, written to its client) joins the same
+ * round. One per worker thread; used by that thread only.
+ */
+final class OutputRounds {
+    /** More sessions than this in one round (never seen: one exchange makes two) fall back to write interest. */
+    private static final int MAX_PER_ROUND = 4096;
+    private final ArrayDeque<DeferredOutputSession> due = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> afterEvent = new ArrayDeque<>();
+    private int depth;
+
+    boolean inEvent() {
+        return depth > 0;
+    }
+
+    void due(DeferredOutputSession session) {
+        if (!session.queued) {
+            session.queued = true;
+            due.add(session);
+        }
+    }
+
+    /** Runs {@code task} when the current event ends, before its output is written; now if not in an event. */
+    void afterEvent(Runnable task) {
+        if (depth > 0) {
+            afterEvent.add(task);
+        } else {
+            task.run();
+        }
+    }
+
+    void enter() {
+        depth++;
+    }
+
+    void exit() {
+        if (depth > 1 || (due.isEmpty() && afterEvent.isEmpty())) {
+            depth--;
+            return;
+        }
+        // Still "in an event" while writing, so that output asked for now is deferred and taken by this loop.
+        try {
+            int n = 0;
+            while (!afterEvent.isEmpty() || !due.isEmpty()) {
+                for (Runnable task = afterEvent.poll(); task != null; task = afterEvent.poll()) {
+                    task.run();
+                }
+                for (DeferredOutputSession s = due.poll(); s != null; s = due.poll()) {
+                    s.queued = false;
+                    if (++n > MAX_PER_ROUND) {
+                        s.promote();
+                    } else {
+                        s.runOutput();
+                    }
+                }
+            }
+        } finally {
+            depth--;
+        }
+    }
+
+    static IOEventHandler unwrap(IOEventHandler handler) {
+        return handler instanceof Round round ? round.handler : handler;
+    }
+
+    /** An event handler whose events are the thread's rounds. */
+    IOEventHandler wrap(IOEventHandler handler) {
+        return new Round(handler);
+    }
+
+    private final class Round implements IOEventHandler {
+        private final IOEventHandler handler;
+
+        Round(IOEventHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public void connected(IOSession session) throws IOException {
+            enter();
+            try {
+                handler.connected(session);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void inputReady(IOSession session, ByteBuffer src) throws IOException {
+            enter();
+            try {
+                handler.inputReady(session, src);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void outputReady(IOSession session) throws IOException {
+            enter();
+            try {
+                handler.outputReady(session);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void timeout(IOSession session, Timeout timeout) throws IOException {
+            enter();
+            try {
+                handler.timeout(session, timeout);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void exception(IOSession session, Exception cause) {
+            enter();
+            try {
+                handler.exception(session, cause);
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void disconnected(IOSession session) {
+            enter();
+            try {
+                handler.disconnected(session);
+            } finally {
+                exit();
+            }
+        }
+    }
+}
