@@ -99,9 +99,9 @@ class RelayReloadTest {
         Path file = Files.writeString(dir.resolve("relay.yml"), yaml);
         try (RelayServer relay = RelayServer.start(RelayConfigLoader.load(file), new PrintStream(OutputStream.nullOutputStream()))) {
             assertThat(answerThroughProxyHeader(relay)).startsWith("HTTP/1.1 502"); // nothing listens on :9
-            Files.writeString(file, yaml.replace("127.0.0.0/8", "10.0.0.0/8"));
+            Files.writeString(file, yaml.replace("127.0.0.0/8", "192.0.2.0/24"));
             assertThat(relay.reload(file)).hasValueSatisfying(c -> assertThat(c.describe())
-                    .isEqualTo("forwarded.trusted-proxies [127.0.0.0/8]->[10.0.0.0/8]"));
+                    .isEqualTo("forwarded.trusted-proxies [127.0.0.0/8]->[192.0.2.0/24]"));
             assertThat(answerThroughProxyHeader(relay)).as("refused: 127.0.0.1 is no longer trusted").isEmpty();
         }
     }
@@ -116,12 +116,10 @@ class RelayReloadTest {
                     .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
                     java.nio.charset.StandardCharsets.US_ASCII));
-            try {
-                String line = in.readLine();
-                return line == null ? "" : line;
-            } catch (java.net.SocketException e) {
-                return ""; // closed with a reset
-            }
+            String line = in.readLine();
+            return line == null ? "" : line;
+        } catch (java.net.SocketException e) {
+            return ""; // refused: the reset can come before the connect or the write returns, or at the read
         }
     }
 }
