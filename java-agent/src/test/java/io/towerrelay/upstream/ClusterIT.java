@@ -192,7 +192,8 @@ class ClusterIT {
 
         MockTower back = node("tower-b", bPort);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(healthOf(back).path("state").asText()).isEqualTo("up"));
-        assertThat(healthOf(back).path("reason").asText()).contains("passed in a row");
+        // "2 health check(s) passed in a row" at the change, "health check passed" once a later check passed.
+        assertThat(healthOf(back).path("reason").asText()).contains("passed");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(answersFrom(20)).containsKey("tower-b"));
     }
 
