@@ -346,6 +346,11 @@ final class HandshakeExchange implements AsyncServerExchangeHandler {
         this.tunnel = tunnel;
         owner.opened(tunnel);
         tunnel.start(first, transport, HttpHandlerOwner.of(httpHandler), upstream, settings.idleTimeout());
+        // The tunnel holds this exchange for its node accounting until it ends: let go of the HTTP/1.1 state
+        // (the response channel reaches the stream duplexer and its session buffers, ~30 KiB per idle tunnel).
+        // Nothing answers on it any more: the phase is TUNNELLED.
+        responseChannel = null;
+        context = null;
         return true;
     }
 
