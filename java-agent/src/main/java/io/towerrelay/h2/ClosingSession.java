@@ -1,20 +1,10 @@
 package io.towerrelay.h2;
 
+import io.towerrelay.reactor.ForwardingProtocolSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import javax.net.ssl.SSLContext;
-import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.net.NamedEndpoint;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
-import org.apache.hc.core5.reactor.ProtocolUpgradeHandler;
-import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
-import org.apache.hc.core5.reactor.ssl.SSLSessionInitializer;
-import org.apache.hc.core5.reactor.ssl.SSLSessionVerifier;
-import org.apache.hc.core5.reactor.ssl.TlsDetails;
-import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
-import io.towerrelay.reactor.ForwardingSession;
-import org.apache.hc.core5.util.Timeout;
 
 /**
  * The client session as HttpCore5's HTTP/2 multiplexer sees it: the real one, except that closing it hands the
@@ -22,7 +12,7 @@ import org.apache.hc.core5.util.Timeout;
  * with the client's next frames still unread, the kernel answers them with a TCP reset, and a reset can destroy
  * the GOAWAY before the client reads it (RFC 9293 §3.6.1; RFC 9113 §6.8 asks to send GOAWAY and then close).
  */
-final class ClosingSession extends ForwardingSession implements ProtocolIOSession {
+final class ClosingSession extends ForwardingProtocolSession {
     /** Told when the multiplexer wants the connection closed. */
     interface Closer {
         void closeRequested(CloseMode mode);
@@ -33,7 +23,6 @@ final class ClosingSession extends ForwardingSession implements ProtocolIOSessio
         void dataSent(int streamId, int length);
     }
 
-    private final ProtocolIOSession protocolSession;
     private final Closer closer;
     private final DataSent dataSent;
     private volatile boolean closing;
@@ -47,7 +36,6 @@ final class ClosingSession extends ForwardingSession implements ProtocolIOSessio
 
     ClosingSession(ProtocolIOSession session, Closer closer, DataSent dataSent) {
         super(session);
-        this.protocolSession = session;
         this.closer = closer;
         this.dataSent = dataSent;
     }
@@ -143,40 +131,4 @@ final class ClosingSession extends ForwardingSession implements ProtocolIOSessio
         }
         return n;
     }
-
-    // ---- the TLS and protocol side of the real session ----
-
-    @Override
-    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
-            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
-        protocolSession.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
-    }
-
-    @Override
-    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
-            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
-            FutureCallback<TransportSecurityLayer> callback) {
-        protocolSession.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
-    }
-
-    @Override
-    public TlsDetails getTlsDetails() {
-        return protocolSession.getTlsDetails();
-    }
-
-    @Override
-    public void switchProtocol(String protocolId, FutureCallback<ProtocolIOSession> callback) {
-        protocolSession.switchProtocol(protocolId, callback);
-    }
-
-    @Override
-    public void registerProtocol(String protocolId, ProtocolUpgradeHandler upgradeHandler) {
-        protocolSession.registerProtocol(protocolId, upgradeHandler);
-    }
-
-    @Override
-    public NamedEndpoint getInitialEndpoint() {
-        return protocolSession.getInitialEndpoint();
-    }
-
 }

@@ -2,20 +2,11 @@ package io.towerrelay.reactor;
 
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
-import javax.net.ssl.SSLContext;
-import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.net.NamedEndpoint;
 import org.apache.hc.core5.reactor.Command;
 import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
-import org.apache.hc.core5.reactor.ProtocolUpgradeHandler;
-import org.apache.hc.core5.reactor.ssl.SSLBufferMode;
-import org.apache.hc.core5.reactor.ssl.SSLSessionInitializer;
-import org.apache.hc.core5.reactor.ssl.SSLSessionVerifier;
-import org.apache.hc.core5.reactor.ssl.TlsDetails;
-import org.apache.hc.core5.util.Timeout;
 
 /**
  * The session an HTTP/1.1 handler of a plain (non-TLS) connection sees: output it asks for on its own I/O thread,
@@ -35,8 +26,7 @@ import org.apache.hc.core5.util.Timeout;
  * callback), and for sessions under TLS (this wrapper is only installed on plain connections: the TLS layer
  * needs its own write interest to flush what it encrypted).
  */
-final class DeferredOutputSession extends ForwardingSession implements ProtocolIOSession {
-    private final ProtocolIOSession protocol;
+final class DeferredOutputSession extends ForwardingProtocolSession {
     private final OutputRounds rounds;
     private final Thread owner;
     /** Output asked for and not yet given an output event. */
@@ -51,7 +41,6 @@ final class DeferredOutputSession extends ForwardingSession implements ProtocolI
 
     DeferredOutputSession(ProtocolIOSession session, OutputRounds rounds) {
         super(session);
-        this.protocol = session;
         this.rounds = rounds;
         this.owner = Thread.currentThread();
     }
@@ -182,40 +171,5 @@ final class DeferredOutputSession extends ForwardingSession implements ProtocolI
     public Command poll() {
         Command c = commands.poll();
         return c != null ? c : session.poll();
-    }
-
-    // ---- passed through (the IOSession methods by ForwardingSession) ----
-
-    @Override
-    public NamedEndpoint getInitialEndpoint() {
-        return protocol.getInitialEndpoint();
-    }
-
-    @Override
-    public void switchProtocol(String protocolId, FutureCallback<ProtocolIOSession> callback) {
-        protocol.switchProtocol(protocolId, callback);
-    }
-
-    @Override
-    public void registerProtocol(String protocolId, ProtocolUpgradeHandler upgradeHandler) {
-        protocol.registerProtocol(protocolId, upgradeHandler);
-    }
-
-    @Override
-    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
-            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout) {
-        protocol.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout);
-    }
-
-    @Override
-    public void startTls(SSLContext sslContext, NamedEndpoint endpoint, SSLBufferMode sslBufferMode,
-            SSLSessionInitializer initializer, SSLSessionVerifier verifier, Timeout handshakeTimeout,
-            FutureCallback<org.apache.hc.core5.reactor.ssl.TransportSecurityLayer> callback) {
-        protocol.startTls(sslContext, endpoint, sslBufferMode, initializer, verifier, handshakeTimeout, callback);
-    }
-
-    @Override
-    public TlsDetails getTlsDetails() {
-        return protocol.getTlsDetails();
     }
 }
