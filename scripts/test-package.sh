@@ -227,10 +227,13 @@ EOF
   pid="$(main_pid)"
   check "$S systemctl reload (SIGHUP): the same process keeps running and logs the reload" in_sh "
     systemctl reload tower-relay
-    sleep 1
+    for _ in \$(seq 20); do
+      journalctl -q -t tower-relay --no-pager | grep -q 'config reloaded from /etc/tower-relay/relay.yml' && break
+      sleep 0.5
+    done
     systemctl is-active -q tower-relay
     [[ \$(systemctl show -p MainPID --value tower-relay) == $pid ]]
-    journalctl -q -t tower-relay --no-pager | grep -q 'reload:'"
+    journalctl -q -t tower-relay --no-pager | grep -q 'config reloaded from /etc/tower-relay/relay.yml: no changes'"
 
   check "$S a broken relay.yml stops the start with FILE:LINE: key (check-config before start)" in_sh "
     cp /etc/tower-relay/relay.yml /root/relay.yml.good
