@@ -26,9 +26,9 @@ class ProxyHeaderParserTest {
 
     @Test
     void v1Tcp6GivesBothEndpoints() throws Exception {
-        ProxyHeader h = ProxyHeaderParser.parse(ascii("PROXY TCP6 2001:db8::1 ::ffff:10.0.0.1 65535 0\r\n"));
+        ProxyHeader h = ProxyHeaderParser.parse(ascii("PROXY TCP6 2001:db8::1 ::ffff:192.0.2.1 65535 0\r\n"));
         assertThat(h.source()).isEqualTo(new InetSocketAddress(InetAddress.getByName("2001:db8::1"), 65535));
-        assertThat(h.destination().getAddress()).isEqualTo(InetAddress.getByName("10.0.0.1"));
+        assertThat(h.destination().getAddress()).isEqualTo(InetAddress.getByName("192.0.2.1"));
         assertThat(h.destination().getPort()).isZero();
         ProxyHeader full = ProxyHeaderParser.parse(ascii(
                 "PROXY TCP6 ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff 65535 65535\r\n"));
