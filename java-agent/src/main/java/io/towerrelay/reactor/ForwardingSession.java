@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.Lock;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.Command;
@@ -28,9 +29,25 @@ public abstract class ForwardingSession implements IOSession {
         return session.getHandler();
     }
 
+    /**
+     * Reads and writes go through this session (a decorator may change what they do), so it is its own channel.
+     * The socket under it is {@link #socketOf}.
+     */
     @Override
     public ByteChannel channel() {
         return this;
+    }
+
+    /**
+     * The TCP socket under {@code session} and any forwarding layers on it, for what only a socket can do (shut its
+     * output: a half-close); null when there is none.
+     */
+    public static SocketChannel socketOf(IOSession session) {
+        ByteChannel channel = session.channel();
+        while (channel instanceof ForwardingSession forwarding) {
+            channel = forwarding.session.channel();
+        }
+        return channel instanceof SocketChannel socket ? socket : null;
     }
 
     @Override

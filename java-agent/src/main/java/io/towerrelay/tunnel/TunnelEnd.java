@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.reactor.ForwardingSession;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -135,12 +136,16 @@ final class TunnelEnd implements IOEventHandler {
      * HttpCore5's TLS layer sends on a graceful close while it goes on reading until the peer closes too.
      */
     private void shutdownOutput() {
+        // The session's own channel may be a decorator (reactor.ReadInterestGate): the socket is under it. Closing
+        // instead of shutting the output would take away the other direction too: a Close frame the peer sends
+        // back after the client's would be reset.
+        SocketChannel socket = ForwardingSession.socketOf(session);
         if (session instanceof SSLIOSession
                 || (session instanceof TransportSecurityLayer tls && tls.getTlsDetails() != null)) {
             session.close(CloseMode.GRACEFUL);
-        } else if (session.channel() instanceof SocketChannel channel) {
+        } else if (socket != null) {
             try {
-                channel.shutdownOutput();
+                socket.shutdownOutput();
             } catch (IOException ex) {
                 session.close(CloseMode.IMMEDIATE);
             }

@@ -4,8 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.towerrelay.testsupport.RawHttp;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -90,6 +95,41 @@ class WebSocketTunnelIT {
             assertThat(tower.closes.poll(20, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo("close 4001 client says bye");
             assertThat(client.nextEvent()).startsWith("open");
             assertThat(client.nextEvent()).isEqualTo("close 4001 client says bye remote=false");
+        }
+    }
+
+    @Test
+    void aClientThatShutsItsOutputStillGetsWhatTheUpstreamSendsAfterwards() throws Exception {
+        // A WebSocket client may shut its output after its Close frame and wait for the server's Close frame:
+        // the relay passes the half-close on and keeps the other direction open until the upstream ends it too.
+        try (ServerSocket tower = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             TestRelay halfCloseRelay = new TestRelay(TestRelay.config(
+                     URI.create("http://127.0.0.1:" + tower.getLocalPort())))) {
+            Thread upstreamSide = new Thread(() -> {
+                try (Socket connection = tower.accept()) {
+                    InputStream in = connection.getInputStream();
+                    String request = RawHttp.head(in);
+                    connection.getOutputStream().write(RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\n"
+                            + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "
+                            + RawHttp.accept(RawHttp.headerOf(request, "Sec-WebSocket-Key")) + "\r\n\r\n"));
+                    long received = in.transferTo(OutputStream.nullOutputStream()); // until the client's end
+                    connection.getOutputStream().write(RawHttp.bytes("upstream read " + received + " bytes, then the end"));
+                } catch (IOException ignored) {
+                    // the client side's assertion says what went wrong
+                }
+            }, "half-close-upstream");
+            upstreamSide.setDaemon(true);
+            upstreamSide.start();
+            try (Socket socket = new Socket("127.0.0.1", halfCloseRelay.address.getPort())) {
+                socket.setSoTimeout(10_000);
+                RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+                InputStream in = socket.getInputStream();
+                assertThat(RawHttp.head(in)).startsWith("HTTP/1.1 101");
+                socket.getOutputStream().write(new byte[] {(byte) 0x88, (byte) 0x80, 1, 2, 3, 4}); // masked Close
+                socket.shutdownOutput();
+                assertThat(new String(in.readAllBytes(), StandardCharsets.US_ASCII))
+                        .isEqualTo("upstream read 6 bytes, then the end");
+            }
         }
     }
 
