@@ -136,21 +136,22 @@ final class TunnelEnd implements IOEventHandler {
      * HttpCore5's TLS layer sends on a graceful close while it goes on reading until the peer closes too.
      */
     private void shutdownOutput() {
+        if (tls) {
+            // Never a FIN on the socket under a TLS layer: it would cut off what the layer still has to encrypt.
+            session.close(CloseMode.GRACEFUL);
+            return;
+        }
         // The session's own channel may be a decorator (reactor.ReadInterestGate): the socket is under it. Closing
-        // instead of shutting the output would take away the other direction too: a Close frame the peer sends
-        // back after the client's would be reset.
+        // instead would take the other direction away too: a Close frame the peer sends back would be reset.
         SocketChannel socket = ForwardingSession.socketOf(session);
-        if (session instanceof SSLIOSession
-                || (session instanceof TransportSecurityLayer tls && tls.getTlsDetails() != null)) {
+        if (socket == null) {
             session.close(CloseMode.GRACEFUL);
-        } else if (socket != null) {
-            try {
-                socket.shutdownOutput();
-            } catch (IOException ex) {
-                session.close(CloseMode.IMMEDIATE);
-            }
-        } else {
-            session.close(CloseMode.GRACEFUL);
+            return;
+        }
+        try {
+            socket.shutdownOutput();
+        } catch (IOException ex) {
+            session.close(CloseMode.IMMEDIATE);
         }
     }
 

@@ -85,6 +85,40 @@ class TunnelLifecycleIT {
     }
 
     @Test
+    void wssClientGetsEverythingTheUpstreamSentBeforeItClosed() throws Exception {
+        // The upstream's end is passed on under TLS as close_notify after the last record, never as a bare FIN
+        // under the TLS layer, which would cut off what it has not written yet.
+        byte[] payload = new byte[4 * 1024 * 1024];
+        new java.util.Random(11).nextBytes(payload);
+        try (java.net.ServerSocket tower = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             TestRelay relay = new TestRelay(TestRelay.withTlsListener(
+                     TestRelay.config(java.net.URI.create("http://127.0.0.1:" + tower.getLocalPort())), certs))) {
+            Thread upstreamSide = new Thread(() -> {
+                try (java.net.Socket connection = tower.accept()) {
+                    String request = RawHttp.head(connection.getInputStream());
+                    java.io.OutputStream out = connection.getOutputStream();
+                    out.write(RawHttp.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                            + "Connection: Upgrade\r\nSec-WebSocket-Accept: "
+                            + RawHttp.accept(RawHttp.headerOf(request, "Sec-WebSocket-Key")) + "\r\n\r\n"));
+                    out.write(payload);
+                } catch (java.io.IOException ignored) {
+                    // the client side's assertion says what went wrong
+                }
+            }, "closing-upstream");
+            upstreamSide.setDaemon(true);
+            upstreamSide.start();
+            try (java.net.Socket socket = certs.clientContext().getSocketFactory()
+                    .createSocket("127.0.0.1", relay.address.getPort())) {
+                socket.setSoTimeout(10_000);
+                RawHttp.send(socket, RawHttp.upgradeRequest("/websocket/", "Upgrade", "websocket"));
+                java.io.InputStream in = socket.getInputStream();
+                assertThat(RawHttp.head(in)).startsWith("HTTP/1.1 101");
+                assertThat(java.util.Arrays.equals(in.readAllBytes(), payload)).as("all 4 MiB, then the end").isTrue();
+            }
+        }
+    }
+
+    @Test
     void plainListenerToWssUpstream() throws Exception {
         EchoUpstream tower = new EchoUpstream(certs.serverContext());
         try (TestRelay relay = new TestRelay(TestRelay.withTrustedUpstream(TestRelay.config(tower.uri("https")), certs))) {
