@@ -25,8 +25,10 @@ final class Goals {
                 double added = r.median("ws", test, "relay", "p99_us") - r.median("ws", test, "direct", "p99_us");
                 line(b, "WebSocket " + sockets + " sockets: events/s ≥ NGINX's",
                         String.format(Locale.ROOT, "relay / nginx = %.2f", ev), ev >= 1);
-                line(b, "WebSocket " + sockets + " sockets: added p99 < 1 ms",
-                        String.format(Locale.ROOT, "%+.3f ms", added / 1000), added < 1000);
+                // The goal: < 1 ms through up to 100 sockets, < 5 ms through more.
+                int limitMs = sockets <= 100 ? 1 : 5;
+                line(b, "WebSocket " + sockets + " sockets: added p99 < " + limitMs + " ms",
+                        String.format(Locale.ROOT, "%+.3f ms", added / 1000), added < limitMs * 1000);
             }
         }
         if (o.phases().contains("idle")) {
