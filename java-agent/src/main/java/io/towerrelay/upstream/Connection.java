@@ -85,6 +85,11 @@ final class Connection implements SharedReactor.OutgoingSession {
 
     void execute(AsyncClientExchangeHandler handler, HandlerFactory<AsyncPushConsumer> pushHandlerFactory,
             HttpContext context) {
+        // A reload's upstream.response-timeout holds for the next request on a connection opened before it too.
+        Timeout responseTimeout = client.responseTimeout();
+        if (!responseTimeout.equals(session.getSocketTimeout())) {
+            session.setSocketTimeout(responseTimeout);
+        }
         session.enqueue(new RequestExecutionCommand(handler, pushHandlerFactory, context), Command.Priority.NORMAL);
         if (!session.isOpen()) {
             try {

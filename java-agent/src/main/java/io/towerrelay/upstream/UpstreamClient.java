@@ -93,7 +93,10 @@ public final class UpstreamClient {
         this.reactor = sharedReactor;
     }
 
-    /** A reload: upstream.connect-timeout and response-timeout for connections opened from now on. */
+    /**
+     * A reload: upstream.connect-timeout for connections opened from now on, response-timeout for requests sent from
+     * now on (on pooled connections too).
+     */
     public void timeouts(Timeout connect, Timeout response) {
         this.connectTimeout = connect;
         this.responseTimeout = response;
@@ -196,6 +199,10 @@ public final class UpstreamClient {
 
     Timeout connectTimeout() {
         return connectTimeout;
+    }
+
+    Timeout responseTimeout() {
+        return responseTimeout;
     }
 
     boolean closing() {

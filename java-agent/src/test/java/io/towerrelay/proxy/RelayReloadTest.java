@@ -83,6 +83,49 @@ class RelayReloadTest {
         }
     }
 
+    @Test
+    void aReloadedResponseTimeoutHoldsOnAPooledConnectionOpenedBefore() throws Exception {
+        // An upstream on one keep-alive connection: it answers the first request and never the second.
+        java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        try (java.net.ServerSocket tower = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread upstream = new Thread(() -> {
+                while (!tower.isClosed()) {
+                    try {
+                        java.net.Socket connection = tower.accept();
+                        connections.incrementAndGet();
+                        java.io.InputStream in = connection.getInputStream();
+                        io.towerrelay.testsupport.RawHttp.head(in);
+                        connection.getOutputStream().write(io.towerrelay.testsupport.RawHttp.bytes(
+                                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+                        io.towerrelay.testsupport.RawHttp.head(in); // and then silence, connection open
+                    } catch (java.io.IOException ex) {
+                        return;
+                    }
+                }
+            }, "silent-second-answer");
+            upstream.setDaemon(true);
+            upstream.start();
+            String config = GOOD.replace("url: http://127.0.0.1:9", "url: http://127.0.0.1:" + tower.getLocalPort()
+                    + "\n  response-timeout: 10m");
+            Path file = Files.writeString(dir.resolve("relay.yml"), config);
+            try (RelayServer relay = RelayServer.start(RelayConfigLoader.load(file), new PrintStream(OutputStream.nullOutputStream()));
+                 java.net.Socket client = new java.net.Socket("127.0.0.1", relay.listenAddress().getPort())) {
+                client.setSoTimeout(20_000);
+                String get = "GET /api/v2/jobs/ HTTP/1.1\r\nHost: tower.example.test\r\n\r\n";
+                io.towerrelay.testsupport.RawHttp.send(client, get);
+                assertThat(io.towerrelay.testsupport.RawHttp.read(client.getInputStream()).status()).isEqualTo(200);
+
+                Files.writeString(file, config.replace("response-timeout: 10m", "response-timeout: 1s"));
+                assertThat(relay.reload(file)).hasValueSatisfying(c -> assertThat(c.describe())
+                        .isEqualTo("upstream.response-timeout 10m->1s"));
+                io.towerrelay.testsupport.RawHttp.send(client, get);
+                assertThat(io.towerrelay.testsupport.RawHttp.read(client.getInputStream()).status())
+                        .as("504 after the reloaded 1 s, not the 10 m the connection was opened with").isEqualTo(504);
+                assertThat(connections.get()).as("both requests went over the one pooled connection").isEqualTo(1);
+            }
+        }
+    }
+
     /** An idle timeout closes at once: the client sees the end of the stream, or a reset. */
     private static boolean closedByRelay(java.net.Socket socket) throws java.io.IOException {
         try {
