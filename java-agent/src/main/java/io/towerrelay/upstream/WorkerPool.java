@@ -37,7 +37,11 @@ final class WorkerPool {
      * connection idle unless another thread really waits.
      */
     final ConcurrentLinkedQueue<Waiter> starved = new ConcurrentLinkedQueue<>();
-    /** Waiters that found no slot, oldest first (served or connecting ones are skipped when polled). */
+    /**
+     * Waiters that found no slot, oldest first (connecting ones are skipped when polled). Answered ones leave from
+     * the head as they are answered ({@link #finished}): kept until the next freed slot polled them, every request
+     * that ever waited stayed here with its exchange while connections were only reused, never closed.
+     */
     private final ArrayDeque<Waiter> unconnected = new ArrayDeque<>();
     /** Set while this thread hands connections to waiters: a release from inside a callback is queued, not nested. */
     private boolean handing;
@@ -200,6 +204,10 @@ final class WorkerPool {
         pending--;
         if (waiter.starved) {
             starved.remove(waiter);
+        }
+        // Waiters are mostly answered in the order they came, so the answered ones are at the head.
+        while (!unconnected.isEmpty() && unconnected.peekFirst().done) {
+            unconnected.pollFirst();
         }
     }
 

@@ -4,18 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
+import io.towerrelay.testsupport.HeapHistogram;
 import io.towerrelay.testsupport.JarProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.Test;
 class IdleTunnelHeapIT {
     private static final int SOCKETS = 1_000;
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private static final Pattern TOTAL = Pattern.compile("(?m)^Total\\s+(\\d+)\\s+(\\d+)\\s*$");
 
     @Test
     void anIdleTunnelKeepsNoHttpStateAlive() throws Exception {
@@ -41,15 +39,15 @@ class IdleTunnelHeapIT {
             int port = Integer.parseInt(listening.group(1));
             String cookie = pageCookies(port);
             openTunnel(port, cookie).close(); // classes loaded, pools warm: the baseline is the steady state
-            long before = liveHeapBytes(relay.pid());
+            long before = HeapHistogram.of(relay.pid()).liveBytes();
             List<Socket> idle = new ArrayList<>();
             try {
                 for (int i = 0; i < SOCKETS; i++) {
                     idle.add(openTunnel(port, cookie));
                 }
-                String histogram = histogram(relay.pid());
-                long perTunnel = (liveBytes(histogram) - before) / SOCKETS;
-                assertThat(instances(histogram, "org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer"))
+                HeapHistogram histogram = HeapHistogram.of(relay.pid());
+                long perTunnel = (histogram.liveBytes() - before) / SOCKETS;
+                assertThat(histogram.instances("org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer"))
                         .as("HTTP/1.1 duplexers alive while %d tunnels idle", SOCKETS).isLessThan(SOCKETS / 10);
                 // Both sessions, their sockets and the tunnel's two pipes: a few KiB. The handshake's HTTP state
                 // kept alive made it ~30 KiB.
@@ -101,31 +99,5 @@ class IdleTunnelHeapIT {
             head.append((char) b);
         }
         return head.toString();
-    }
-
-    private static long liveHeapBytes(long pid) throws Exception {
-        return liveBytes(histogram(pid));
-    }
-
-    private static long liveBytes(String histogram) {
-        Matcher total = TOTAL.matcher(histogram);
-        assertThat(total.find()).as("jcmd GC.class_histogram total line").isTrue();
-        return Long.parseLong(total.group(2));
-    }
-
-    private static long instances(String histogram, String className) {
-        Matcher row = Pattern.compile("(?m)^\\s*\\d+:\\s+(\\d+)\\s+\\d+\\s+" + Pattern.quote(className) + "\\b").matcher(histogram);
-        return row.find() ? Long.parseLong(row.group(1)) : 0;
-    }
-
-    /** Live objects only: the histogram runs a full collection first. */
-    private static String histogram(long pid) throws Exception {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.class_histogram")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("jcmd: %s", out).isZero();
-        return out;
     }
 }
