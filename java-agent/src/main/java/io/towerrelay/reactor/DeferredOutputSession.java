@@ -1,5 +1,7 @@
 package io.towerrelay.reactor;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.util.ArrayDeque;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
@@ -38,6 +40,8 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
 
     /** The handler this session was made for (the thread's round around HttpCore5's HTTP/1.1 handler). */
     private IOEventHandler handler;
+    /** The handler's last read filled the buffer it read into: the socket may hold more. */
+    private boolean lastReadFilled;
 
     DeferredOutputSession(ProtocolIOSession session, OutputRounds rounds) {
         super(session);
@@ -52,6 +56,16 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
 
     void handler(IOEventHandler eventHandler) {
         this.handler = eventHandler;
+    }
+
+    /**
+     * True once after a read that filled the handler's buffer, while the handler still wants input: the socket may
+     * hold more, worth reading in the same event (see {@link OutputRounds}).
+     */
+    boolean readMore() {
+        boolean more = lastReadFilled && session.isOpen() && (session.getEventMask() & SelectionKey.OP_READ) != 0;
+        lastReadFilled = false;
+        return more;
     }
 
     private boolean deferrable() {
@@ -105,6 +119,13 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
         for (Command c = commands.poll(); c != null; c = commands.poll()) {
             c.cancel();
         }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        int n = session.read(dst);
+        lastReadFilled = n > 0 && !dst.hasRemaining();
+        return n;
     }
 
     // ---- what the handler changes ----

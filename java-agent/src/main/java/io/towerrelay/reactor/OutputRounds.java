@@ -14,6 +14,12 @@ import org.apache.hc.core5.util.Timeout;
  * round. One per worker thread; used by that thread only.
  */
 final class OutputRounds {
+    /**
+     * Reads after the first in one input event while each fills the handler's buffer (HttpCore5's duplexer reads once
+     * per event): a 64 KiB answer read in one event leaves in one write at the round's end, not one per 32 KiB read
+     * and selector round. Bounded so that one busy connection cannot hold its thread from the others.
+     */
+    private static final int MORE_READS = 3;
     /** More sessions than this in one round (never seen: one exchange makes two) fall back to write interest. */
     private static final int MAX_PER_ROUND = 4096;
     private final ArrayDeque<DeferredOutputSession> due = new ArrayDeque<>();
@@ -74,16 +80,18 @@ final class OutputRounds {
         return handler instanceof Round round ? round.handler : handler;
     }
 
-    /** An event handler whose events are the thread's rounds. */
-    IOEventHandler wrap(IOEventHandler handler) {
-        return new Round(handler);
+    /** An event handler whose events are the thread's rounds, for the handler of {@code session}. */
+    IOEventHandler wrap(IOEventHandler handler, DeferredOutputSession session) {
+        return new Round(handler, session);
     }
 
     private final class Round implements IOEventHandler {
         private final IOEventHandler handler;
+        private final DeferredOutputSession deferred;
 
-        Round(IOEventHandler handler) {
+        Round(IOEventHandler handler, DeferredOutputSession deferred) {
             this.handler = handler;
+            this.deferred = deferred;
         }
 
         @Override
@@ -100,7 +108,11 @@ final class OutputRounds {
         public void inputReady(IOSession session, ByteBuffer src) throws IOException {
             enter();
             try {
+                deferred.readMore(); // forget a filled read of an earlier event
                 handler.inputReady(session, src);
+                for (int i = 0; i < MORE_READS && deferred.readMore(); i++) {
+                    handler.inputReady(session, null);
+                }
             } finally {
                 exit();
             }

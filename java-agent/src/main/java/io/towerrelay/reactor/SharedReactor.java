@@ -79,7 +79,7 @@ public final class SharedReactor {
                     return outgoing.createHandler(session);
                 }
                 DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
-                IOEventHandler handler = rounds.wrap(outgoing.createHandler(deferred));
+                IOEventHandler handler = rounds.wrap(outgoing.createHandler(deferred), deferred);
                 deferred.handler(handler);
                 return handler;
             }
@@ -89,7 +89,7 @@ public final class SharedReactor {
                 return serverHandlers.createHandler(session, attachment);
             }
             DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
-            IOEventHandler handler = rounds.wrap(serverHandlers.createHandler(deferred, attachment));
+            IOEventHandler handler = rounds.wrap(serverHandlers.createHandler(deferred, attachment), deferred);
             deferred.handler(handler);
             return handler;
         };
