@@ -43,7 +43,19 @@ public final class MarkdownReport {
 
         if (o.phases().contains("http")) {
             b.append("### HTTP: `wrk -t2 -c64`, ").append(o.httpWindow().toSeconds()).append(" s per run\n\n");
-            b.append("Cells: value (proxy / direct).\n\n");
+            b.append("Cells: value (proxy / direct).");
+            StringBuilder passes = new StringBuilder();
+            for (String target : targets) {
+                double n = r.sum("http", "warm-up", target, "passes");
+                if (n > 0) {
+                    passes.append(String.format(Locale.ROOT, "%s%s %.0f", passes.length() == 0 ? "" : ", ", target, n));
+                }
+            }
+            if (passes.length() > 0) {
+                b.append(" Warm-up before the rounds, not recorded: passes of the four tests (5 s each) until no rate rose by more than 10 %: ")
+                        .append(passes).append(".");
+            }
+            b.append("\n\n");
             header(b, "test", "metric", targets, relayVsNginx);
             for (String[] t : HTTP_TESTS) {
                 row(b, r, "http", t[0], t[1], "req/s", "rps", targets, relayVsNginx, "%,.0f");
