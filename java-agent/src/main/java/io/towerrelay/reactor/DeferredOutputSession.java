@@ -3,6 +3,7 @@ package io.towerrelay.reactor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
 import org.apache.hc.core5.io.CloseMode;
@@ -43,10 +44,18 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
     /** The handler's last read filled the buffer it read into: the socket may hold more. */
     private boolean lastReadFilled;
 
+    /** Joins an answer's head to the body write after it (null if there is no socket under the session). */
+    private final GatheredWrites writes;
+    /** A graceful close asked for while written bytes still wait for the socket: done once they are out. */
+    private boolean closeWhenWritten;
+
     DeferredOutputSession(ProtocolIOSession session, OutputRounds rounds) {
         super(session);
         this.rounds = rounds;
         this.owner = Thread.currentThread();
+        SocketChannel socket = ForwardingSession.socketOf(session);
+        this.writes = socket == null ? null : new GatheredWrites(socket, rounds,
+                () -> session.setEvent(SelectionKey.OP_WRITE), () -> session.close(CloseMode.IMMEDIATE));
     }
 
     /** HttpCore5's channel this session stands in front of. */
@@ -121,6 +130,43 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
         }
     }
 
+    /**
+     * An output event from the selector: first what earlier rounds wrote and the socket did not take. False while
+     * some of it still waits, or when the close that waited for it is done (the handler gets no event then).
+     */
+    boolean flushWritten() throws IOException {
+        if (writes != null && !writes.flushLeftover()) {
+            return false;
+        }
+        if (closeWhenWritten) {
+            session.close(CloseMode.GRACEFUL);
+            return false;
+        }
+        return true;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return writes != null ? writes.write(src) : session.write(src);
+    }
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+
+    @Override
+    public void close(CloseMode closeMode) {
+        if (closeMode == CloseMode.GRACEFUL && writes != null && Thread.currentThread() == owner && session.isOpen()
+                && (!rounds.sendHeldOf(writes) || writes.hasLeftover())) {
+            // What the handler wrote is not all out yet: close once it is (or when the socket timeout ends it).
+            closeWhenWritten = true;
+            session.setEvent(SelectionKey.OP_WRITE);
+            return;
+        }
+        session.close(closeMode);
+    }
+
     @Override
     public int read(ByteBuffer dst) throws IOException {
         int n = session.read(dst);
@@ -151,6 +197,9 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
     public void clearEvent(int op) {
         if ((op & SelectionKey.OP_WRITE) != 0) {
             wantsOutput = false;
+            if (writes != null && (writes.hasLeftover() || closeWhenWritten)) {
+                op &= ~SelectionKey.OP_WRITE; // written bytes still wait for the socket: keep the interest
+            }
         }
         if (Thread.currentThread() == owner && (session.getEventMask() & op) == 0) {
             return; // not set (write interest mostly never was): HttpCore5 would wake its selector all the same
@@ -161,7 +210,7 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
     @Override
     public void setEventMask(int ops) {
         wantsOutput = false;
-        session.setEventMask(ops);
+        session.setEventMask(writes != null && writes.hasLeftover() ? ops | SelectionKey.OP_WRITE : ops);
     }
 
     @Override

@@ -25,6 +25,11 @@ final class OutputRounds {
     private final ArrayDeque<DeferredOutputSession> due = new ArrayDeque<>();
     private final ArrayDeque<Runnable> afterEvent = new ArrayDeque<>();
     private int depth;
+    /** Writing a round's output: small writes may be held ({@link GatheredWrites}). */
+    private boolean holding;
+    /** The session whose write is held in {@link #held}, or null. */
+    private GatheredWrites holder;
+    private final ByteBuffer held = ByteBuffer.allocateDirect(GatheredWrites.HOLD);
 
     boolean inEvent() {
         return depth > 0;
@@ -56,24 +61,72 @@ final class OutputRounds {
             return;
         }
         // Still "in an event" while writing, so that output asked for now is deferred and taken by this loop.
+        // Each step's small writes may wait for the step's next write to leave with it (GatheredWrites); what is
+        // still held goes at the end of the step.
+        holding = true;
         try {
             int n = 0;
             while (!afterEvent.isEmpty() || !due.isEmpty()) {
                 for (Runnable task = afterEvent.poll(); task != null; task = afterEvent.poll()) {
-                    task.run();
+                    try {
+                        task.run();
+                    } finally {
+                        sendHeld();
+                    }
                 }
                 for (DeferredOutputSession s = due.poll(); s != null; s = due.poll()) {
                     s.queued = false;
-                    if (++n > MAX_PER_ROUND) {
-                        s.promote();
-                    } else {
-                        s.runOutput();
+                    try {
+                        if (++n > MAX_PER_ROUND) {
+                            s.promote();
+                        } else {
+                            s.runOutput();
+                        }
+                    } finally {
+                        sendHeld();
                     }
                 }
             }
         } finally {
+            holding = false;
+            sendHeld();
             depth--;
         }
+    }
+
+    /** May {@code writes} hold a write in the thread's buffer now? Sends another session's held write first. */
+    boolean mayHold(GatheredWrites writes) {
+        if (!holding) {
+            return false;
+        }
+        if (holder != null && holder != writes) {
+            sendHeld();
+        }
+        holder = writes;
+        return true;
+    }
+
+    ByteBuffer heldBuffer() {
+        return held;
+    }
+
+    /** {@code writes} sent what it held. */
+    void released(GatheredWrites writes) {
+        if (holder == writes) {
+            holder = null;
+        }
+    }
+
+    /** Sends the held write if it is {@code writes}'s; false if the socket did not take all of it. */
+    boolean sendHeldOf(GatheredWrites writes) {
+        return holder != writes || sendHeld();
+    }
+
+    /** Sends the held write, if any; false if the socket did not take all of it. */
+    boolean sendHeld() {
+        GatheredWrites h = holder;
+        holder = null;
+        return h == null || h.sendHeld();
     }
 
     static IOEventHandler unwrap(IOEventHandler handler) {
@@ -122,6 +175,9 @@ final class OutputRounds {
         public void outputReady(IOSession session) throws IOException {
             enter();
             try {
+                if (!deferred.flushWritten()) {
+                    return; // bytes an earlier round wrote still wait for the socket
+                }
                 handler.outputReady(session);
             } finally {
                 exit();
