@@ -157,9 +157,10 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
 
     @Override
     public void close(CloseMode closeMode) {
-        if (closeMode == CloseMode.GRACEFUL && writes != null && Thread.currentThread() == owner && session.isOpen()
-                && (!rounds.sendHeldOf(writes) || writes.hasLeftover())) {
-            // What the handler wrote is not all out yet: close once it is (or when the socket timeout ends it).
+        if (closeMode == CloseMode.GRACEFUL && writes != null && !closeWhenWritten && Thread.currentThread() == owner
+                && session.isOpen() && (!rounds.sendHeldOf(writes) || writes.hasLeftover())) {
+            // What the handler wrote is not all out yet: close once it is. A second close (the socket timeout's,
+            // when the peer reads nothing) is not put off again.
             closeWhenWritten = true;
             session.setEvent(SelectionKey.OP_WRITE);
             return;
