@@ -29,6 +29,12 @@ class BenchSmokeIT {
         for (String target : BenchOptions.ALL_TARGETS) {
             for (Bench.HttpTest test : Bench.HTTP_TESTS) {
                 assertThat(r.median("http", test.name(), target, "rps")).as("%s req/s via %s", test.name(), target).isPositive();
+                double cpu = r.median("http", test.name(), target, "cpu_us_per_req");
+                if (target.equals("direct")) {
+                    assertThat(cpu).as("%s CPU per request, direct (no proxy)", test.name()).isNaN();
+                } else {
+                    assertThat(cpu).as("%s CPU per request via %s", test.name(), target).isPositive();
+                }
                 // Timeouts are left out: a loaded shared machine may stall a request past wrk's 5 s. Socket errors are
                 // held at zero for what this repository ships (the relay, and the backend behind "direct"); Debian's
                 // Apache, NGINX and HAProxy at a smoke run's counts on a loaded machine are not ours to judge here
@@ -59,8 +65,9 @@ class BenchSmokeIT {
             assertThat(r.median("startup", "start", proxy, "first_response_ms")).as("start-up of %s", proxy).isPositive();
         }
         String md = Files.readString(out.resolve("results.md"));
-        assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |", "### Memory",
-                "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS").doesNotContain("The run failed");
-        assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"");
+        assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |",
+                "|  | CPU µs/req | – |", "### Memory", "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS").doesNotContain("The run failed");
+        assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"",
+                "\"http/small-keepalive/relay/cpu_us_per_req\"").doesNotContain("\"http/small-keepalive/direct/cpu_us_per_req\"");
     }
 }

@@ -9,10 +9,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Runs Debian's {@code wrk} and reads requests/s, p50/p99 latency and errors from its report. */
+/** Runs Debian's {@code wrk} and reads requests/s, the requests completed, p50/p99 latency and errors from its report. */
 public final class Wrk {
 
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern REQUESTS = Pattern.compile("^\\s*(\\d+) requests in ", Pattern.MULTILINE);
     private static final Pattern PERCENTILE = Pattern.compile("^\\s+(50|99)%\\s+([0-9.]+)(us|ms|s)\\s*$", Pattern.MULTILINE);
     private static final Pattern SOCKET_ERRORS = Pattern.compile(
             "Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)");
@@ -42,6 +43,10 @@ public final class Wrk {
         Matcher rps = RPS.matcher(out);
         if (!rps.find()) {
             throw new IOException("no Requests/sec in wrk output:\n" + out);
+        }
+        Matcher requests = REQUESTS.matcher(out);
+        if (!requests.find()) {
+            throw new IOException("no request count in wrk output:\n" + out);
         }
         double p50 = -1;
         double p99 = -1;
@@ -73,6 +78,7 @@ public final class Wrk {
         if (n.find()) {
             non2xx = Long.parseLong(n.group(1));
         }
-        return new HttpSample(Double.parseDouble(rps.group(1)), p50, p99, socketErrors, timeouts, non2xx);
+        return new HttpSample(Double.parseDouble(rps.group(1)), Long.parseLong(requests.group(1)), p50, p99, socketErrors,
+                timeouts, non2xx);
     }
 }

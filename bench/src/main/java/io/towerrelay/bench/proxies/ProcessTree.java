@@ -1,6 +1,7 @@
 package io.towerrelay.bench.proxies;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Memory of a process and all its descendants (NGINX and Apache run workers as children), from /proc. */
+/** Memory and CPU time of a process and all its descendants (NGINX and Apache run workers as children), from /proc. */
 public final class ProcessTree {
 
     private ProcessTree() {}
@@ -28,6 +29,67 @@ public final class ProcessTree {
             pss += field(Path.of("/proc", Long.toString(pid), "smaps_rollup"), "Pss:");
         }
         return new Memory(rss, pss, pids.size());
+    }
+
+    /** utime + stime of each process of a tree at one moment, in clock ticks, by pid. */
+    public record Cpu(Map<Long, Long> ticksByPid) {
+
+        /**
+         * The tree's CPU time since {@code before}, in microseconds. Per process, not the totals: a process that
+         * exited between the reads counts as nothing (its ticks before would otherwise come off the sum), and one
+         * started meanwhile (Apache spawns children under load) counts in full.
+         */
+        public double microsSince(Cpu before) {
+            long ticks = 0;
+            for (Map.Entry<Long, Long> e : ticksByPid.entrySet()) {
+                ticks += e.getValue() - before.ticksByPid.getOrDefault(e.getKey(), 0L);
+            }
+            return ticks * 1e6 / ClockTicks.PER_SECOND;
+        }
+    }
+
+    public static Cpu cpu(long rootPid) throws IOException {
+        Map<Long, Long> ticks = new HashMap<>();
+        for (long pid : tree(rootPid)) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                // Fields 14 and 15 (utime, stime; all threads, the dead ones too); comm (field 2) may hold
+                // spaces, so count from the last ')': field 3 (state) is rest[0], utime rest[11], stime rest[12].
+                String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                ticks.put(pid, Long.parseLong(rest[11]) + Long.parseLong(rest[12]));
+            } catch (IOException | RuntimeException gone) {
+                // exited meanwhile: counts as nothing
+            }
+        }
+        return new Cpu(ticks);
+    }
+
+    /** The clock ticks per second /proc counts CPU time in. */
+    public static long clockTicksPerSecond() {
+        return ClockTicks.PER_SECOND;
+    }
+
+    /** Read once, on first use ({@code getconf CLK_TCK}; the kernel's USER_HZ, 100 on every Linux we run on). */
+    private static final class ClockTicks {
+
+        static final long PER_SECOND = read();
+
+        private static long read() {
+            try {
+                Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                if (p.waitFor() == 0) {
+                    return Long.parseLong(out);
+                }
+            } catch (IOException | RuntimeException e) {
+                // falls through to the default below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // getconf missing or unreadable: 100 is USER_HZ on x86 and arm64 Linux alike, so the figures stay right
+            // there; on a kernel with another USER_HZ they would be off by that factor.
+            return 100;
+        }
     }
 
     public static List<Long> tree(long rootPid) throws IOException {

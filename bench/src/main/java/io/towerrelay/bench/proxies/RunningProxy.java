@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -169,6 +170,11 @@ public final class RunningProxy implements AutoCloseable {
 
     public ProcessTree.Memory memory() throws IOException {
         return process == null ? new ProcessTree.Memory(0, 0, 0) : ProcessTree.memory(process.pid());
+    }
+
+    /** CPU time of the proxy's processes so far; none for the direct connection. */
+    public ProcessTree.Cpu cpu() throws IOException {
+        return process == null ? new ProcessTree.Cpu(Map.of()) : ProcessTree.cpu(process.pid());
     }
 
     /** The proxy's own output (its error log goes to its directory). */

@@ -43,7 +43,10 @@ public final class MarkdownReport {
 
         if (o.phases().contains("http")) {
             b.append("### HTTP: `wrk -t2 -c64`, ").append(o.httpWindow().toSeconds()).append(" s per run\n\n");
-            b.append("Cells: value (proxy / direct).");
+            b.append("Cells: value (proxy / direct). CPU µs/req: the proxy's user + system CPU time, summed over its processes "
+                    + "(/proc, in 1/").append(io.towerrelay.bench.proxies.ProcessTree.clockTicksPerSecond())
+                    .append(" s ticks), during the run divided by the requests wrk completed: steadier than req/s where wrk, "
+                    + "backend and proxy share the cores; none for direct (no proxy), so no (proxy / direct) bracket.");
             StringBuilder passes = new StringBuilder();
             for (String target : targets) {
                 double n = r.sum("http", "warm-up", target, "passes");
@@ -61,6 +64,7 @@ public final class MarkdownReport {
                 row(b, r, "http", t[0], t[1], "req/s", "rps", targets, relayVsNginx, "%,.0f");
                 row(b, r, "http", t[0], "", "p50 ms", "p50_us", targets, relayVsNginx, "ms");
                 row(b, r, "http", t[0], "", "p99 ms", "p99_us", targets, relayVsNginx, "ms");
+                row(b, r, "http", t[0], "", "CPU µs/req", "cpu_us_per_req", targets, relayVsNginx, "%,.0f", false);
             }
             StringBuilder errors = new StringBuilder();
             for (String[] t : HTTP_TESTS) {
@@ -224,12 +228,18 @@ public final class MarkdownReport {
 
     private static void row(StringBuilder b, Results r, String family, String test, String label, String metricLabel,
                             String metric, List<String> targets, boolean relayVsNginx, String format) {
+        row(b, r, family, test, label, metricLabel, metric, targets, relayVsNginx, format, true);
+    }
+
+    /** {@code vsDirect=false} for a figure the direct connection has none of (the proxy's own CPU time). */
+    private static void row(StringBuilder b, Results r, String family, String test, String label, String metricLabel,
+                            String metric, List<String> targets, boolean relayVsNginx, String format, boolean vsDirect) {
         double direct = r.median(family, test, "direct", metric);
         b.append("| ").append(label).append(" | ").append(metricLabel).append(" |");
         for (String t : targets) {
             double v = r.median(family, test, t, metric);
             b.append(' ').append(value(v, format));
-            if (!t.equals("direct") && direct > 0 && !Double.isNaN(v)) {
+            if (vsDirect && !t.equals("direct") && direct > 0 && !Double.isNaN(v)) {
                 b.append(String.format(Locale.ROOT, " (%.2f)", v / direct));
             }
             b.append(" |");

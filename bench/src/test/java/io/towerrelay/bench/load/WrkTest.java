@@ -27,9 +27,10 @@ class WrkTest {
             """;
 
     @Test
-    void readsRateLatencyInEveryUnitAndErrors() throws IOException {
+    void readsRateRequestsLatencyInEveryUnitAndErrors() throws IOException {
         HttpSample s = Wrk.parse(REPORT);
         assertThat(s.requestsPerSecond()).isEqualTo(40115.23);
+        assertThat(s.requests()).isEqualTo(120345);
         assertThat(s.p50Micros()).isEqualTo(635.0);
         assertThat(s.p99Micros()).isEqualTo(1_550_000.0);
         assertThat(s.errors()).isEqualTo(10);
