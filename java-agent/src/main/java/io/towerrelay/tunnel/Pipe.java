@@ -115,17 +115,20 @@ final class Pipe {
         boolean open = !endOfInput;
         while (open && size() < HIGH_WATER) {
             int n;
+            int room;
             if (lastReadLarge || (buffer != null && buffer.capacity() == PipeBuffers.LARGE)) {
                 // A flood: straight into a large buffer, no copy.
                 if (buffer == null) {
                     buffer = pool.acquireLarge();
                 }
                 ensureRoom(1);
+                room = buffer.remaining();
                 n = source.read(buffer);
             } else {
                 // Maybe one small message: read it into the thread's scratch and keep only what it needs.
                 ByteBuffer scratch = pool.scratch();
                 scratch.limit(PipeBuffers.LARGE - size());
+                room = scratch.remaining();
                 n = source.read(scratch);
                 if (n > 0) {
                     scratch.flip();
@@ -138,7 +141,9 @@ final class Pipe {
             }
             if (n < 0) {
                 open = false;
-            } else if (n == 0) {
+            } else if (n < room) {
+                // Less than there was room for: the socket is empty now. Reading again would only return 0 (one
+                // system call per WebSocket frame); more bytes make the selector report the socket again.
                 break;
             }
         }
