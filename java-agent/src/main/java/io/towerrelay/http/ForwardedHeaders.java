@@ -53,7 +53,7 @@ public final class ForwardedHeaders {
         if (host != null) {
             replace(outgoing, HOST, host);
         } else {
-            outgoing.removeHeaders(HOST);
+            HeaderRemoval.removeAll(outgoing, HOST);
         }
 
         String port = trusted ? first(incoming, PORT) : null;
@@ -63,7 +63,7 @@ public final class ForwardedHeaders {
         if (port != null) {
             replace(outgoing, PORT, port);
         } else {
-            outgoing.removeHeaders(PORT);
+            HeaderRemoval.removeAll(outgoing, PORT);
         }
     }
 
@@ -72,7 +72,7 @@ public final class ForwardedHeaders {
      * sending X-Forwarded-For twice had its second copy (any address it liked) passed on to Tower.
      */
     private static void replace(HttpRequest outgoing, String name, String value) {
-        outgoing.removeHeaders(name);
+        HeaderRemoval.removeAll(outgoing, name);
         outgoing.addHeader(name, value);
     }
 

@@ -27,6 +27,9 @@ public final class HopByHopHeaders {
 
     /** The lower-case, trimmed comma-separated tokens of every header called {@code name}. */
     public static Set<String> tokens(MessageHeaders message, String name) {
+        if (!message.containsHeader(name)) {
+            return Set.of(); // the usual case: no set, no iterator per request
+        }
         Set<String> tokens = new TreeSet<>();
         for (Iterator<Header> it = message.headerIterator(name); it.hasNext(); ) {
             String value = it.next().getValue();
@@ -45,8 +48,25 @@ public final class HopByHopHeaders {
 
     /** Whether {@code name} must be dropped, given the sender's Connection tokens. */
     public static boolean isHopByHop(String name, Set<String> connectionTokens) {
+        if (connectionTokens.isEmpty()) {
+            return isAlwaysHopByHop(name);
+        }
         String lower = name.toLowerCase(Locale.ROOT);
         return ALWAYS.contains(lower) || connectionTokens.contains(lower);
+    }
+
+    /** {@code ALWAYS.contains(name.toLowerCase())} without a lower-case copy of every header name of every message. */
+    static boolean isAlwaysHopByHop(String name) {
+        return switch (name.length()) {
+            case 2 -> name.equalsIgnoreCase("te");
+            case 7 -> name.equalsIgnoreCase("trailer") || name.equalsIgnoreCase("upgrade");
+            case 10 -> name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+            case 16 -> name.equalsIgnoreCase("proxy-connection");
+            case 17 -> name.equalsIgnoreCase("transfer-encoding");
+            case 18 -> name.equalsIgnoreCase("proxy-authenticate");
+            case 19 -> name.equalsIgnoreCase("proxy-authorization");
+            default -> false;
+        };
     }
 
     /** Copies every end-to-end header of {@code from} onto {@code to}, in order, duplicates kept. */

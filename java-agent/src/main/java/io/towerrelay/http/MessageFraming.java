@@ -25,11 +25,11 @@ public final class MessageFraming {
     };
 
     private static void frame(HttpMessage message, EntityDetails entity, ProtocolVersion version) {
-        message.removeHeaders(HttpHeaders.TRANSFER_ENCODING);
+        HeaderRemoval.removeAll(message, HttpHeaders.TRANSFER_ENCODING);
         if (entity == null) {
             return; // keep a Content-Length that describes a body not sent (HEAD, 304) or an empty one
         }
-        message.removeHeaders(HttpHeaders.CONTENT_LENGTH);
+        HeaderRemoval.removeAll(message, HttpHeaders.CONTENT_LENGTH);
         long length = entity.getContentLength();
         if (length >= 0 && !entity.isChunked()) {
             message.setHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(length));

@@ -2,6 +2,7 @@ package io.towerrelay.upstream;
 
 import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.http.ForwardedHeaders;
+import io.towerrelay.http.HeaderRemoval;
 import io.towerrelay.http.HopByHopHeaders;
 import java.net.URI;
 import org.apache.hc.core5.http.Header;
@@ -19,6 +20,8 @@ import org.apache.hc.core5.net.URIAuthority;
  */
 public final class UpstreamRequests {
     private final URI upstream;
+    /** Made once: a request without an authority of its own (every origin-form one) takes this. */
+    private final URIAuthority upstreamAuthority;
     private final ForwardedHeaders forwarded;
     private final String listenerScheme;
 
@@ -29,6 +32,7 @@ public final class UpstreamRequests {
      */
     public UpstreamRequests(URI upstream, ForwardedHeaders forwarded, String listenerScheme) {
         this.upstream = upstream;
+        this.upstreamAuthority = new URIAuthority(upstream.getHost(), upstream.getPort());
         this.forwarded = forwarded;
         this.listenerScheme = listenerScheme;
     }
@@ -40,13 +44,13 @@ public final class UpstreamRequests {
         outgoing.setPath(incoming.getPath());
         outgoing.setScheme(upstream.getScheme());
         Header host = incoming.getFirstHeader(HttpHeaders.HOST);
-        outgoing.setAuthority(incoming.getAuthority() != null ? incoming.getAuthority() : upstreamAuthority());
+        outgoing.setAuthority(incoming.getAuthority() != null ? incoming.getAuthority() : upstreamAuthority);
         HopByHopHeaders.copyEndToEnd(incoming, outgoing);
         // Framing is regenerated from the streamed body; the relay already answered any Expect: 100-continue.
-        outgoing.removeHeaders(HttpHeaders.CONTENT_LENGTH);
-        outgoing.removeHeaders(HttpHeaders.EXPECT);
+        HeaderRemoval.removeAll(outgoing, HttpHeaders.CONTENT_LENGTH);
+        HeaderRemoval.removeAll(outgoing, HttpHeaders.EXPECT);
         if (host == null) {
-            outgoing.setHeader(HttpHeaders.HOST, upstreamAuthority().toString());
+            outgoing.setHeader(HttpHeaders.HOST, upstreamAuthority.toString());
         } else if (!outgoing.containsHeader(HttpHeaders.HOST)) {
             // "Connection: Host" made copyEndToEnd drop it; Host describes the request, not the connection, and
             // Tower would answer 400 without it (found by fuzzing).
@@ -55,9 +59,5 @@ public final class UpstreamRequests {
         ClientEndpoint client = ClientEndpoint.of(context);
         forwarded.apply(incoming, outgoing, client.remote(), client.local(), listenerScheme);
         return outgoing;
-    }
-
-    private URIAuthority upstreamAuthority() {
-        return new URIAuthority(upstream.getHost(), upstream.getPort());
     }
 }

@@ -1,0 +1,80 @@
+package io.towerrelay.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.junit.jupiter.api.Test;
+
+class HopByHopHeadersTest {
+
+    @Test
+    void everyAlwaysHopByHopNameIsDroppedInAnyCase() {
+        for (String name : HopByHopHeaders.ALWAYS) {
+            assertThat(HopByHopHeaders.isAlwaysHopByHop(name)).as(name).isTrue();
+            assertThat(HopByHopHeaders.isAlwaysHopByHop(name.toUpperCase(Locale.ROOT))).as(name).isTrue();
+            assertThat(HopByHopHeaders.isAlwaysHopByHop(capitalized(name))).as(name).isTrue();
+        }
+    }
+
+    @Test
+    void endToEndNamesOfTheSameLengthsAreKept() {
+        for (String name : List.of("tx", "Trailed", "Upgrades", "Connected!", "Keep-Alivf", "Proxy-Connectiox",
+                "Transfer-Encodinh", "Proxy-Authenticatf", "Proxy-Authorizatiom", "Host", "X-Forwarded-For", "")) {
+            assertThat(HopByHopHeaders.isAlwaysHopByHop(name)).as(name).isFalse();
+        }
+    }
+
+    @Test
+    void copyKeepsEndToEndHeadersInOrderAndDropsTheConnectionNamedOnes() {
+        BasicHttpRequest from = new BasicHttpRequest("GET", "/api/v2/ping/");
+        from.addHeader("Host", "tower.example.com");
+        from.addHeader("Connection", "keep-alive, X-Secret");
+        from.addHeader("Keep-Alive", "timeout=5");
+        from.addHeader("x-secret", "hop");
+        from.addHeader("Cookie", "a=1");
+        from.addHeader("TE", "trailers");
+        from.addHeader("Cookie", "b=2");
+        BasicHttpRequest to = new BasicHttpRequest("GET", "/api/v2/ping/");
+
+        HopByHopHeaders.copyEndToEnd(from, to);
+
+        assertThat(names(to)).containsExactly("Host: tower.example.com", "Cookie: a=1", "Cookie: b=2");
+    }
+
+    @Test
+    void withoutAConnectionHeaderOnlyTheFixedListIsDropped() {
+        BasicHttpRequest from = new BasicHttpRequest("GET", "/");
+        from.addHeader("Host", "tower");
+        from.addHeader("Transfer-Encoding", "chunked");
+        from.addHeader("Upgrade", "websocket");
+        from.addHeader("X-Secret", "kept: no Connection header names it");
+        BasicHttpRequest to = new BasicHttpRequest("GET", "/");
+
+        HopByHopHeaders.copyEndToEnd(from, to);
+
+        assertThat(HopByHopHeaders.connectionTokens(from)).isEmpty();
+        assertThat(names(to)).containsExactly("Host: tower", "X-Secret: kept: no Connection header names it");
+    }
+
+    private static List<String> names(BasicHttpRequest message) {
+        List<String> out = new ArrayList<>();
+        for (Header h : message.getHeaders()) {
+            out.add(h.getName() + ": " + h.getValue());
+        }
+        return out;
+    }
+
+    private static String capitalized(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        boolean up = true;
+        for (char c : name.toCharArray()) {
+            b.append(up ? Character.toUpperCase(c) : c);
+            up = c == '-';
+        }
+        return b.toString();
+    }
+}
