@@ -33,7 +33,8 @@ class BenchSmokeIT {
                 if (target.equals("direct")) {
                     assertThat(cpu).as("%s CPU per request, direct (no proxy)", test.name()).isNaN();
                 } else {
-                    assertThat(cpu).as("%s CPU per request via %s", test.name(), target).isPositive();
+                    // Clock ticks are 10 ms: a smoke run's few requests through a fast proxy may use less than one.
+                    assertThat(cpu).as("%s CPU per request via %s", test.name(), target).isNotNaN().isNotNegative();
                 }
                 // Timeouts are left out: a loaded shared machine may stall a request past wrk's 5 s. Socket errors are
                 // held at zero for what this repository ships (the relay, and the backend behind "direct"); Debian's
