@@ -204,6 +204,13 @@ public final class RelayServer implements AutoCloseable {
                         .setTcpNoDelay(true)
                         .setSoReuseAddress(true)
                         .setSoKeepAlive(true)
+                        // The kernel's keep-alive timings (net.ipv4.tcp_keepalive_*), as NGINX's so_keepalive=on and
+                        // HAProxy's clitcpka: HttpCore5's builder defaults (5 s idle, 5 s apart, 3 probes) probed
+                        // every idle WebSocket and pooled connection every 5 s, and cost three setsockopt(2) per
+                        // accepted connection. Silent tunnels end by websocket.idle-timeout, not by probes.
+                        .setTcpKeepIdle(0)
+                        .setTcpKeepInterval(0)
+                        .setTcpKeepCount(0)
                         // HttpCore5's default (0) leaves the JDK's listen backlog of 50: a burst of reconnecting
                         // browsers (Tower UI tabs after a restart) overflowed it and got resets. The kernel caps
                         // this at net.core.somaxconn.
