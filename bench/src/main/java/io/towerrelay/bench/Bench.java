@@ -162,9 +162,10 @@ public final class Bench {
     }
 
     /**
-     * The proxy's CPU time (user + system, all its processes) during a wrk run per request completed: steadier than
-     * req/s on a machine where wrk, the backend and the proxy share the cores, since it does not depend on how much
-     * of a core the proxy got. NaN for the direct connection (no proxy) and for a run that completed nothing.
+     * The proxy's CPU time (user + system, all its processes) during a wrk run per request completed: what a
+     * request costs the proxy, whatever share of the cores it got while wrk and the backend ran on them too (it
+     * still moves between rounds: caches and context switches depend on that sharing). NaN for the direct
+     * connection (no proxy) and for a run that completed nothing.
      */
     private static double cpuMicrosPerRequest(RunningProxy target, ProcessTree.Cpu before, HttpSample s) throws IOException {
         if (target.isDirect() || s.requests() == 0) {

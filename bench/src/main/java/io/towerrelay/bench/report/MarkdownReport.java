@@ -45,8 +45,8 @@ public final class MarkdownReport {
             b.append("### HTTP: `wrk -t2 -c64`, ").append(o.httpWindow().toSeconds()).append(" s per run\n\n");
             b.append("Cells: value (proxy / direct). CPU µs/req: the proxy's user + system CPU time, summed over its processes "
                     + "(/proc, in 1/").append(io.towerrelay.bench.proxies.ProcessTree.clockTicksPerSecond())
-                    .append(" s ticks), during the run divided by the requests wrk completed: steadier than req/s where wrk, "
-                    + "backend and proxy share the cores; none for direct (no proxy), so no (proxy / direct) bracket.");
+                    .append(" s ticks), during the run divided by the requests wrk completed: what each request costs the proxy, "
+                    + "whatever share of the cores it got; none for direct (no proxy), so no (proxy / direct) bracket.");
             StringBuilder passes = new StringBuilder();
             for (String target : targets) {
                 double n = r.sum("http", "warm-up", target, "passes");
