@@ -116,7 +116,8 @@ public final class RequestScreen {
         try {
             URIAuthority.create(value.trim());
             return true;
-        } catch (URISyntaxException e) {
+        } catch (URISyntaxException | IllegalArgumentException e) {
+            // HttpCore5 refuses a port out of 0-65535 with IllegalArgumentException (found by fuzzing).
             return false;
         }
     }

@@ -107,6 +107,10 @@ class MalformedRequestIT {
                         "GET //tower//smuggled/ HTTP/1.1\r\nHost: tower\r\n\r\n"),
                 Arguments.of("non-ASCII Host",
                         "GET /api/v2/ping/ HTTP/1.1\r\nHost: t\u00ffwer\r\n\r\n"),
+                // Found by RequestHeadFuzzTest: HttpCore5 refuses such a port with an IllegalArgumentException, which
+                // RequestScreen's Host check did not catch.
+                Arguments.of("Host port out of range",
+                        "GET /api/v2/ping/ HTTP/1.1\r\nHost: tower:579866677\r\n\r\n"),
                 // Found by RequestHeadFuzzTest: the refusal's own message threw (IDN.toASCII on the host).
                 Arguments.of("non-ASCII host in an absolute-form target",
                         "GET http://t\u00ff" + "x".repeat(70) + "/api/v2/ping/ HTTP/1.1\r\nHost: tower\r\n\r\n"));
