@@ -8,6 +8,7 @@ import io.towerrelay.bench.load.WsSample;
 import io.towerrelay.bench.proxies.ApacheSetup;
 import io.towerrelay.bench.proxies.H2Setups;
 import io.towerrelay.bench.proxies.HaproxySetup;
+import io.towerrelay.bench.proxies.HttpCore5ServerSetup;
 import io.towerrelay.bench.proxies.NginxSetup;
 import io.towerrelay.bench.proxies.Ports;
 import io.towerrelay.bench.proxies.ProcessTree;
@@ -106,6 +107,9 @@ public final class Bench {
         if (options.phases().contains("http")) {
             httpPhase();
         }
+        if (options.phases().contains("floor")) {
+            floorPhase();
+        }
         if (options.phases().contains("h2")) {
             h2Phase();
         }
@@ -159,6 +163,58 @@ public final class Bench {
                 }
             }
         }
+    }
+
+    /**
+     * What the relay's building blocks cost alone, by the HTTP phase's tests: the backend (plain JDK NIO, one read
+     * and one write per request) and HttpCore5's own server answering the same answers with nothing behind it,
+     * alternating. A proxy on HttpCore5 does that server's work for every request and an upstream exchange besides,
+     * so the server's CPU per request is a floor under the relay's; the report sets the two next to the relay's and
+     * NGINX's from the HTTP phase.
+     */
+    private void floorPhase() throws IOException, InterruptedException {
+        ProxySetup setup = new HttpCore5ServerSetup(benchJar(), options.relayJar());
+        if (!setup.available()) {
+            throw new IOException("the floor phase needs the relay jar (for HttpCore5): " + options.relayJar());
+        }
+        log("floor: the backend and HttpCore5's own server, each answering alone; wrk -t2 -c64, "
+                + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
+        try (RunningProxy server = RunningProxy.start(setup, Files.createDirectories(work.resolve("httpcore5")), backendPort)) {
+            RunningProxy direct = RunningProxy.direct(backendPort);
+            List<RunningProxy> both = List.of(direct, server);
+            if (!options.isSmoke()) {
+                for (RunningProxy target : both) {
+                    log(String.format("  warm-up %-9s %d passes of the four tests", alone(target), warmUp(target)));
+                }
+            }
+            for (int round = 0; round < options.rounds(); round++) {
+                for (HttpTest test : HTTP_TESTS) {
+                    for (int i = 0; i < both.size(); i++) {
+                        RunningProxy target = both.get((i + round) % both.size());
+                        ProcessTree.Cpu before = target.isDirect() ? ProcessTree.cpu(backend.pid()) : target.cpu();
+                        HttpSample s = Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
+                        ProcessTree.Cpu after = target.isDirect() ? ProcessTree.cpu(backend.pid()) : target.cpu();
+                        String name = alone(target);
+                        double cpu = s.requests() > 0 ? after.microsSince(before) / s.requests() : Double.NaN;
+                        results.add("floor", test.name(), name, "rps", s.requestsPerSecond());
+                        results.add("floor", test.name(), name, "p99_us", s.p99Micros());
+                        if (!Double.isNaN(cpu)) {
+                            results.add("floor", test.name(), name, "cpu_us_per_req", cpu);
+                        }
+                        results.add("floor", test.name(), name, "errors", s.errors());
+                        results.add("floor", test.name(), name, "non_2xx", s.non2xx());
+                        log(String.format("  round %d %-16s %-9s %,10.0f req/s  p99 %,8.0f us  CPU %,6.1f us/req%s", round + 1,
+                                test.name(), name, s.requestsPerSecond(), s.p99Micros(), cpu,
+                                s.errors() > 0 ? "  ERRORS: " + s.errors() : ""));
+                    }
+                }
+            }
+        }
+    }
+
+    /** The floor phase's name for a server: the backend's own, or HttpCore5's. */
+    private static String alone(RunningProxy target) {
+        return target.isDirect() ? "backend" : target.name();
     }
 
     /**
@@ -399,14 +455,18 @@ public final class Bench {
         };
     }
 
-    private void startBackend() throws IOException, InterruptedException {
-        backendPort = Ports.free();
-        Path jar;
+    /** This harness's own jar (the backend and HttpCore5Server run from it). */
+    private static Path benchJar() throws IOException {
         try {
-            jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (URISyntaxException e) {
             throw new IOException(e);
         }
+    }
+
+    private void startBackend() throws IOException, InterruptedException {
+        backendPort = Ports.free();
+        Path jar = benchJar();
         Path log = work.resolve("backend.log");
         backend = new ProcessBuilder("java", "-Xms256m", "-Xmx256m", "-XX:+UseParallelGC", "-cp", jar.toString(),
                 "io.towerrelay.bench.backend.Backend", Integer.toString(backendPort), "2")

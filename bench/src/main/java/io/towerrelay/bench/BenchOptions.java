@@ -22,7 +22,7 @@ public record BenchOptions(
         List<String> relayJvmOptions) {
 
     public static final List<String> ALL_TARGETS = List.of("direct", "relay", "nginx", "apache", "haproxy");
-    public static final List<String> ALL_PHASES = List.of("http", "h2", "ws", "idle", "startup");
+    public static final List<String> ALL_PHASES = List.of("http", "floor", "h2", "ws", "idle", "startup");
 
     /** The smoke run (test suite): one short round, no warm-up, tiny counts. */
     public boolean isSmoke() {
@@ -96,7 +96,7 @@ public record BenchOptions(
     static String usage() {
         return """
                 usage: bench/run.sh [--smoke] [--out DIR] [--rounds N] [--targets direct,relay,nginx,apache,haproxy]
-                                    [--phases http,ws,idle,startup] [--idle-sockets N] [--relay-jar PATH]
+                                    [--phases http,floor,h2,ws,idle,startup] [--idle-sockets N] [--relay-jar PATH]
                                     [--relay-jvm-options "-XX:StartFlightRecording=..."]""";
     }
 }

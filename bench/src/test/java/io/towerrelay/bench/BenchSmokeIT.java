@@ -52,6 +52,14 @@ class BenchSmokeIT {
                 assertThat(r.sum("ws", test, target, "lost_sockets")).as("lost sockets, %s via %s", test, target).isZero();
             }
         }
+        for (Bench.HttpTest test : Bench.HTTP_TESTS) {
+            for (String server : List.of("backend", "httpcore5")) {
+                assertThat(r.median("floor", test.name(), server, "rps")).as("%s req/s from %s alone", test.name(), server).isPositive();
+                assertThat(r.median("floor", test.name(), server, "cpu_us_per_req"))
+                        .as("%s CPU per request of %s alone", test.name(), server).isNotNaN().isNotNegative();
+                assertThat(r.sum("floor", test.name(), server, "non_2xx")).as("%s non-2xx from %s alone", test.name(), server).isZero();
+            }
+        }
         for (String proxy : List.of("relay", "nginx", "haproxy")) {
             for (String test : List.of("small", "64k")) {
                 assertThat(r.median("h2", test, proxy, "rps")).as("HTTP/2 %s req/s via %s", test, proxy).isPositive();
@@ -67,7 +75,8 @@ class BenchSmokeIT {
         }
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |",
-                "|  | CPU µs/req | – |", "### Memory", "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS").doesNotContain("The run failed");
+                "|  | CPU µs/req | – |", "### Memory", "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS",
+                "### The building blocks alone", "| small (≈0.4 KiB), keep-alive |").doesNotContain("The run failed");
         assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"",
                 "\"http/small-keepalive/relay/cpu_us_per_req\"").doesNotContain("\"http/small-keepalive/direct/cpu_us_per_req\"");
     }

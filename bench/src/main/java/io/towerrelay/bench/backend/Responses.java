@@ -16,20 +16,39 @@ final class Responses {
             + "\"2026-11-28T10:00:00Z\",\"capacity\":57,\"version\":\"24.6.1\"}],\"instance_groups\":"
             + "[{\"name\":\"default\",\"capacity\":57,\"instances\":[\"awx-web-1\"]}]}";
 
-    private final ByteBuffer smallKeepAlive = build("200 OK", PING.getBytes(StandardCharsets.US_ASCII), false);
-    private final ByteBuffer smallClose = build("200 OK", PING.getBytes(StandardCharsets.US_ASCII), true);
-    private final ByteBuffer largeKeepAlive = build("200 OK", largeBody(), false);
-    private final ByteBuffer largeClose = build("200 OK", largeBody(), true);
-    private final ByteBuffer notFoundKeepAlive = build("404 Not Found", "{\"detail\":\"Not found.\"}".getBytes(StandardCharsets.US_ASCII), false);
-    private final ByteBuffer notFoundClose = build("404 Not Found", "{\"detail\":\"Not found.\"}".getBytes(StandardCharsets.US_ASCII), true);
+    /** An answer's status and JSON body; every answer also carries {@link #EXTRA_HEADERS}. */
+    record Answer(int status, String reason, byte[] body) {}
 
-    ByteBuffer forPath(String path, boolean close) {
+    /** Headers every answer carries besides Content-Type and Content-Length, as Tower's do. */
+    static final String[][] EXTRA_HEADERS = {{"Vary", "Accept, Cookie"}, {"X-API-Node", "awx-web-1"}};
+
+    static final Answer SMALL = new Answer(200, "OK", PING.getBytes(StandardCharsets.US_ASCII));
+    static final Answer LARGE = new Answer(200, "OK", largeBody());
+    static final Answer NOT_FOUND = new Answer(404, "Not Found", "{\"detail\":\"Not found.\"}".getBytes(StandardCharsets.US_ASCII));
+
+    private final ByteBuffer smallKeepAlive = build(SMALL, false);
+    private final ByteBuffer smallClose = build(SMALL, true);
+    private final ByteBuffer largeKeepAlive = build(LARGE, false);
+    private final ByteBuffer largeClose = build(LARGE, true);
+    private final ByteBuffer notFoundKeepAlive = build(NOT_FOUND, false);
+    private final ByteBuffer notFoundClose = build(NOT_FOUND, true);
+
+    /** The answer for a request path (its query ignored). */
+    static Answer answerFor(String path) {
         int query = path.indexOf('?');
         String p = query < 0 ? path : path.substring(0, query);
         if (p.equals(SMALL_PATH)) {
+            return SMALL;
+        }
+        return p.equals(LARGE_PATH) ? LARGE : NOT_FOUND;
+    }
+
+    ByteBuffer forPath(String path, boolean close) {
+        Answer a = answerFor(path);
+        if (a == SMALL) {
             return (close ? smallClose : smallKeepAlive).duplicate();
         }
-        if (p.equals(LARGE_PATH)) {
+        if (a == LARGE) {
             return (close ? largeClose : largeKeepAlive).duplicate();
         }
         return (close ? notFoundClose : notFoundKeepAlive).duplicate();
@@ -49,16 +68,16 @@ final class Responses {
         return b.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    private static ByteBuffer build(String status, byte[] body, boolean close) {
-        byte[] head = ("HTTP/1.1 " + status + "\r\n"
-                + "Content-Type: application/json\r\n"
-                + "Content-Length: " + body.length + "\r\n"
-                + "Vary: Accept, Cookie\r\n"
-                + "X-API-Node: awx-web-1\r\n"
-                + (close ? "Connection: close\r\n" : "")
-                + "\r\n").getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer b = ByteBuffer.allocateDirect(head.length + body.length);
-        b.put(head).put(body).flip();
+    private static ByteBuffer build(Answer answer, boolean close) {
+        StringBuilder h = new StringBuilder("HTTP/1.1 ").append(answer.status()).append(' ').append(answer.reason()).append("\r\n")
+                .append("Content-Type: application/json\r\n")
+                .append("Content-Length: ").append(answer.body().length).append("\r\n");
+        for (String[] header : EXTRA_HEADERS) {
+            h.append(header[0]).append(": ").append(header[1]).append("\r\n");
+        }
+        byte[] head = h.append(close ? "Connection: close\r\n" : "").append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
+        ByteBuffer b = ByteBuffer.allocateDirect(head.length + answer.body().length);
+        b.put(head).put(answer.body()).flip();
         return b.asReadOnlyBuffer();
     }
 }

@@ -53,7 +53,8 @@ public final class H2Setups {
                         access-log: "off"
                         shutdown-grace: 1s
                         """.formatted(port, backend, certDir));
-                List<String> cmd = new ArrayList<>(List.of("java", "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC"));
+                List<String> cmd = new ArrayList<>(List.of("java"));
+                cmd.addAll(RelaySetup.JVM_OPTIONS);
                 cmd.addAll(relayJvmOptions);
                 cmd.addAll(List.of("-jar", relayJar.toString(), "serve", "--config", file.toString()));
                 return cmd;

@@ -12,6 +12,9 @@ import java.util.List;
  */
 public final class RelaySetup implements ProxySetup {
 
+    /** The JVM options the Ansible role installs by default. */
+    public static final List<String> JVM_OPTIONS = List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC");
+
     private final Path jar;
     private final List<String> extraJvmOptions;
 
@@ -50,7 +53,8 @@ public final class RelaySetup implements ProxySetup {
                 """.formatted(port, backendPort);
         Path file = dir.resolve("relay.yml");
         Files.writeString(file, conf);
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC"));
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(JVM_OPTIONS);
         cmd.addAll(extraJvmOptions);
         cmd.addAll(List.of("-jar", jar.toString(), "serve", "--config", file.toString()));
         return cmd;
