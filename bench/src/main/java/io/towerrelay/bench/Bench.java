@@ -9,6 +9,7 @@ import io.towerrelay.bench.proxies.ApacheSetup;
 import io.towerrelay.bench.proxies.H2Setups;
 import io.towerrelay.bench.proxies.HaproxySetup;
 import io.towerrelay.bench.proxies.HttpCore5ServerSetup;
+import io.towerrelay.bench.proxies.ReactorProxySetup;
 import io.towerrelay.bench.proxies.NginxSetup;
 import io.towerrelay.bench.proxies.Ports;
 import io.towerrelay.bench.proxies.ProcessTree;
@@ -166,31 +167,34 @@ public final class Bench {
     }
 
     /**
-     * What the relay's building blocks cost alone, by the HTTP phase's tests: the backend (plain JDK NIO, one read
-     * and one write per request) and HttpCore5's own server answering the same answers with nothing behind it,
-     * alternating. A proxy on HttpCore5 does that server's work for every request and an upstream exchange besides,
-     * so the server's CPU per request is a floor under the relay's; the report sets the two next to the relay's and
-     * NGINX's from the HTTP phase.
+     * What the relay's building blocks cost, by the HTTP phase's tests, alternating: the backend (plain JDK NIO, one
+     * read and one write per request) and HttpCore5's own server, each answering alone, and the least proxy on
+     * HttpCore5's reactor ({@code floor.ReactorProxy}) in front of the backend. A proxy on HttpCore5's HTTP/1.1
+     * server does that server's work for every request and an upstream exchange besides; the reactor proxy shows
+     * what a proxy on HttpCore5's reactor, sessions and line parser costs without HttpCore5's HTTP/1.1 handlers. The
+     * report sets these next to the relay's and NGINX's CPU per request from the HTTP phase.
      */
     private void floorPhase() throws IOException, InterruptedException {
-        ProxySetup setup = new HttpCore5ServerSetup(benchJar(), options.relayJar());
-        if (!setup.available()) {
+        ProxySetup serverSetup = new HttpCore5ServerSetup(benchJar(), options.relayJar());
+        ProxySetup proxySetup = new ReactorProxySetup(benchJar(), options.relayJar());
+        if (!serverSetup.available()) {
             throw new IOException("the floor phase needs the relay jar (for HttpCore5): " + options.relayJar());
         }
-        log("floor: the backend and HttpCore5's own server, each answering alone; wrk -t2 -c64, "
-                + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
-        try (RunningProxy server = RunningProxy.start(setup, Files.createDirectories(work.resolve("httpcore5")), backendPort)) {
+        log("floor: the backend and HttpCore5's own server, each answering alone, and the reactor proxy in front of the "
+                + "backend; wrk -t2 -c64, " + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
+        try (RunningProxy server = RunningProxy.start(serverSetup, Files.createDirectories(work.resolve("httpcore5")), backendPort);
+             RunningProxy proxy = RunningProxy.start(proxySetup, Files.createDirectories(work.resolve("reactor-proxy")), backendPort)) {
             RunningProxy direct = RunningProxy.direct(backendPort);
-            List<RunningProxy> both = List.of(direct, server);
+            List<RunningProxy> measured = List.of(direct, server, proxy);
             if (!options.isSmoke()) {
-                for (RunningProxy target : both) {
+                for (RunningProxy target : measured) {
                     log(String.format("  warm-up %-9s %d passes of the four tests", alone(target), warmUp(target)));
                 }
             }
             for (int round = 0; round < options.rounds(); round++) {
                 for (HttpTest test : HTTP_TESTS) {
-                    for (int i = 0; i < both.size(); i++) {
-                        RunningProxy target = both.get((i + round) % both.size());
+                    for (int i = 0; i < measured.size(); i++) {
+                        RunningProxy target = measured.get((i + round) % measured.size());
                         ProcessTree.Cpu before = target.isDirect() ? ProcessTree.cpu(backend.pid()) : target.cpu();
                         HttpSample s = Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
                         ProcessTree.Cpu after = target.isDirect() ? ProcessTree.cpu(backend.pid()) : target.cpu();
@@ -212,7 +216,7 @@ public final class Bench {
         }
     }
 
-    /** The floor phase's name for a server: the backend's own, or HttpCore5's. */
+    /** The floor phase's name for what it measures: the backend's own, HttpCore5's server, or the reactor proxy. */
     private static String alone(RunningProxy target) {
         return target.isDirect() ? "backend" : target.name();
     }
