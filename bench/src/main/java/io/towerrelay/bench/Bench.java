@@ -146,12 +146,15 @@ public final class Bench {
                 for (RunningProxy target : rotation(round)) {
                     ProcessTree.Cpu cpuBefore = target.cpu();
                     HttpSample s = Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
-                    double cpuPerRequest = cpuMicrosPerRequest(target, cpuBefore, s);
+                    ProcessTree.Cpu cpuAfter = target.cpu();
+                    double cpuPerRequest = perRequest(target, s, cpuAfter.microsSince(cpuBefore));
+                    double userPerRequest = perRequest(target, s, cpuAfter.userMicrosSince(cpuBefore));
                     results.add("http", test.name(), target.name(), "rps", s.requestsPerSecond());
                     results.add("http", test.name(), target.name(), "p50_us", s.p50Micros());
                     results.add("http", test.name(), target.name(), "p99_us", s.p99Micros());
                     if (!Double.isNaN(cpuPerRequest)) {
                         results.add("http", test.name(), target.name(), "cpu_us_per_req", cpuPerRequest);
+                        results.add("http", test.name(), target.name(), "user_us_per_req", userPerRequest);
                     }
                     results.add("http", test.name(), target.name(), "errors", s.errors());
                     results.add("http", test.name(), target.name(), "socket_errors", s.socketErrors());
@@ -159,7 +162,7 @@ public final class Bench {
                     results.add("http", test.name(), target.name(), "non_2xx", s.non2xx());
                     log(String.format("  round %d %-16s %-8s %,10.0f req/s  p50 %,8.0f us  p99 %,8.0f us%s%s", round + 1,
                             test.name(), target.name(), s.requestsPerSecond(), s.p50Micros(), s.p99Micros(),
-                            Double.isNaN(cpuPerRequest) ? "" : String.format("  CPU %,6.1f us/req", cpuPerRequest),
+                            Double.isNaN(cpuPerRequest) ? "" : String.format("  CPU %,6.1f us/req (user %,6.1f)", cpuPerRequest, userPerRequest),
                             s.errors() > 0 ? String.format("  ERRORS: %d socket, %d timeouts, %d non-2xx", s.socketErrors(), s.timeouts(), s.non2xx()) : ""));
                 }
             }
@@ -200,15 +203,17 @@ public final class Bench {
                         ProcessTree.Cpu after = target.isDirect() ? ProcessTree.cpu(backend.pid()) : target.cpu();
                         String name = alone(target);
                         double cpu = s.requests() > 0 ? after.microsSince(before) / s.requests() : Double.NaN;
+                        double user = s.requests() > 0 ? after.userMicrosSince(before) / s.requests() : Double.NaN;
                         results.add("floor", test.name(), name, "rps", s.requestsPerSecond());
                         results.add("floor", test.name(), name, "p99_us", s.p99Micros());
                         if (!Double.isNaN(cpu)) {
                             results.add("floor", test.name(), name, "cpu_us_per_req", cpu);
+                            results.add("floor", test.name(), name, "user_us_per_req", user);
                         }
                         results.add("floor", test.name(), name, "errors", s.errors());
                         results.add("floor", test.name(), name, "non_2xx", s.non2xx());
-                        log(String.format("  round %d %-16s %-9s %,10.0f req/s  p99 %,8.0f us  CPU %,6.1f us/req%s", round + 1,
-                                test.name(), name, s.requestsPerSecond(), s.p99Micros(), cpu,
+                        log(String.format("  round %d %-16s %-9s %,10.0f req/s  p99 %,8.0f us  CPU %,6.1f us/req (user %,6.1f)%s",
+                                round + 1, test.name(), name, s.requestsPerSecond(), s.p99Micros(), cpu, user,
                                 s.errors() > 0 ? "  ERRORS: " + s.errors() : ""));
                     }
                 }
@@ -222,16 +227,16 @@ public final class Bench {
     }
 
     /**
-     * The proxy's CPU time (user + system, all its processes) during a wrk run per request completed: what a
-     * request costs the proxy, whatever share of the cores it got while wrk and the backend ran on them too (it
-     * still moves between rounds: caches and context switches depend on that sharing). NaN for the direct
-     * connection (no proxy) and for a run that completed nothing.
+     * The proxy's CPU time (all its processes; user + system, or user alone) during a wrk run per request
+     * completed: what a request costs the proxy, whatever share of the cores it got while wrk and the backend ran
+     * on them too (it still moves between rounds: caches and context switches depend on that sharing). NaN for the
+     * direct connection (no proxy) and for a run that completed nothing.
      */
-    private static double cpuMicrosPerRequest(RunningProxy target, ProcessTree.Cpu before, HttpSample s) throws IOException {
+    private static double perRequest(RunningProxy target, HttpSample s, double cpuMicros) {
         if (target.isDirect() || s.requests() == 0) {
             return Double.NaN;
         }
-        return target.cpu().microsSince(before) / s.requests();
+        return cpuMicros / s.requests();
     }
 
     /**

@@ -31,32 +31,52 @@ public final class ProcessTree {
         return new Memory(rss, pss, pids.size());
     }
 
-    /** utime + stime of each process of a tree at one moment, in clock ticks, by pid. */
-    public record Cpu(Map<Long, Long> ticksByPid) {
+    /**
+     * utime and stime of each process of a tree at one moment, in clock ticks, by pid: kept apart because user time
+     * (the process's own code) and system time (the kernel's work for its syscalls) point at different causes.
+     */
+    public record Cpu(Map<Long, Ticks> ticksByPid) {
+
+        /** One process's CPU time so far, in clock ticks. */
+        public record Ticks(long user, long system) {}
 
         /**
-         * The tree's CPU time since {@code before}, in microseconds. Per process, not the totals: a process that
-         * exited between the reads counts as nothing (its ticks before would otherwise come off the sum), and one
-         * started meanwhile (Apache spawns children under load) counts in full.
+         * The tree's CPU time (user + system) since {@code before}, in microseconds. Per process, not the totals: a
+         * process that exited between the reads counts as nothing (its ticks before would otherwise come off the
+         * sum), and one started meanwhile (Apache spawns children under load) counts in full.
          */
         public double microsSince(Cpu before) {
+            return micros(before, true);
+        }
+
+        /** The tree's user CPU time since {@code before}, in microseconds, by the same per-process rule. */
+        public double userMicrosSince(Cpu before) {
+            return micros(before, false);
+        }
+
+        private double micros(Cpu before, boolean withSystem) {
             long ticks = 0;
-            for (Map.Entry<Long, Long> e : ticksByPid.entrySet()) {
-                ticks += e.getValue() - before.ticksByPid.getOrDefault(e.getKey(), 0L);
+            for (Map.Entry<Long, Ticks> e : ticksByPid.entrySet()) {
+                Ticks now = e.getValue();
+                Ticks then = before.ticksByPid.getOrDefault(e.getKey(), new Ticks(0, 0));
+                ticks += now.user() - then.user();
+                if (withSystem) {
+                    ticks += now.system() - then.system();
+                }
             }
             return ticks * 1e6 / ClockTicks.PER_SECOND;
         }
     }
 
     public static Cpu cpu(long rootPid) throws IOException {
-        Map<Long, Long> ticks = new HashMap<>();
+        Map<Long, Cpu.Ticks> ticks = new HashMap<>();
         for (long pid : tree(rootPid)) {
             try {
                 String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
                 // Fields 14 and 15 (utime, stime; all threads, the dead ones too); comm (field 2) may hold
                 // spaces, so count from the last ')': field 3 (state) is rest[0], utime rest[11], stime rest[12].
                 String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                ticks.put(pid, Long.parseLong(rest[11]) + Long.parseLong(rest[12]));
+                ticks.put(pid, new Cpu.Ticks(Long.parseLong(rest[11]), Long.parseLong(rest[12])));
             } catch (IOException | RuntimeException gone) {
                 // exited meanwhile: counts as nothing
             }

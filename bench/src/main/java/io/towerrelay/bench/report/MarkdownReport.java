@@ -46,7 +46,8 @@ public final class MarkdownReport {
             b.append("Cells: value (proxy / direct). CPU µs/req: the proxy's user + system CPU time, summed over its processes "
                     + "(/proc, in 1/").append(io.towerrelay.bench.proxies.ProcessTree.clockTicksPerSecond())
                     .append(" s ticks), during the run divided by the requests wrk completed: what each request costs the proxy, "
-                    + "whatever share of the cores it got; none for direct (no proxy), so no (proxy / direct) bracket.");
+                    + "whatever share of the cores it got; none for direct (no proxy), so no (proxy / direct) bracket. "
+                    + "user CPU µs/req: the user part of it alone, the rest is system time.");
             StringBuilder passes = new StringBuilder();
             for (String target : targets) {
                 double n = r.sum("http", "warm-up", target, "passes");
@@ -65,6 +66,7 @@ public final class MarkdownReport {
                 row(b, r, "http", t[0], "", "p50 ms", "p50_us", targets, relayVsNginx, "ms");
                 row(b, r, "http", t[0], "", "p99 ms", "p99_us", targets, relayVsNginx, "ms");
                 row(b, r, "http", t[0], "", "CPU µs/req", "cpu_us_per_req", targets, relayVsNginx, "%,.0f", false);
+                row(b, r, "http", t[0], "", "user CPU µs/req", "user_us_per_req", targets, relayVsNginx, "%,.0f", false);
             }
             StringBuilder errors = new StringBuilder();
             for (String[] t : HTTP_TESTS) {
@@ -231,7 +233,8 @@ public final class MarkdownReport {
                         + "parser, in front of the backend: heads parsed and rewritten, upstream connections pooled per I/O "
                         + "thread, each chunk written in the event that read it, without HttpCore5's HTTP/1.1 handlers and "
                         + "without what a product adds (request bodies, retries, limits, logs). The relay's and NGINX's CPU per "
-                        + "request are the HTTP phase's.\n\n");
+                        + "request are the HTTP phase's. Each CPU cell is the total and, in brackets, its user part: user time is the "
+                        + "process's own code (JIT-compiled Java, GC), system time the kernel's work for its syscalls.\n\n");
         List<String> proxies = List.of("relay", "nginx").stream().filter(targets::contains).toList();
         b.append("| test | backend req/s | backend CPU µs/req | HttpCore5 server req/s | HttpCore5 server CPU µs/req "
                 + "| reactor proxy req/s | reactor proxy CPU µs/req |");
@@ -243,15 +246,21 @@ public final class MarkdownReport {
         for (String[] t : HTTP_TESTS) {
             b.append("| ").append(t[1]).append(" |");
             for (String measured : FLOOR_MEASURED) {
-                b.append(String.format(Locale.ROOT, " %,.0f | %.1f |", r.median("floor", t[0], measured, "rps"),
-                        r.median("floor", t[0], measured, "cpu_us_per_req")));
+                b.append(String.format(Locale.ROOT, " %,.0f | %s |", r.median("floor", t[0], measured, "rps"),
+                        cpuCell(r, "floor", t[0], measured)));
                 failed += r.sum("floor", t[0], measured, "errors") + r.sum("floor", t[0], measured, "non_2xx");
             }
-            proxies.forEach(p -> b.append(String.format(Locale.ROOT, " %.1f |", r.median("http", t[0], p, "cpu_us_per_req"))));
+            proxies.forEach(p -> b.append(' ').append(cpuCell(r, "http", t[0], p)).append(" |"));
             b.append('\n');
         }
         b.append('\n').append(failed == 0 ? "No errors or non-2xx answers in any run.\n\n"
                 : String.format(Locale.ROOT, "**%.0f requests failed or were not 2xx** (all rounds).\n\n", failed));
+    }
+
+    /** CPU µs/req with its user part, e.g. "22.9 (user 4.7)". */
+    private static String cpuCell(Results r, String family, String test, String target) {
+        return String.format(Locale.ROOT, "%.1f (user %.1f)", r.median(family, test, target, "cpu_us_per_req"),
+                r.median(family, test, target, "user_us_per_req"));
     }
 
     /** What the floor phase measures, by its results name. */
