@@ -110,6 +110,9 @@ public final class RequestScreen {
     }
 
     private static boolean validAuthority(String value) {
+        if (isPlainHostAndPort(value)) {
+            return true; // the usual Host, without building the URIAuthority the full check below makes per request
+        }
         if (!HeadSyntax.isVisibleAscii(value.trim())) {
             return false; // uri-host is ASCII (RFC 3986 reg-name: percent-encoded otherwise)
         }
@@ -120,6 +123,49 @@ public final class RequestScreen {
             // HttpCore5 refuses a port out of 0-65535 with IllegalArgumentException (found by fuzzing).
             return false;
         }
+    }
+
+    /**
+     * A name of letters, digits, dots, hyphens and underscores, starting with a letter or digit, with an optional
+     * port of 1-5 digits up to 65535: a shape {@link URIAuthority#create} always accepts (no user info, no
+     * delimiters, a port in range), so the answer is the same as the full check's.
+     */
+    static boolean isPlainHostAndPort(String value) {
+        int n = value.length();
+        if (n == 0 || !isLetterOrDigit(value.charAt(0))) {
+            return false;
+        }
+        int i = 1;
+        while (i < n) {
+            char c = value.charAt(i);
+            if (c == ':') {
+                break;
+            }
+            if (!isLetterOrDigit(c) && c != '.' && c != '-' && c != '_') {
+                return false;
+            }
+            i++;
+        }
+        if (i == n) {
+            return true;
+        }
+        int digits = n - i - 1;
+        if (digits < 1 || digits > 5) {
+            return false;
+        }
+        int port = 0;
+        for (int j = i + 1; j < n; j++) {
+            char c = value.charAt(j);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + (c - '0');
+        }
+        return port <= 65535;
+    }
+
+    private static boolean isLetterOrDigit(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 
     private static boolean sameAuthority(URIAuthority authority, String hostHeader) {
