@@ -2,7 +2,7 @@
 # The benchmark in one command: the relay, NGINX, Apache, HAProxy and the direct connection against one backend,
 # on loopback, in the same run (see docs/benchmarks.md).
 #
-#   bench/run.sh                 full run (~20 min on 2 cores); updates docs/benchmarks.md, .png and .json
+#   bench/run.sh                 full run (~23 min on 2 cores); updates docs/benchmarks.md, .png and .json
 #   bench/run.sh --smoke         seconds, tiny counts; results in bench/out/ only
 #   bench/run.sh --help          the harness's options (--rounds, --targets, --phases, --idle-sockets, ...)
 #
