@@ -8,8 +8,7 @@ import io.towerrelay.bench.load.WsSample;
 import io.towerrelay.bench.proxies.ApacheSetup;
 import io.towerrelay.bench.proxies.H2Setups;
 import io.towerrelay.bench.proxies.HaproxySetup;
-import io.towerrelay.bench.proxies.HttpCore5ServerSetup;
-import io.towerrelay.bench.proxies.ReactorProxySetup;
+import io.towerrelay.bench.proxies.HttpCore5ProgramSetup;
 import io.towerrelay.bench.proxies.NginxSetup;
 import io.towerrelay.bench.proxies.Ports;
 import io.towerrelay.bench.proxies.ProcessTree;
@@ -178,8 +177,8 @@ public final class Bench {
      * report sets these next to the relay's and NGINX's CPU per request from the HTTP phase.
      */
     private void floorPhase() throws IOException, InterruptedException {
-        ProxySetup serverSetup = new HttpCore5ServerSetup(benchJar(), options.relayJar());
-        ProxySetup proxySetup = new ReactorProxySetup(benchJar(), options.relayJar());
+        ProxySetup serverSetup = HttpCore5ProgramSetup.server(benchJar(), options.relayJar());
+        ProxySetup proxySetup = HttpCore5ProgramSetup.reactorProxy(benchJar(), options.relayJar());
         if (!serverSetup.available()) {
             throw new IOException("the floor phase needs the relay jar (for HttpCore5): " + options.relayJar());
         }
