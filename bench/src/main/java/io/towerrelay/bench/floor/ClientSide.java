@@ -8,6 +8,7 @@ import java.nio.channels.SelectionKey;
 import java.util.List;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOEventHandler;
@@ -82,8 +83,8 @@ final class ClientSide implements IOEventHandler {
             answerAndClose(501, "Not Implemented"); // request bodies are not this floor's work
             return;
         }
-        closeAfterAnswer = Heads.wantsClose(request.headers()) || !request.line().getProtocolVersion().greaterEquals(
-                org.apache.hc.core5.http.HttpVersion.HTTP_1_1);
+        closeAfterAnswer = Heads.wantsClose(request.headers())
+                || !request.line().getProtocolVersion().greaterEquals(HttpVersion.HTTP_1_1);
         String client = ((InetSocketAddress) session.getRemoteAddress()).getAddress().getHostAddress();
         byte[] head = Heads.upstreamRequest(request, client, listenerPort);
         boolean bodiless = request.line().getMethod().equals("HEAD");

@@ -1,6 +1,7 @@
 package io.towerrelay.bench.floor;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.hc.core5.http.nio.command.ShutdownCommand;
 import org.apache.hc.core5.reactor.ConnectionInitiator;
@@ -8,6 +9,7 @@ import org.apache.hc.core5.reactor.DefaultListeningIOReactor;
 import org.apache.hc.core5.reactor.IOEventHandlerFactory;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.reactor.IOWorkerSelector;
+import org.apache.hc.core5.reactor.IOWorkerStats;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
@@ -65,7 +67,7 @@ public final class ReactorProxy {
         private volatile ConnectionInitiator[] initiators;
 
         @Override
-        public int select(org.apache.hc.core5.reactor.IOWorkerStats[] stats) {
+        public int select(IOWorkerStats[] stats) {
             if (initiators == null) {
                 ConnectionInitiator[] found = new ConnectionInitiator[stats.length];
                 for (int i = 0; i < stats.length; i++) {
@@ -99,12 +101,11 @@ public final class ReactorProxy {
         /** An I/O thread and the idle upstream connections it keeps (only it touches them). */
         static final class Worker extends Thread {
             final int index;
-            final java.util.ArrayDeque<UpstreamSide> idle = new java.util.ArrayDeque<>();
+            final ArrayDeque<UpstreamSide> idle = new ArrayDeque<>();
 
             Worker(Runnable runnable, int index) {
                 super(runnable, "io-" + index);
                 this.index = index;
-                setDaemon(false);
             }
         }
     }
