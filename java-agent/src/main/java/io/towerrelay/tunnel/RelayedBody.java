@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.http.BodyDecoder;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;

@@ -1,4 +1,4 @@
-package io.towerrelay.tunnel;
+package io.towerrelay.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,5 +73,43 @@ class BodyDecoderTest {
         BodyDecoder chunked = BodyDecoder.forResponse(response(404, "Transfer-Encoding", "chunked"));
         ByteBuffer bad = ByteBuffer.wrap("zz\r\n".getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> chunked.decode(bad, ByteBuffer.allocate(64), false)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
+    void chunkedPayloadIsAnnouncedInPlaceAndTrailersAreKept() throws Exception {
+        BodyDecoder decoder = BodyDecoder.forResponse(response(200, "Transfer-Encoding", "chunked"), false);
+        ByteBuffer in = ByteBuffer.wrap("3\r\nabc\r\n0\r\nX-Checksum: 12 \r\nX-B:2\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(decoder.chunked()).isTrue();
+        int n = decoder.payloadAhead(in, false);
+        assertThat(n).isEqualTo(3);
+        assertThat(new String(in.array(), in.position(), n, StandardCharsets.ISO_8859_1)).isEqualTo("abc");
+        in.position(in.position() + n);
+        decoder.took(n);
+        assertThat(decoder.payloadAhead(in, false)).isZero();
+        assertThat(decoder.complete()).isTrue();
+        assertThat(decoder.trailers()).extracting(h -> h.getName() + "=" + h.getValue()).containsExactly("X-Checksum=12", "X-B=2");
+    }
+
+    @Test
+    void headAnswersAreEmptyWhateverTheirFramingSays() throws Exception {
+        assertThat(BodyDecoder.forResponse(response(200, "Content-Length", "360"), true).length()).isZero();
+        assertThat(BodyDecoder.forResponse(response(200, "Transfer-Encoding", "chunked"), true).complete()).isTrue();
+    }
+
+    @Test
+    void contentLengthValuesMustAgreeAndChunkSizesBeHex() throws Exception {
+        BasicHttpResponse same = response(200, "Content-Length", "5");
+        same.addHeader("Content-Length", "5");
+        assertThat(BodyDecoder.forResponse(same, false).length()).isEqualTo(5);
+        BasicHttpResponse differ = response(200, "Content-Length", "5");
+        differ.addHeader("Content-Length", "6");
+        assertThatThrownBy(() -> BodyDecoder.forResponse(differ, false)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> BodyDecoder.forResponse(response(200, "Content-Length", "+5"), false))
+                .isInstanceOf(ProtocolException.class);
+        for (String size : new String[] {"+1", "-1", "0x1", "", "1 2", "12345678901234567"}) {
+            BodyDecoder chunked = BodyDecoder.forResponse(response(200, "Transfer-Encoding", "chunked"), false);
+            ByteBuffer in = ByteBuffer.wrap((size + "\r\nx\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            assertThatThrownBy(() -> chunked.payloadAhead(in, false)).as(size).isInstanceOf(ProtocolException.class);
+        }
     }
 }
