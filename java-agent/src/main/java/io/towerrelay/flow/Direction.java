@@ -63,6 +63,11 @@ public final class Direction {
         bodiless = true;
     }
 
+    /** Drops the bytes read and not yet written: the writer will send something else in their place. */
+    public void discard() {
+        buffer.discard();
+    }
+
     /** No more grants to the reader (its side of the exchange is over). */
     public void stop() {
         stopped = true;

@@ -78,6 +78,11 @@ public final class FlowBuffer {
         buffer.put(src);
     }
 
+    /** Drops what is buffered (an answer replaced by an error before any of it was written). */
+    public void discard() {
+        buffer.clear();
+    }
+
     /** The exchange is over: the array goes back to its pool (what it still holds is dropped). */
     public void release() {
         giveBack(buffer);

@@ -63,6 +63,8 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     private ResponseChannel responseChannel;
     private HttpContext serverContext;
     private boolean responseStarted;
+    /** The upstream's answer head waits for the end of the event to go out (see consumeResponse). */
+    private boolean headPending;
     /** The upstream's trailers, passed on when the response ends (after the upstream connection's release). */
     private List<? extends Header> responseTrailers;
     /** The response's Content-Length, or -1 when chunked or close-delimited. */
@@ -318,8 +320,13 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         services.metrics().upstreamError(failure.kind());
         HttpResponse errorHead = null;
         EntityDetails errorEntity = null;
-        if (!responseStarted) {
+        if (!responseStarted || headPending) {
+            // Nothing reached the client yet (a head still waiting for its event's end is not sent now): a clean
+            // 502 in place of an answer that would be cut.
             responseStarted = true;
+            headPending = false;
+            responseLength = -1;
+            response.discard();
             record.status = failure.status();
             byte[] body = (failure.status() + " " + (failure.status() == 504 ? "Gateway Timeout" : "Bad Gateway")
                     + ": " + failure.reason() + "\n").getBytes(StandardCharsets.UTF_8);
@@ -460,13 +467,15 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             responseLength = entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
             // The head goes to the client when this input event ends: a body read in the same event (every small
             // answer) is then in the buffer, HttpCore5 writes it right behind the head, and both leave in one write.
+            headPending = true;
             SharedReactor.afterEvent(() -> sendHead(head, entityDetails));
         }
 
         private void sendHead(HttpResponse head, EntityDetails entityDetails) {
-            if (clientGone) {
-                return;
+            if (clientGone || !headPending) {
+                return; // the client left, or the upstream failed first and the client got a 502
             }
+            headPending = false;
             try {
                 responseChannel.sendResponse(head, entityDetails, serverContext);
             } catch (HttpException | IOException | RuntimeException e) {

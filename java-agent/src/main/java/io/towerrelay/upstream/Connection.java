@@ -1,48 +1,43 @@
 package io.towerrelay.upstream;
 
 import io.towerrelay.reactor.SharedReactor;
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.nio.AsyncPushConsumer;
 import org.apache.hc.core5.http.nio.HandlerFactory;
-import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
 import org.apache.hc.core5.http.nio.command.ShutdownCommand;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.Command;
 import org.apache.hc.core5.reactor.IOEventHandler;
-import org.apache.hc.core5.reactor.IOEventHandlerFactory;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * One upstream keep-alive connection: HttpCore5's HTTP/1.1 client handler on a session of the shared reactor,
- * wrapped so that its pool hears when the session ends. Runs on the I/O thread of the worker that opened it.
+ * One upstream keep-alive connection: the relay's HTTP/1.1 client ({@link UpstreamHttp1Handler}) on a session of
+ * the shared reactor; its pool hears when the session ends. Runs on the I/O thread of the worker that opened it.
  */
 final class Connection implements SharedReactor.OutgoingSession {
     private final HttpHost host;
     private final WorkerPool pool;
     private final UpstreamClient client;
-    private final IOEventHandlerFactory handlers;
     private final WorkerPool.Waiter openedFor;
     private final boolean plain;
     private IOSession session;
+    private UpstreamHttp1Handler http;
     /** TLS (when any) is up and the connection was handed to its pool. */
     private boolean ready;
     private boolean ended;
     private Exception failure;
 
-    Connection(HttpHost host, WorkerPool pool, UpstreamClient client, IOEventHandlerFactory handlers,
+    Connection(HttpHost host, WorkerPool pool, UpstreamClient client,
             WorkerPool.Waiter openedFor, boolean plain) {
         this.host = host;
         this.plain = plain;
         this.pool = pool;
         this.client = client;
-        this.handlers = handlers;
         this.openedFor = openedFor;
     }
 
@@ -58,7 +53,8 @@ final class Connection implements SharedReactor.OutgoingSession {
     @Override
     public IOEventHandler createHandler(ProtocolIOSession protocolSession) {
         this.session = protocolSession;
-        return new Tracked(handlers.createHandler(protocolSession, null));
+        this.http = new UpstreamHttp1Handler(protocolSession, this::sessionEnded);
+        return http;
     }
 
     /** The session is connected and, for https, TLS is up. */
@@ -90,14 +86,7 @@ final class Connection implements SharedReactor.OutgoingSession {
         if (!responseTimeout.equals(session.getSocketTimeout())) {
             session.setSocketTimeout(responseTimeout);
         }
-        session.enqueue(new RequestExecutionCommand(handler, pushHandlerFactory, context), Command.Priority.NORMAL);
-        if (!session.isOpen()) {
-            try {
-                handler.failed(new ConnectionClosedException());
-            } finally {
-                handler.releaseResources();
-            }
-        }
+        http.execute(handler, context);
     }
 
     void close(CloseMode mode) {
@@ -129,50 +118,5 @@ final class Connection implements SharedReactor.OutgoingSession {
         }
         pool.disconnected(this);
         client.slotFreed(pool);
-    }
-
-    /** HttpCore5's client handler, plus the end of the session for the pool. */
-    private final class Tracked implements IOEventHandler {
-        private final IOEventHandler delegate;
-        private Exception lastError;
-
-        Tracked(IOEventHandler delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public void connected(IOSession s) throws IOException {
-            delegate.connected(s);
-        }
-
-        @Override
-        public void inputReady(IOSession s, ByteBuffer src) throws IOException {
-            delegate.inputReady(s, src);
-        }
-
-        @Override
-        public void outputReady(IOSession s) throws IOException {
-            delegate.outputReady(s);
-        }
-
-        @Override
-        public void timeout(IOSession s, Timeout timeout) throws IOException {
-            delegate.timeout(s, timeout);
-        }
-
-        @Override
-        public void exception(IOSession s, Exception cause) {
-            lastError = cause;
-            delegate.exception(s, cause);
-        }
-
-        @Override
-        public void disconnected(IOSession s) {
-            try {
-                delegate.disconnected(s);
-            } finally {
-                sessionEnded(lastError);
-            }
-        }
     }
 }

@@ -1,28 +1,26 @@
 package io.towerrelay.upstream;
 
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.hc.core5.http.ConnectionClosedException;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.nio.AsyncPushConsumer;
 import org.apache.hc.core5.http.nio.HandlerFactory;
-import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
-import org.apache.hc.core5.reactor.Command;
 import org.apache.hc.core5.reactor.IOSession;
 
 /**
  * An endpoint on a connection opened for one exchange, outside the keep-alive pool: a retry must not lease another
- * pooled connection the upstream may be closing at that moment. Executes the way HttpCore5's pooled endpoint does
- * (a {@link RequestExecutionCommand} on the session) and closes the connection when released.
+ * pooled connection the upstream may be closing at that moment. Closes the connection when released.
  */
 public final class FreshEndpoint extends AsyncClientEndpoint {
     private final IOSession session;
+    private final UpstreamHttp1Handler http;
     private final AtomicBoolean released = new AtomicBoolean();
 
-    public FreshEndpoint(IOSession session) {
+    FreshEndpoint(IOSession session, UpstreamHttp1Handler http) {
         this.session = session;
+        this.http = http;
     }
 
     @Override
@@ -31,14 +29,7 @@ public final class FreshEndpoint extends AsyncClientEndpoint {
         if (released.get()) {
             throw new IllegalStateException("Endpoint has already been released");
         }
-        session.enqueue(new RequestExecutionCommand(handler, pushHandlerFactory, null, context), Command.Priority.NORMAL);
-        if (!session.isOpen()) {
-            try {
-                handler.failed(new ConnectionClosedException());
-            } finally {
-                handler.releaseResources();
-            }
-        }
+        http.execute(handler, context);
     }
 
     @Override

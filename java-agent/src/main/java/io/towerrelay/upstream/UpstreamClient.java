@@ -2,9 +2,6 @@ package io.towerrelay.upstream;
 
 import io.towerrelay.admin.UpstreamPoolStats;
 import io.towerrelay.config.UpstreamConfig;
-import io.towerrelay.flow.FlowBuffer;
-import io.towerrelay.http.HeadBytes;
-import io.towerrelay.http.MessageFraming;
 import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.tls.TlsContexts;
 import java.io.IOException;
@@ -19,14 +16,9 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.nio.ClientHttp1IOEventHandlerFactory;
-import org.apache.hc.core5.http.impl.nio.ClientHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
-import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import org.apache.hc.core5.reactor.IOEventHandler;
-import org.apache.hc.core5.reactor.IOEventHandlerFactory;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
 import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ssl.TransportSecurityLayer;
@@ -34,7 +26,7 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The upstream side: keep-alive connections with HttpCore5's HTTP/1.1 client handler, opened on the shared
+ * The upstream side: keep-alive connections with the relay's HTTP/1.1 client ({@link UpstreamHttp1Handler}), opened on the shared
  * reactor's worker that serves the client asking for one, and pooled per worker and per node ({@link WorkerPool}):
  * an exchange's two connections live on one I/O thread, and leasing, releasing and forwarding take no lock.
  * {@code upstream.pool-size} bounds the connections of all workers together. The relay wants the bare exchange
@@ -46,7 +38,6 @@ public final class UpstreamClient {
     private volatile Timeout connectTimeout;
     private volatile Timeout responseTimeout;
     private final TlsStrategy tls;
-    private final IOEventHandlerFactory handlers;
     private final WorkerPool[] pools;
     private final int max;
     /** Connections open or being opened, all workers together. */
@@ -56,20 +47,14 @@ public final class UpstreamClient {
     private volatile boolean closing;
     private final KeepAliveDeadlines keepAlive = new KeepAliveDeadlines();
 
+    // TLS is started when a connection is up (see onConnect), so that the handshake's failure fails the lease and
+    // the session keeps response-timeout after it.
     private UpstreamClient(int ioThreads, UpstreamConfig config, TlsStrategy tls) {
         this.connectTimeout = config.connectTimeout();
         this.responseTimeout = config.responseTimeout();
         this.tls = tls;
         // pool-size connections per node, as HttpCore5's pool had per route; the total is what is enforced.
         this.max = config.poolSize() * Math.max(1, config.nodes().size());
-        ClientHttp1StreamDuplexerFactory duplexers = new ClientHttp1StreamDuplexerFactory(
-                // Only framing: no User-Agent, no Expect, no Host rewriting; the request is the client's.
-                HttpProcessorBuilder.create().add(MessageFraming.REQUEST).build(),
-                Http1Config.custom().setInitialWindowSize(FlowBuffer.HIGH_WATER).setChunkSizeHint(FlowBuffer.COALESCE).build(),
-                HeadBytes.CODING);
-        // No TLS strategy here: TLS is started when the connection is up (see open), so that the handshake's
-        // failure fails the lease and the session keeps response-timeout after it.
-        this.handlers = new ClientHttp1IOEventHandlerFactory(duplexers, null, null);
         this.pools = new WorkerPool[ioThreads];
         for (int i = 0; i < pools.length; i++) {
             pools[i] = new WorkerPool(this, i);
@@ -142,10 +127,12 @@ public final class UpstreamClient {
     public void connectFresh(Node node, Timeout socketTimeout, FutureCallback<AsyncClientEndpoint> callback) {
         HttpHost host = node.host();
         boolean secure = secure(host);
+        UpstreamHttp1Handler[] made = new UpstreamHttp1Handler[1];
         SharedReactor.OutgoingSession plain = new SharedReactor.OutgoingSession() {
             @Override
             public IOEventHandler createHandler(ProtocolIOSession session) {
-                return handlers.createHandler(session, null);
+                made[0] = new UpstreamHttp1Handler(session, null);
+                return made[0];
             }
 
             @Override
@@ -154,7 +141,7 @@ public final class UpstreamClient {
             }
         };
         FutureCallback<IOSession> connected = onConnect(host, socketTimeout,
-                session -> callback.completed(new FreshEndpoint(session)), callback::failed);
+                session -> callback.completed(new FreshEndpoint(session, made[0])), callback::failed);
         try {
             int worker = SharedReactor.currentWorker();
             if (worker >= 0) {
@@ -286,7 +273,7 @@ public final class UpstreamClient {
 
     /** Opens a connection for {@code pool} on the calling thread, which is the pool's own. A slot is reserved. */
     void open(WorkerPool pool, HttpHost host, WorkerPool.Waiter openedFor) {
-        Connection connection = new Connection(host, pool, this, handlers, openedFor, !secure(host));
+        Connection connection = new Connection(host, pool, this, openedFor, !secure(host));
         try {
             reactor.connect(host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
@@ -297,7 +284,7 @@ public final class UpstreamClient {
 
     private void openOn(WorkerPool pool, WorkerPool.Waiter waiter) {
         HttpHost host = waiter.host;
-        Connection connection = new Connection(host, pool, this, handlers, waiter, !secure(host));
+        Connection connection = new Connection(host, pool, this, waiter, !secure(host));
         try {
             reactor.connectOn(pool.index(), host, null, connectTimeout, connection, pooledCallback(host, connection));
         } catch (RuntimeException e) {
