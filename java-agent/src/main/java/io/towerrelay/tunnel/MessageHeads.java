@@ -1,6 +1,7 @@
 package io.towerrelay.tunnel;
 
 import io.towerrelay.http.HopByHopHeaders;
+import io.towerrelay.http.ResponseHeadParser;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -13,9 +14,6 @@ import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.http.message.BasicHttpResponse;
-import org.apache.hc.core5.http.message.BasicLineParser;
-import org.apache.hc.core5.http.message.StatusLine;
-import org.apache.hc.core5.util.CharArrayBuffer;
 
 /** Writing the handshake request head and reading the upstream's response head, by hand (see the package doc). */
 final class MessageHeads {
@@ -88,54 +86,12 @@ final class MessageHeads {
     }
 
     /**
-     * Finds a complete response head at the start of {@code in} (read mode) and parses it; on success the head
-     * is consumed from {@code in}. Returns null when more bytes are needed.
+     * Finds a complete response head at the start of {@code in} (read mode, a heap buffer) and parses it with the
+     * rules of every upstream answer ({@link ResponseHeadParser}); on success the head is consumed from {@code in}.
+     * Returns null when more bytes are needed.
      */
     static HttpResponse parseResponseHead(ByteBuffer in) throws ParseException {
-        int start = in.position();
-        int end = -1;
-        for (int i = start; i + 3 < in.limit(); i++) {
-            if (in.get(i) == '\r' && in.get(i + 1) == '\n' && in.get(i + 2) == '\r' && in.get(i + 3) == '\n') {
-                end = i;
-                break;
-            }
-        }
-        if (end < 0) {
-            return null;
-        }
-        String text = new String(in.array(), in.arrayOffset() + start, end - start, StandardCharsets.ISO_8859_1);
-        // A bare CR or LF (or another control character) inside a line: the client's parser could take it as a
-        // line end, so a reason phrase or value from upstream would become extra header lines (found by fuzzing).
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if ((c < 0x20 && c != '\t' && !(c == '\r' && i + 1 < text.length() && text.charAt(i + 1) == '\n')
-                    && !(c == '\n' && i > 0 && text.charAt(i - 1) == '\r')) || c == 0x7f) {
-                throw new ParseException("control character in the response head");
-            }
-        }
-        in.position(end + 4);
-        String[] lines = text.split("\r\n");
-        CharArrayBuffer line = new CharArrayBuffer(256);
-        line.append(lines[0]);
-        BasicHttpResponse response;
-        try {
-            StatusLine status = BasicLineParser.INSTANCE.parseStatusLine(line);
-            response = new BasicHttpResponse(status.getStatusCode(), status.getReasonPhrase());
-            response.setVersion(status.getProtocolVersion());
-        } catch (IllegalArgumentException e) { // "HTTP/-1.1", status 000: HttpCore5 checks the numbers this way
-            throw new ParseException("invalid status line: " + e.getMessage());
-        }
-        for (int i = 1; i < lines.length; i++) {
-            if (lines[i].isEmpty()) {
-                continue;
-            }
-            if (lines[i].charAt(0) == ' ' || lines[i].charAt(0) == '\t') {
-                throw new ParseException("Obsolete line folding in response head");
-            }
-            line.clear();
-            line.append(lines[i]);
-            response.addHeader(BasicLineParser.INSTANCE.parseHeader(line));
-        }
-        return response;
+        int end = ResponseHeadParser.headEnd(in, in.position());
+        return end < 0 ? null : ResponseHeadParser.parse(in, end);
     }
 }
