@@ -11,11 +11,17 @@ final class Goals {
     static String render(Results r, BenchOptions o) {
         StringBuilder b = new StringBuilder("### The relay against its goals (this run)\n\n| goal | measured | met |\n|---|---|---|\n");
         if (o.phases().contains("http")) {
+            // The goals: keep-alive answers, small or 64 KiB, at NGINX's rate or better, small ones with a p99
+            // no longer than NGINX's; a new connection per request (either size) at 0.9x NGINX's rate or better.
             for (String test : new String[] {"small-keepalive", "small-close", "64k-keepalive", "64k-close"}) {
                 double rps = r.median("http", test, "relay", "rps") / r.median("http", test, "nginx", "rps");
-                double p99 = r.median("http", test, "relay", "p99_us") / r.median("http", test, "nginx", "p99_us");
-                line(b, "HTTP " + test + ": req/s ≥ NGINX's", String.format(Locale.ROOT, "relay / nginx = %.2f", rps), rps >= 1);
-                line(b, "HTTP " + test + ": p99 ≤ NGINX's", String.format(Locale.ROOT, "relay / nginx = %.2f", p99), p99 <= 1);
+                double least = test.endsWith("close") ? 0.9 : 1.0;
+                line(b, String.format(Locale.ROOT, "HTTP %s: req/s ≥ %.1f× NGINX's", test, least),
+                        String.format(Locale.ROOT, "relay / nginx = %.2f", rps), rps >= least);
+                if (test.equals("small-keepalive")) {
+                    double p99 = r.median("http", test, "relay", "p99_us") / r.median("http", test, "nginx", "p99_us");
+                    line(b, "HTTP " + test + ": p99 ≤ NGINX's", String.format(Locale.ROOT, "relay / nginx = %.2f", p99), p99 <= 1);
+                }
             }
         }
         if (o.phases().contains("ws")) {
