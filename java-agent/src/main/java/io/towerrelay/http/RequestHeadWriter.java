@@ -31,7 +31,8 @@ public final class RequestHeadWriter {
         return ascii(out, "\r\n");
     }
 
-    private static ByteBuffer ascii(ByteBuffer out, String s) {
+    /** Appends {@code s}, one byte per character; returns {@code out} or a larger copy of it. */
+    public static ByteBuffer ascii(ByteBuffer out, String s) {
         out = room(out, s.length());
         for (int i = 0; i < s.length(); i++) {
             out.put((byte) s.charAt(i));
@@ -51,7 +52,8 @@ public final class RequestHeadWriter {
         return out;
     }
 
-    private static ByteBuffer room(ByteBuffer out, int n) {
+    /** {@code out}, or a larger copy of it, with room for {@code n} more bytes. */
+    public static ByteBuffer room(ByteBuffer out, int n) {
         if (out.remaining() >= n) {
             return out;
         }

@@ -202,9 +202,9 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             if (n == 0) {
                 return 0;
             }
-            room(n + 16);
+            out = RequestHeadWriter.room(out, n + 16);
             if (requestRemaining < 0) {
-                ascii(Integer.toHexString(n));
+                out = RequestHeadWriter.ascii(out, Integer.toHexString(n));
                 out.put(CRLF);
             } else {
                 requestRemaining -= n;
@@ -233,32 +233,18 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 throw new IOException("the request body ended " + requestRemaining + " bytes short of its Content-Length");
             }
             if (requestRemaining < 0) {
-                ascii("0\r\n");
+                out = RequestHeadWriter.ascii(out, "0\r\n");
                 if (trailers != null) {
                     for (Header h : trailers) {
-                        ascii(h.getName() + ": " + h.getValue() + "\r\n");
+                        out = RequestHeadWriter.ascii(out, h.getName() + ": " + h.getValue() + "\r\n");
                     }
                 }
-                room(2);
+                out = RequestHeadWriter.room(out, 2);
                 out.put(CRLF);
             }
             requestDone = true;
             flush();
         }
-    }
-
-    private void ascii(String s) {
-        room(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            out.put((byte) s.charAt(i));
-        }
-    }
-
-    private int room(int n) {
-        if (out.remaining() < n) {
-            out = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + n)).put(out.flip());
-        }
-        return out.position();
     }
 
     // ---- response ----

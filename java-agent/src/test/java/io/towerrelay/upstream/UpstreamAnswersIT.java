@@ -192,11 +192,11 @@ class UpstreamAnswersIT {
     private static String readChunkedAnswer(InputStream in) throws IOException {
         StringBuilder raw = new StringBuilder(RawHttp.head(in));
         for (;;) {
-            String sizeLine = line(in);
+            String sizeLine = RawHttp.line(in);
             raw.append(sizeLine).append("\r\n");
             int size = Integer.parseInt(sizeLine.split(";")[0].trim(), 16);
             if (size == 0) {
-                for (String t = line(in); ; t = line(in)) {
+                for (String t = RawHttp.line(in); ; t = RawHttp.line(in)) {
                     raw.append(t).append("\r\n");
                     if (t.isEmpty()) {
                         return raw.toString();
@@ -204,21 +204,8 @@ class UpstreamAnswersIT {
                 }
             }
             raw.append(new String(in.readNBytes(size), StandardCharsets.ISO_8859_1));
-            raw.append(line(in)).append("\r\n");
+            raw.append(RawHttp.line(in)).append("\r\n");
         }
-    }
-
-    private static String line(InputStream in) throws IOException {
-        StringBuilder line = new StringBuilder();
-        for (int b = in.read(); b != '\n'; b = in.read()) {
-            if (b < 0) {
-                throw new IOException("closed inside a line: " + line);
-            }
-            if (b != '\r') {
-                line.append((char) b);
-            }
-        }
-        return line.toString();
     }
 
     /**
