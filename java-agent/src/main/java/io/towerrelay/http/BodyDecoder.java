@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.message.BasicHeader;
@@ -89,6 +90,22 @@ public abstract class BodyDecoder {
         }
         long length = contentLength(response);
         return length >= 0 ? new Sized(length) : new UntilClose();
+    }
+
+    /**
+     * The body of a request whose framing {@link RequestFraming#check} accepted: chunked with Transfer-Encoding,
+     * else as long as its Content-Length; null when it has none (no Content-Length, or 0).
+     */
+    public static BodyDecoder forRequest(HttpRequest request) throws ProtocolException {
+        if (request.containsHeader("Transfer-Encoding")) {
+            return new Chunked();
+        }
+        Header length = request.getFirstHeader("Content-Length");
+        if (length == null) {
+            return null;
+        }
+        long n = parseLength(length.getValue().trim());
+        return n == 0 ? null : new Sized(n);
     }
 
     /** The response's Content-Length, or -1 without one. */
@@ -262,13 +279,13 @@ public abstract class BodyDecoder {
         private void trailer(String line) throws ProtocolException {
             int colon = line.indexOf(':');
             if (colon <= 0 || !HeadSyntax.isToken(line.substring(0, colon))) {
-                throw new ProtocolException("Invalid trailer field from upstream");
+                throw new ProtocolException("Invalid trailer field");
             }
             if (trailers == null) {
                 trailers = new ArrayList<>(2);
             }
             if (trailers.size() == MAX_TRAILERS) {
-                throw new ProtocolException("More than " + MAX_TRAILERS + " trailer fields from upstream");
+                throw new ProtocolException("More than " + MAX_TRAILERS + " trailer fields");
             }
             trailers.add(new BasicHeader(line.substring(0, colon), line.substring(colon + 1).trim()));
         }
@@ -280,14 +297,14 @@ public abstract class BodyDecoder {
             }
             String rest = line.substring(end).trim();
             if (end == 0 || end > 15 || !(rest.isEmpty() || rest.charAt(0) == ';')) {
-                throw new ProtocolException("Invalid chunk size from upstream: " + line);
+                throw new ProtocolException("Invalid chunk size: " + line);
             }
             return Long.parseLong(line, 0, end, 16);
         }
 
         private static int incomplete(ByteBuffer in, boolean endOfStream) throws ProtocolException {
             if (endOfStream) {
-                throw new ProtocolException("Upstream closed inside a chunked body");
+                throw new ProtocolException("Connection closed inside a chunked body");
             }
             return 0;
         }

@@ -4,8 +4,9 @@ import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.http.BodyDecoder;
 import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.http.MessageFraming;
-import io.towerrelay.http.RequestHeadWriter;
+import io.towerrelay.http.HeadWriter;
 import io.towerrelay.http.ResponseHeadParser;
+import io.towerrelay.reactor.SessionEndpoint;
 import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -15,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.hc.core5.http.ConnectionClosedException;
-import org.apache.hc.core5.http.EndpointDetails;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
@@ -61,12 +61,11 @@ final class UpstreamHttp1Handler implements IOEventHandler {
     private static final int MAX_READS = 4;
     /** Request body bytes taken into the write buffer while the socket has not taken the ones before. */
     private static final int WRITE_HIGH = 64 * 1024;
-    private static final byte[] CRLF = {'\r', '\n'};
 
     private final ProtocolIOSession session;
     private final Thread owner = Thread.currentThread();
     private final Consumer<Exception> ended;
-    private final Details details;
+    private final SessionEndpoint details;
     /** What was read and not yet handed on (read mode). */
     private ByteBuffer in = ByteBuffer.allocate(READ_BUFFER).flip();
     /** What is to be written (fill mode). */
@@ -101,7 +100,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
     UpstreamHttp1Handler(ProtocolIOSession session, Consumer<Exception> ended) {
         this.session = session;
         this.ended = ended;
-        this.details = new Details(session);
+        this.details = new SessionEndpoint(session);
     }
 
     /** Sends {@code handler}'s request now (on this connection's thread) or queues it there. */
@@ -149,7 +148,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         if (request.containsHeader("Connection") && HopByHopHeaders.connectionTokens(request).contains("close")) {
             keepAlive = false;
         }
-        out = RequestHeadWriter.append(request, out);
+        out = HeadWriter.request(request, out);
         details.requests++;
         requestDone = entity == null;
         requestRemaining = entity != null && entity.getContentLength() >= 0 && !entity.isChunked()
@@ -202,10 +201,9 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             if (n == 0) {
                 return 0;
             }
-            out = RequestHeadWriter.room(out, n + 16);
+            out = HeadWriter.room(out, n + 16);
             if (requestRemaining < 0) {
-                out = RequestHeadWriter.ascii(out, Integer.toHexString(n));
-                out.put(CRLF);
+                out = HeadWriter.chunkStart(out, n);
             } else {
                 requestRemaining -= n;
             }
@@ -213,7 +211,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             out.position(out.position() + n);
             src.position(src.position() + n);
             if (requestRemaining < 0) {
-                out.put(CRLF);
+                out = HeadWriter.chunkEnd(out);
             }
             flush();
             return n;
@@ -233,14 +231,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 throw new IOException("the request body ended " + requestRemaining + " bytes short of its Content-Length");
             }
             if (requestRemaining < 0) {
-                out = RequestHeadWriter.ascii(out, "0\r\n");
-                if (trailers != null) {
-                    for (Header h : trailers) {
-                        out = RequestHeadWriter.ascii(out, h.getName() + ": " + h.getValue() + "\r\n");
-                    }
-                }
-                out = RequestHeadWriter.room(out, 2);
-                out.put(CRLF);
+                out = HeadWriter.lastChunk(out, trailers);
             }
             requestDone = true;
             flush();
@@ -260,7 +251,11 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             if (src != null) {
                 take(src); // TLS hands over what it decrypted, all of which must be kept
             }
-            for (int reads = 0; process() && !readPaused && reads < MAX_READS && session.isOpen(); reads++) {
+            // Read again only after a read that filled the buffer: else the socket is most likely empty, and the
+            // selector says when it is not.
+            boolean filled = true;
+            for (int reads = 0; process() && filled && !readPaused && reads < MAX_READS && session.isOpen(); reads++) {
+                int room = in.capacity() - in.remaining();
                 int n = read();
                 if (n < 0) {
                     endOfStream();
@@ -269,6 +264,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 if (n == 0) {
                     return;
                 }
+                filled = n >= room;
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
@@ -588,45 +584,6 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         @Override
         public Set<String> getTrailerNames() {
             return Set.of();
-        }
-    }
-
-    /** The connection's addresses and counts, in every exchange's context (the pool's keep-alive deadlines use it). */
-    private static final class Details extends EndpointDetails {
-        private final IOSession session;
-        long requests;
-        long responses;
-        long sent;
-        long received;
-
-        Details(IOSession session) {
-            super(session.getRemoteAddress(), session.getLocalAddress(), null);
-            this.session = session;
-        }
-
-        @Override
-        public Timeout getSocketTimeout() {
-            return session.getSocketTimeout();
-        }
-
-        @Override
-        public long getRequestCount() {
-            return requests;
-        }
-
-        @Override
-        public long getResponseCount() {
-            return responses;
-        }
-
-        @Override
-        public long getSentBytesCount() {
-            return sent;
-        }
-
-        @Override
-        public long getReceivedBytesCount() {
-            return received;
         }
     }
 }

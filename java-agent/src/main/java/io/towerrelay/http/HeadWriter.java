@@ -1,0 +1,117 @@
+package io.towerrelay.http;
+
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.ProtocolVersion;
+import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
+
+/**
+ * Writes HTTP/1.1 heads and chunk framing as bytes, one byte per character ({@link HeadBytes}): a start line, then
+ * the message's fields in order. A CR, LF, FF or VT inside a field value becomes a space, as HttpCore5's formatter
+ * does, so that no value can end a line (the edge refuses such requests before this).
+ */
+public final class HeadWriter {
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private HeadWriter() {
+    }
+
+    /** Appends {@code request}'s head to {@code out} (fill mode); returns {@code out} or a larger copy of it. */
+    public static ByteBuffer request(HttpRequest request, ByteBuffer out) {
+        out = ascii(out, request.getMethod());
+        out = ascii(out, " ");
+        out = ascii(out, request.getRequestUri());
+        out = ascii(out, " HTTP/1.1\r\n"); // the relay speaks HTTP/1.1 upstream whatever the client spoke
+        return fields(request.headerIterator(), out);
+    }
+
+    /**
+     * Appends {@code response}'s head, with {@code version} on its status line and the standard reason phrase when the
+     * response has none; returns {@code out} or a larger copy of it.
+     */
+    public static ByteBuffer response(HttpResponse response, ProtocolVersion version, ByteBuffer out) {
+        out = ascii(out, version.format());
+        out = ascii(out, " ");
+        out = ascii(out, Integer.toString(response.getCode()));
+        out = ascii(out, " ");
+        String reason = response.getReasonPhrase();
+        if (reason == null) {
+            reason = EnglishReasonPhraseCatalog.INSTANCE.getReason(response.getCode(), null);
+        }
+        out = value(out, reason);
+        out = ascii(out, "\r\n");
+        return fields(response.headerIterator(), out);
+    }
+
+    private static ByteBuffer fields(Iterator<Header> it, ByteBuffer out) {
+        while (it.hasNext()) {
+            Header h = it.next();
+            out = ascii(out, h.getName());
+            out = ascii(out, ": ");
+            out = value(out, h.getValue());
+            out = ascii(out, "\r\n");
+        }
+        return ascii(out, "\r\n");
+    }
+
+    /** Appends the line that starts a chunk of {@code size} bytes. */
+    public static ByteBuffer chunkStart(ByteBuffer out, int size) {
+        out = ascii(out, Integer.toHexString(size));
+        out = room(out, 2);
+        return out.put(CRLF);
+    }
+
+    /** Appends the CRLF that ends a chunk's data. */
+    public static ByteBuffer chunkEnd(ByteBuffer out) {
+        out = room(out, 2);
+        return out.put(CRLF);
+    }
+
+    /** Appends the last chunk, its trailer fields (may be null) and the empty line that ends the body. */
+    public static ByteBuffer lastChunk(ByteBuffer out, List<? extends Header> trailers) {
+        out = ascii(out, "0\r\n");
+        if (trailers != null) {
+            for (Header h : trailers) {
+                out = ascii(out, h.getName());
+                out = ascii(out, ": ");
+                out = value(out, h.getValue());
+                out = ascii(out, "\r\n");
+            }
+        }
+        return chunkEnd(out);
+    }
+
+    /** Appends {@code s}, one byte per character; returns {@code out} or a larger copy of it. */
+    public static ByteBuffer ascii(ByteBuffer out, String s) {
+        out = room(out, s.length());
+        for (int i = 0; i < s.length(); i++) {
+            out.put((byte) s.charAt(i));
+        }
+        return out;
+    }
+
+    private static ByteBuffer value(ByteBuffer out, String s) {
+        if (s == null) {
+            return out;
+        }
+        out = room(out, s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            out.put(c == '\r' || c == '\n' || c == '\f' || c == 0x0b ? (byte) ' ' : (byte) c);
+        }
+        return out;
+    }
+
+    /** {@code out}, or a larger copy of it, with room for {@code n} more bytes. */
+    public static ByteBuffer room(ByteBuffer out, int n) {
+        if (out.remaining() >= n) {
+            return out;
+        }
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(out.capacity() * 2, out.position() + n + 256));
+        return bigger.put(out.flip());
+    }
+}

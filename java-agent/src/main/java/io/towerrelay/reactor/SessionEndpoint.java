@@ -1,0 +1,48 @@
+package io.towerrelay.reactor;
+
+import org.apache.hc.core5.http.EndpointDetails;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * A connection's addresses and counts as the exchanges on it see them (every exchange's context carries it). One
+ * object per connection, kept for its life: the edge finds a connection's state by this object's identity. The
+ * counts are kept by the connection's HTTP/1.1 handler, on its I/O thread.
+ */
+public final class SessionEndpoint extends EndpointDetails {
+    private final IOSession session;
+    public long requests;
+    public long responses;
+    public long sent;
+    public long received;
+
+    public SessionEndpoint(IOSession session) {
+        super(session.getRemoteAddress(), session.getLocalAddress(), null);
+        this.session = session;
+    }
+
+    @Override
+    public Timeout getSocketTimeout() {
+        return session.getSocketTimeout();
+    }
+
+    @Override
+    public long getRequestCount() {
+        return requests;
+    }
+
+    @Override
+    public long getResponseCount() {
+        return responses;
+    }
+
+    @Override
+    public long getSentBytesCount() {
+        return sent;
+    }
+
+    @Override
+    public long getReceivedBytesCount() {
+        return received;
+    }
+}
