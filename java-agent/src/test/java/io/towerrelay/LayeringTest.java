@@ -32,6 +32,7 @@ class LayeringTest {
             "flow",     // per-direction buffers and their pools (backpressure)
             "reactor",  // HttpCore5 session-level helpers
             "tls",      // certificates, keys, TLS contexts and strategies
+            "server",   // the relay's HTTP/1.1 server on each client connection
             "edge",     // what the public listener enforces before proxying: limits, deadlines, screening
             "h2",       // HTTP/2 on the listener: protocol choice by ALPN, the frame screen, lingering close
             "upstream", // the upstream connections and what goes to them

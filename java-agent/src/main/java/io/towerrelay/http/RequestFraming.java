@@ -14,10 +14,10 @@ import org.apache.hc.core5.http.ProtocolVersion;
 
 /**
  * RFC 9112 section 6 (message body length) for a request head, checked as it is parsed: a head whose body length
- * the relay cannot determine beyond doubt is refused before anything is read past it. Thrown from the listener's
- * request parser ({@link StrictRequestParserFactory}), a {@link ProtocolException} makes HttpCore5 answer 400 and a
- * {@link NotImplementedException} 501, with {@code Connection: close}, stop reading the connection, and close it
- * once the answer is out; no exchange handler runs, so nothing reaches Tower.
+ * the relay cannot determine beyond doubt is refused before anything is read past it. Checked by the listener's
+ * HTTP/1.1 handler on each head it parsed: a {@link ProtocolException} is answered 400 and a
+ * {@link NotImplementedException} 501, with {@code Connection: close}; the connection is not read further and closes
+ * once the answer is out. No exchange handler runs, so nothing reaches Tower.
  *
  * <ul>
  *   <li>Transfer-Encoding in an HTTP/1.0 request: 400 (section 6.1: the framing is faulty);</li>

@@ -11,9 +11,9 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpCoreContext;
 
 /**
- * An access-log line and a metric for the answers HttpCore5 gives itself when it refuses a request head while
- * parsing it (a request line it cannot read, a framing error found by {@code StrictRequestParserFactory}): no
- * exchange handler runs for those, so nothing else would record them. They are the responses written without a
+ * An access-log line and a metric for the answers the listener's HTTP/1.1 handler gives itself when it refuses a
+ * request head while parsing it (a request line it cannot read, a framing error found by {@code RequestFraming}, a
+ * head over the limit): no exchange handler runs for those, so nothing else would record them. They are the responses written without a
  * request on their context. The reason is in the answer's body, which a response interceptor does not see.
  */
 final class ParserAnswerLog implements HttpResponseInterceptor {

@@ -7,7 +7,6 @@ import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.h2.H2Limits;
 import io.towerrelay.h2.NegotiatingHandlers;
 import io.towerrelay.http.ForwardedHeaders;
-import io.towerrelay.http.HeadBytes;
 import io.towerrelay.http.MessageFraming;
 import io.towerrelay.logging.AccessLog;
 import io.towerrelay.reactor.ReadInterestGate;
@@ -45,22 +44,19 @@ import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.URIScheme;
-import org.apache.hc.core5.http.config.Http1Config;
-import io.towerrelay.http.StrictRequestParserFactory;
 import io.towerrelay.reactor.SharedReactor;
 import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.HttpRequestMapper;
 import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
-import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseWriterFactory;
-import org.apache.hc.core5.http.impl.nio.ServerHttp1IOEventHandlerFactory;
-import org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexerFactory;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
 import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
 import org.apache.hc.core5.http.nio.AsyncClientEndpoint;
+import org.apache.hc.core5.http.protocol.HttpProcessor;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
+import io.towerrelay.server.ServerHttp1Handlers;
+import io.towerrelay.server.ServerHttp1Settings;
 import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseDate;
 import org.apache.hc.core5.io.CloseMode;
@@ -73,7 +69,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay: the public listener (HttpCore5's HTTP/1.1 server handler, optional TLS) and the upstream connections on
+ * The relay: the public listener (its own HTTP/1.1 server handler, optional TLS and HTTP/2) and the upstream connections on
  * one {@link SharedReactor}, so that a client connection and the upstream connections it uses are served by the
  * same I/O thread, and the admin listener. Built from HttpCore5's parts because its bootstraps give the server and
  * the requester a reactor each. {@link #close()} stops accepting, lets in-flight requests finish within
@@ -154,47 +150,25 @@ public final class RelayServer implements AutoCloseable {
                 config.websocket().idleTimeout(), config.websocket().allowedOrigins(), config.websocket().blockedPaths()),
                 nodes, new TunnelObserver(metrics, services.accessLog()));
 
-        Http1Config http1 = Http1Config.custom()
-                // 8 KiB session buffers (HttpCore5's default is 32 KiB, three per connection): an idle
-                // keep-alive connection and every WebSocket tunnel (which keeps its HTTP handler until it
-                // ends) cost 24 KiB instead of 96 KiB. Lines and heads longer than this still fit: the
-                // buffers grow up to the limits below.
-                .setBufferSize(8 * 1024)
-                // HttpCore5's own limits only stop abuse; RequestScreen answers 414/431 below these.
-                .setMaxLineLength(Math.max(config.limits().maxRequestLineBytes(), config.limits().maxHeaderBytes()) * 2)
-                .setMaxHeaderCount(Math.max(100, config.limits().maxHeaderBytes() / 32))
-                .setInitialWindowSize(FlowBuffer.HIGH_WATER)
-                // Body chunks up to this size are copied behind the head in the session buffer: a small answer
-                // leaves in one write(2), head and body, instead of two (strace, bench keep-alive load).
-                .setChunkSizeHint(FlowBuffer.COALESCE)
-                .build();
         Callback<Exception> exceptions = e -> LOG.debug("I/O error: {}", e.toString());
         // Every Host reaches the proxy: the stock router answers 421 to names other than its own.
         HttpRequestMapper<Supplier<AsyncServerExchangeHandler>> router =
                 (request, context) -> () -> new RelayDispatcher(current.get(), screen, tunnels, headDeadline, proxyProtocol);
         HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
                 handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
-        // Built from HttpCore5's parts (what AsyncServerBootstrap.create() does) for one change: the request parser
-        // checks RFC 9112 framing (StrictRequestParserFactory), so a head with an unusable Content-Length or
-        // Transfer-Encoding is answered 400/501 and closed; the stock bootstrap's duplexer closes those silently.
-        ServerHttp1StreamDuplexerFactory duplexers = new ServerHttp1StreamDuplexerFactory(
-                HttpProcessorBuilder.create()
-                        // Host is checked in RequestScreen: a 400 from here would not stop pipelined requests.
-                        .add(new ResponseDate())
-                        .add(MessageFraming.RESPONSE)
-                        .add(new ResponseConnControl())
-                        .add(new ParserAnswerLog(services, proxyProtocol))
-                        .build(),
-                exchanges,
-                http1,
-                HeadBytes.CODING,
-                DefaultConnectionReuseStrategy.INSTANCE,
-                new StrictRequestParserFactory(http1),
-                new DefaultHttpResponseWriterFactory(http1),
-                DefaultContentLengthStrategy.INSTANCE,
-                DefaultContentLengthStrategy.INSTANCE,
-                null,
-                exceptions);
+        // The relay's own HTTP/1.1 server (server.ServerHttp1Handler) in place of HttpCore5's duplexer; the
+        // processor's interceptors are HttpCore5's own where they fit.
+        HttpProcessor answers = HttpProcessorBuilder.create()
+                // Host is checked in RequestScreen, where a refusal also stops what is pipelined behind it.
+                .add(new ResponseDate())
+                .add(MessageFraming.RESPONSE)
+                .add(new ResponseConnControl())
+                .add(new ParserAnswerLog(services, proxyProtocol))
+                .build();
+        // Long enough for any head RequestScreen answers 414 / 431 with its reason; longer ones get a bare 431.
+        int maxHead = 2 * (config.limits().maxRequestLineBytes() + config.limits().maxHeaderBytes());
+        ServerHttp1Handlers http1 = new ServerHttp1Handlers(new ServerHttp1Settings(exchanges, answers,
+                DefaultConnectionReuseStrategy.INSTANCE, maxHead, exceptions), listenerTls);
         ConnectionGate gate = new ConnectionGate(metrics, config.limits(), headDeadline, proxyProtocol,
                 tunnels.sessionListener());
         SharedReactor server = new SharedReactor(
@@ -218,10 +192,10 @@ public final class RelayServer implements AutoCloseable {
                         .setIoThreadCount(ioThreads)
                         .build(),
                 // TLS with listen.http2: ALPN picks HTTP/2 or HTTP/1.1 per connection; else HTTP/1.1 only.
-                http2 ? NegotiatingHandlers.create(duplexers, exchanges,
+                http2 ? NegotiatingHandlers.create(http1, exchanges,
                                 H2Limits.defaults(config.limits().maxHeaderBytes(), FlowBuffer.HIGH_WATER), listenerTls, exceptions,
                                 headDeadline::http2Started)
-                        : new ServerHttp1IOEventHandlerFactory(duplexers, listenerTls, null),
+                        : http1,
                 // Client connections: reads are gated on read interest, and on a TLS listener the tunnel records
                 // the (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
                 // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS

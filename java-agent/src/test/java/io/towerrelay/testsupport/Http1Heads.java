@@ -1,27 +1,28 @@
 package io.towerrelay.testsupport;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.util.ArrayList;
 import io.towerrelay.http.HeadBytes;
+import io.towerrelay.http.HeadWriter;
+import io.towerrelay.http.RequestFraming;
+import io.towerrelay.http.RequestHeadParser;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpException;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestParserFactory;
-import org.apache.hc.core5.http.impl.nio.DefaultHttpRequestWriter;
 import org.apache.hc.core5.http.impl.nio.DefaultHttpResponseParserFactory;
 import org.apache.hc.core5.http.impl.nio.NioSessionBuffers;
 import org.apache.hc.core5.http.nio.NHttpMessageParser;
 import org.apache.hc.core5.http.nio.SessionInputBuffer;
-import org.apache.hc.core5.http.nio.SessionOutputBuffer;
 
 /**
- * HttpCore5's non-blocking HTTP/1.1 head parsers and writer, the ones the relay's listener and upstream client
- * run, with the relay's character coding, for fuzz targets that check what a head turns into on the wire and back.
+ * The HTTP/1.1 head parsers and writer the relay runs (its listener's request parser, its upstream client's head
+ * writer) and HttpCore5's response parser, for fuzz targets that check what a head turns into on the wire and back.
  */
 public final class Http1Heads {
     /** The relay's listener limits with default config (RelayServer: line 2 x 32 KiB, 1,024 headers). */
@@ -32,9 +33,20 @@ public final class Http1Heads {
     /** A parsed head and how many bytes followed it (a body, or a second, smuggled message). */
     public record Parsed<T>(T head, int bytesAfter) {}
 
-    /** Parses one request head from {@code bytes} (the stream ends after them); null when they hold no complete head. */
+    /**
+     * Parses one request head from {@code bytes} as the relay's listener does (its parser, then its framing check);
+     * null when they hold no complete head.
+     */
     public static Parsed<HttpRequest> request(byte[] bytes) throws IOException, HttpException {
-        return parse(new DefaultHttpRequestParserFactory(LISTENER).create(), bytes);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        RequestHeadParser.skipEmptyLines(in);
+        int end = RequestHeadParser.headEnd(in, in.position());
+        if (end < 0) {
+            return null;
+        }
+        HttpRequest head = RequestHeadParser.parse(in, end);
+        RequestFraming.check(head);
+        return new Parsed<>(head, in.remaining());
     }
 
     /** Parses one response head the way the relay's HTTP/1.1 clients do. */
@@ -52,13 +64,10 @@ public final class Http1Heads {
         return head == null ? null : new Parsed<>(head, in.length());
     }
 
-    /** The request head as HttpCore5's client writes it upstream. */
-    public static byte[] write(HttpRequest request) throws IOException, HttpException {
-        SessionOutputBuffer out = NioSessionBuffers.output(8192, HeadBytes.CODING);
-        new DefaultHttpRequestWriter<>().write(request, out);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        out.flush(Channels.newChannel(bytes));
-        return bytes.toByteArray();
+    /** The request head as the relay's upstream client writes it. */
+    public static byte[] write(HttpRequest request) {
+        ByteBuffer out = HeadWriter.request(request, ByteBuffer.allocate(256));
+        return Arrays.copyOf(out.array(), out.position());
     }
 
     /** Name and value of every header, in order: two heads are the same when these lists are equal. */

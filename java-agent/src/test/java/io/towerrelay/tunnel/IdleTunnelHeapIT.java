@@ -47,8 +47,8 @@ class IdleTunnelHeapIT {
                 }
                 HeapHistogram histogram = HeapHistogram.of(relay.pid());
                 long perTunnel = (histogram.liveBytes() - before) / SOCKETS;
-                assertThat(histogram.instances("org.apache.hc.core5.http.impl.nio.ServerHttp1StreamDuplexer"))
-                        .as("HTTP/1.1 duplexers alive while %d tunnels idle", SOCKETS).isLessThan(SOCKETS / 10);
+                assertThat(histogram.instances("io.towerrelay.server.ServerHttp1Handler"))
+                        .as("HTTP/1.1 handlers alive while %d tunnels idle", SOCKETS).isLessThan(SOCKETS / 10);
                 // Both sessions, their sockets and the tunnel's two pipes: a few KiB. The handshake's HTTP state
                 // kept alive made it ~30 KiB.
                 assertThat(perTunnel).as("live heap bytes per idle tunnel").isLessThan(10 * 1024);
