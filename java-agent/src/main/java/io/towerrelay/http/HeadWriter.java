@@ -87,10 +87,9 @@ public final class HeadWriter {
 
     /** Appends {@code s}, one byte per character; returns {@code out} or a larger copy of it. */
     public static ByteBuffer ascii(ByteBuffer out, String s) {
-        out = room(out, s.length());
-        for (int i = 0; i < s.length(); i++) {
-            out.put((byte) s.charAt(i));
-        }
+        int n = s.length();
+        out = room(out, n);
+        copy(s, out);
         return out;
     }
 
@@ -98,12 +97,30 @@ public final class HeadWriter {
         if (s == null) {
             return out;
         }
-        out = room(out, s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            out.put(c == '\r' || c == '\n' || c == '\f' || c == 0x0b ? (byte) ' ' : (byte) c);
+        int n = s.length();
+        out = room(out, n);
+        byte[] a = out.array();
+        int start = out.arrayOffset() + out.position();
+        copy(s, out);
+        for (int i = start; i < start + n; i++) {
+            byte b = a[i];
+            if (b == '\r' || b == '\n' || b == '\f' || b == 0x0b) {
+                a[i] = ' ';
+            }
         }
         return out;
+    }
+
+    /**
+     * Copies the low byte of each character into {@code out}'s array (room is there). {@code String.getBytes(int,
+     * int, byte[], int)} does exactly that, as one array copy for a Latin-1 string: writing byte by byte through the
+     * buffer cost 14 % of the I/O threads' samples for small answers (JFR).
+     */
+    @SuppressWarnings("deprecation")
+    private static void copy(String s, ByteBuffer out) {
+        int n = s.length();
+        s.getBytes(0, n, out.array(), out.arrayOffset() + out.position());
+        out.position(out.position() + n);
     }
 
     /** {@code out}, or a larger copy of it, with room for {@code n} more bytes. */

@@ -2,6 +2,7 @@ package io.towerrelay.http;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.UnsupportedHttpVersionException;
@@ -171,8 +172,16 @@ public final class RequestHeadParser {
         if (major != 1) {
             throw new UnsupportedHttpVersionException(version);
         }
-        BasicHttpRequest request = new BasicHttpRequest(new String(a, s, sp1 - s, StandardCharsets.ISO_8859_1),
-                new String(a, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1));
+        String method = new String(a, s, sp1 - s, StandardCharsets.ISO_8859_1);
+        String target = new String(a, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+        // An origin-form target ("/path?query") is the path as it is. Anything else (absolute-form, "//...", a
+        // fragment) is read as a URI, as HttpCore5's parser does, so that the screen sees its scheme and authority:
+        // that parse is most of a small request's head parsing (JFR), so it is only done where it tells something.
+        boolean originForm = target.length() > 1 ? target.charAt(0) == '/' && target.charAt(1) != '/'
+                : target.equals("/");
+        BasicHttpRequest request = originForm && target.indexOf('#') < 0
+                ? new BasicHttpRequest(method, (HttpHost) null, target)
+                : new BasicHttpRequest(method, target);
         request.setVersion(version);
         return request;
     }

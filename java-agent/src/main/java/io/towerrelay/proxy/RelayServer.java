@@ -7,6 +7,7 @@ import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.h2.H2Limits;
 import io.towerrelay.h2.NegotiatingHandlers;
 import io.towerrelay.http.ForwardedHeaders;
+import io.towerrelay.http.ConnectionPersistence;
 import io.towerrelay.http.MessageFraming;
 import io.towerrelay.logging.AccessLog;
 import io.towerrelay.reactor.ReadInterestGate;
@@ -48,7 +49,6 @@ import io.towerrelay.reactor.SharedReactor;
 import org.apache.hc.core5.function.Callback;
 import org.apache.hc.core5.function.Supplier;
 import org.apache.hc.core5.http.HttpRequestMapper;
-import org.apache.hc.core5.http.impl.DefaultConnectionReuseStrategy;
 import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.support.BasicAsyncServerExpectationDecorator;
 import org.apache.hc.core5.http.nio.support.DefaultAsyncResponseExchangeHandlerFactory;
@@ -57,7 +57,6 @@ import org.apache.hc.core5.http.protocol.HttpProcessor;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import io.towerrelay.server.ServerHttp1Handlers;
 import io.towerrelay.server.ServerHttp1Settings;
-import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseDate;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
@@ -156,19 +155,19 @@ public final class RelayServer implements AutoCloseable {
                 (request, context) -> () -> new RelayDispatcher(current.get(), screen, tunnels, headDeadline, proxyProtocol);
         HandlerFactory<AsyncServerExchangeHandler> exchanges = new DefaultAsyncResponseExchangeHandlerFactory(router,
                 handler -> new BasicAsyncServerExpectationDecorator(handler, exceptions));
-        // The relay's own HTTP/1.1 server (server.ServerHttp1Handler) in place of HttpCore5's duplexer; the
-        // processor's interceptors are HttpCore5's own where they fit.
+        // The relay's own HTTP/1.1 server (server.ServerHttp1Handler); the processor's interceptors set the
+        // answer's Date, framing and Connection, and log the answers to refused heads.
         HttpProcessor answers = HttpProcessorBuilder.create()
                 // Host is checked in RequestScreen, where a refusal also stops what is pipelined behind it.
                 .add(new ResponseDate())
                 .add(MessageFraming.RESPONSE)
-                .add(new ResponseConnControl())
+                .add(ConnectionPersistence.RESPONSE)
                 .add(new ParserAnswerLog(services, proxyProtocol))
                 .build();
         // Long enough for any head RequestScreen answers 414 / 431 with its reason; longer ones get a bare 431.
         int maxHead = 2 * (config.limits().maxRequestLineBytes() + config.limits().maxHeaderBytes());
         ServerHttp1Handlers http1 = new ServerHttp1Handlers(new ServerHttp1Settings(exchanges, answers,
-                DefaultConnectionReuseStrategy.INSTANCE, maxHead, exceptions), listenerTls);
+                ConnectionPersistence.REUSE, maxHead, exceptions), listenerTls);
         ConnectionGate gate = new ConnectionGate(metrics, config.limits(), headDeadline, proxyProtocol,
                 tunnels.sessionListener());
         SharedReactor server = new SharedReactor(

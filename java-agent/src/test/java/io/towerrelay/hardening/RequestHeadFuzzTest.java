@@ -25,9 +25,9 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * Jazzer on request-head handling: bytes parsed by HttpCore5's non-blocking HTTP/1.1 request parser (the relay's
- * listener's, with its limits), then the relay's RequestScreen, then the head the relay builds for Tower
- * (UpstreamRequests), written the way HttpCore5's client writes it and parsed again. Properties:
+ * Jazzer on request-head handling: bytes parsed by the relay listener's HTTP/1.1 request parser and framing check,
+ * then the relay's RequestScreen, then the head the relay builds for Tower (UpstreamRequests), written the way its
+ * upstream client writes it and parsed again. Properties:
  * <ul>
  *   <li>the screen never throws (a refusal is an answer, not an exception);</li>
  *   <li>a head it lets through is unambiguous: no control characters in values, at most one digits-only
@@ -56,13 +56,13 @@ class RequestHeadFuzzTest {
         try {
             parsed = Http1Heads.request(bytes);
         } catch (HttpException | IOException | IllegalArgumentException parserRefused) {
-            return; // HttpCore5 answers 400 / closes: never reaches the relay's handler
+            return; // the listener answers 400 / 501 / 505 and closes: never reaches the exchange
         }
         if (parsed == null) {
             return;
         }
         HttpRequest request = parsed.head();
-        request.setScheme("http"); // as HttpCore5's server duplexer does with every request it parsed
+        request.setScheme("http"); // as the listener's handler does with every request it parsed
         Optional<Refusal> refusal = SCREEN.check(request);
         if (refusal.isPresent()) {
             return;

@@ -73,6 +73,22 @@ class RequestHeadParserTest {
     }
 
     @Test
+    void originFormTargetsAreKeptAsSentAndOtherFormsAreReadAsUris() throws Exception {
+        for (String target : new String[] {"/", "/api/v2/jobs/?page=2&x=%2F", "/a|b", "/a%zz", "/a?"}) {
+            HttpRequest r = parse("GET " + target + " HTTP/1.1\r\n\r\n");
+            assertThat(r.getRequestUri()).isEqualTo(target);
+            assertThat(r.getScheme()).isNull();
+            assertThat(r.getAuthority()).isNull();
+        }
+        HttpRequest absolute = parse("GET http://tower:8052/api/v2/?a=1 HTTP/1.1\r\n\r\n");
+        assertThat(absolute.getScheme()).isEqualTo("http");
+        assertThat(absolute.getAuthority().getHostName()).isEqualTo("tower");
+        assertThat(absolute.getRequestUri()).isEqualTo("/api/v2/?a=1");
+        assertThat(parse("GET //a//b/x HTTP/1.1\r\n\r\n").getAuthority().getHostName()).isEqualTo("a");
+        assertThat(parse("GET /a#frag HTTP/1.1\r\n\r\n").getRequestUri()).isEqualTo("/a");
+    }
+
+    @Test
     void valuesTheScreenJudgesArePassedOnAsTheyCame() throws Exception {
         // Control characters in values and odd tokens are the request screen's to refuse, with its reason.
         HttpRequest r = parse("G(T /a\u0001b HTTP/1.7\r\nX(A): a\u0000b\rc\r\n\r\n");
