@@ -211,18 +211,18 @@ public final class ServerHttp1Handler implements IOEventHandler {
                 }
                 AsyncServerExchangeHandler h = exchange;
                 if (h == null) {
-                    if (closeWhenWritten || !session.isOpen()) {
-                        in.position(in.limit());
-                        session.clearEvent(SelectionKey.OP_READ);
-                        return false;
-                    }
-                    if (in.hasRemaining() && head()) {
+                    if (!closeWhenWritten && session.isOpen() && in.hasRemaining() && head()) {
                         continue;
                     }
-                    if (inputEnded && !closeWhenWritten) {
-                        closeWhenWritten(); // every request that came before the client's end is answered
+                    if (closeWhenWritten || inputEnded || !session.isOpen()) {
+                        // Every request that came before the client's end is answered (or the answer is going out).
+                        in.position(in.limit());
+                        if (!closeWhenWritten) {
+                            closeWhenWritten();
+                        }
+                        return false;
                     }
-                    return !inputEnded;
+                    return true;
                 }
                 if (body == null) {
                     // The request is all in and its answer is being made. A WebSocket handshake's connection is not
@@ -662,6 +662,11 @@ public final class ServerHttp1Handler implements IOEventHandler {
 
     private void closeWhenWritten() throws IOException {
         closeWhenWritten = true;
+        session.clearEvent(SelectionKey.OP_READ);
+        if (!session.isOpen()) {
+            session.close(CloseMode.GRACEFUL); // closing already (TLS after the peer's end): let it finish
+            return;
+        }
         flush();
         if (out.position() == 0) {
             session.close(CloseMode.GRACEFUL);

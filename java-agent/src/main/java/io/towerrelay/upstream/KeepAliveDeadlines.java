@@ -53,6 +53,9 @@ public final class KeepAliveDeadlines {
 
     /** The {@code timeout} parameter of the response's Keep-Alive header, in seconds. */
     static OptionalLong timeoutSeconds(HttpResponse response) {
+        if (!response.containsHeader("Keep-Alive")) {
+            return OptionalLong.empty(); // the usual answer: no array of headers made for it
+        }
         for (Header header : response.getHeaders("Keep-Alive")) {
             for (String part : header.getValue().split(",")) {
                 String[] pair = part.trim().split("=", 2);
