@@ -26,6 +26,7 @@ import org.apache.hc.core5.http.HttpStatus;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.MalformedChunkCodingException;
 import org.apache.hc.core5.http.Method;
+import org.apache.hc.core5.http.MisdirectedRequestException;
 import org.apache.hc.core5.http.NotImplementedException;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.ProtocolVersion;
@@ -301,14 +302,8 @@ public final class ServerHttp1Handler implements IOEventHandler {
         try {
             parsed = RequestHeadParser.parse(in, end);
             RequestFraming.check(parsed);
-        } catch (UnsupportedHttpVersionException e) {
-            refuse(HttpStatus.SC_HTTP_VERSION_NOT_SUPPORTED, e.getMessage());
-            return false;
-        } catch (NotImplementedException e) {
-            refuse(HttpStatus.SC_NOT_IMPLEMENTED, e.getMessage());
-            return false;
         } catch (ProtocolException e) {
-            refuse(HttpStatus.SC_BAD_REQUEST, e.getMessage());
+            refuse(statusOf(e), e.getMessage()); // 400; 501 for a transfer coding, 505 for HTTP/2 and later
             return false;
         }
         parsed.setScheme(scheme);
@@ -335,17 +330,41 @@ public final class ServerHttp1Handler implements IOEventHandler {
         keepAlive = true;
         EntityDetails entity = body == null ? null : new BasicEntityDetails(body.length(), null);
         settings.processor().process(head, entity, context);
-        AsyncServerExchangeHandler h;
-        try {
-            h = settings.exchanges().create(head, context);
-        } catch (HttpException e) {
-            h = null;
-        }
+        AsyncServerExchangeHandler h = settings.exchanges().create(head, context);
         if (h == null) {
-            throw new IllegalStateException("no exchange handler for " + head.getMethod() + " " + head.getRequestUri());
+            throw new HttpException("no exchange handler for " + head.getMethod() + " " + head.getRequestUri());
         }
         exchange = h;
-        h.handleRequest(head, entity, responseChannel, context);
+        try {
+            h.handleRequest(head, entity, responseChannel, context);
+        } catch (HttpException e) {
+            if (exchange != h || answer != Answer.NONE) {
+                throw e;
+            }
+            // Refused before any answer was given: the client gets one, as for a head refused while parsing.
+            failing = true;
+            try {
+                h.failed(e);
+            } finally {
+                failing = false;
+                end(h);
+            }
+            refuse(statusOf(e), e.getMessage());
+        }
+    }
+
+    /** The answer to a request refused with {@code e}. */
+    private static int statusOf(HttpException e) {
+        if (e instanceof UnsupportedHttpVersionException) {
+            return HttpStatus.SC_HTTP_VERSION_NOT_SUPPORTED;
+        }
+        if (e instanceof NotImplementedException) {
+            return HttpStatus.SC_NOT_IMPLEMENTED;
+        }
+        if (e instanceof MisdirectedRequestException) {
+            return HttpStatus.SC_MISDIRECTED_REQUEST;
+        }
+        return e instanceof ProtocolException ? HttpStatus.SC_BAD_REQUEST : HttpStatus.SC_INTERNAL_SERVER_ERROR;
     }
 
     /** The request body is all in. */
