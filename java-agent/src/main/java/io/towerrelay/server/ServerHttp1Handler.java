@@ -6,6 +6,7 @@ import io.towerrelay.http.HeadWriter;
 import io.towerrelay.http.RequestFraming;
 import io.towerrelay.http.RequestHeadParser;
 import io.towerrelay.reactor.SessionEndpoint;
+import io.towerrelay.reactor.SessionInput;
 import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -75,8 +76,6 @@ import org.apache.hc.core5.util.Timeout;
  */
 public final class ServerHttp1Handler implements IOEventHandler {
     private static final int READ_BUFFER = 8 * 1024;
-    /** Reads per input event while each fills the buffer: fair to the thread's other connections. */
-    private static final int MAX_READS = 4;
     /** Answer bytes taken into the write buffer while the socket has not taken the ones before. */
     private static final int WRITE_HIGH = 64 * 1024;
     /** Request body bytes read and dropped after an answer that closes the connection, before closing anyway. */
@@ -88,8 +87,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
     private final ServerHttp1Settings settings;
     private final String scheme;
     private final SessionEndpoint details;
-    /** What was read and not yet handed on (read mode). */
-    private ByteBuffer in = ByteBuffer.allocate(READ_BUFFER).flip();
+    private final SessionInput input = new SessionInput(READ_BUFFER);
     /** What is to be written (fill mode). */
     private ByteBuffer out = ByteBuffer.allocate(1024);
     /** Bytes of an incomplete request head already searched for its end. */
@@ -125,6 +123,11 @@ public final class ServerHttp1Handler implements IOEventHandler {
     private final DataStreamChannel bodyChannel = new BodyChannel();
     private final CapacityChannel capacity = this::grant;
 
+    /** What was read and not yet handed on (read mode). */
+    private ByteBuffer in() {
+        return input.bytes();
+    }
+
     ServerHttp1Handler(ProtocolIOSession session, ServerHttp1Settings settings, String scheme) {
         this.session = session;
         this.settings = settings;
@@ -150,14 +153,15 @@ public final class ServerHttp1Handler implements IOEventHandler {
     public void inputReady(IOSession s, ByteBuffer src) {
         try {
             if (src != null) {
-                take(src); // TLS hands over what it decrypted, all of which must be kept
+                input.take(src); // TLS hands over what it decrypted, all of which must be kept
             }
-            // Read again only after a read that filled the buffer: else the socket is most likely empty, and the
-            // selector says when it is not.
-            boolean filled = true;
-            for (int reads = 0; process() && filled && !inputEnded && reads < MAX_READS && session.isOpen(); reads++) {
-                int room = in.capacity() - in.remaining();
-                int n = read();
+            // Read again in this event only after a read that filled the buffer (SessionInput.filled).
+            boolean more = true;
+            for (int reads = 0; process() && more && !inputEnded && reads < SessionInput.MAX_READS && session.isOpen();
+                    reads++) {
+                // Growth for a long head only: a body is handed on as slices, and pipelined heads wait their turn.
+                int growTo = exchange != null || draining != null ? 0 : settings.maxHeadBytes() + READ_BUFFER;
+                int n = input.read(session, growTo);
                 if (n < 0) {
                     endOfStream();
                     return;
@@ -165,36 +169,12 @@ public final class ServerHttp1Handler implements IOEventHandler {
                 if (n == 0) {
                     return;
                 }
-                filled = n >= room;
+                details.received += n;
+                more = input.filled();
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
         }
-    }
-
-    private void take(ByteBuffer src) {
-        in.compact();
-        if (in.remaining() < src.remaining()) {
-            in = ByteBuffer.allocate(in.position() + src.remaining() + READ_BUFFER).put(in.flip());
-        }
-        in.put(src).flip();
-    }
-
-    private int read() throws IOException {
-        in.compact();
-        if (!in.hasRemaining()) {
-            if (exchange != null || draining != null || in.capacity() >= settings.maxHeadBytes() + READ_BUFFER) {
-                in.flip();
-                return 0;
-            }
-            in = ByteBuffer.allocate(in.capacity() * 2).put(in.flip()); // a head longer than the buffer
-        }
-        int n = session.read(in);
-        in.flip();
-        if (n > 0) {
-            details.received += n;
-        }
-        return n;
     }
 
     /**
@@ -212,12 +192,12 @@ public final class ServerHttp1Handler implements IOEventHandler {
                 }
                 AsyncServerExchangeHandler h = exchange;
                 if (h == null) {
-                    if (!closeWhenWritten && session.isOpen() && in.hasRemaining() && head()) {
+                    if (!closeWhenWritten && session.isOpen() && in().hasRemaining() && head()) {
                         continue;
                     }
                     if (closeWhenWritten || inputEnded || !session.isOpen()) {
                         // Every request that came before the client's end is answered (or the answer is going out).
-                        in.position(in.limit());
+                        input.discard();
                         if (!closeWhenWritten) {
                             closeWhenWritten();
                         }
@@ -229,7 +209,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
                     // The request is all in and its answer is being made. A WebSocket handshake's connection is not
                     // read: it is a tunnel's once answered 101. Else read on, to see the client close, while there
                     // is room for what it pipelines.
-                    if (upgrade || in.remaining() == in.capacity()) {
+                    if (upgrade || input.full()) {
                         session.clearEvent(SelectionKey.OP_READ);
                         return false;
                     }
@@ -240,8 +220,8 @@ public final class ServerHttp1Handler implements IOEventHandler {
                 }
                 int n = payload(body);
                 if (n > 0) {
-                    ByteBuffer slice = in.slice(in.position(), n);
-                    in.position(in.position() + n);
+                    ByteBuffer slice = in().slice(in().position(), n);
+                    in().position(in().position() + n);
                     body.took(n);
                     window -= n;
                     h.consume(slice);
@@ -270,7 +250,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
     /** Body bytes ahead in the buffer; a malformed chunk is the error the exchange knows as one. */
     private int payload(BodyDecoder decoder) throws MalformedChunkCodingException {
         try {
-            return decoder.payloadAhead(in, false);
+            return decoder.payloadAhead(in(), false);
         } catch (ProtocolException e) {
             throw new MalformedChunkCodingException(e.getMessage());
         }
@@ -279,18 +259,18 @@ public final class ServerHttp1Handler implements IOEventHandler {
     /** Parses the next request's head once it is all there and starts its exchange; false when more input is needed. */
     private boolean head() throws HttpException, IOException {
         if (headScanned == 0) {
-            RequestHeadParser.skipEmptyLines(in);
-            if (!in.hasRemaining()) {
+            RequestHeadParser.skipEmptyLines(in());
+            if (!in().hasRemaining()) {
                 return false;
             }
-            if (!RequestHeadParser.mayStartRequest(in)) {
+            if (!RequestHeadParser.mayStartRequest(in())) {
                 refuse(HttpStatus.SC_BAD_REQUEST, "not an HTTP/1.x request line");
                 return false;
             }
         }
-        int end = RequestHeadParser.headEnd(in, in.position() + Math.max(0, headScanned - 2));
+        int end = RequestHeadParser.headEnd(in(), in().position() + Math.max(0, headScanned - 2));
         if (end < 0) {
-            headScanned = in.remaining();
+            headScanned = in().remaining();
             if (headScanned > settings.maxHeadBytes()) {
                 refuse(HttpStatus.SC_REQUEST_HEADER_FIELDS_TOO_LARGE, "request head longer than "
                         + settings.maxHeadBytes() + " bytes");
@@ -300,7 +280,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
         headScanned = 0;
         BasicHttpRequest parsed;
         try {
-            parsed = RequestHeadParser.parse(in, end);
+            parsed = RequestHeadParser.parse(in(), end);
             RequestFraming.check(parsed);
         } catch (ProtocolException e) {
             refuse(statusOf(e), e.getMessage()); // 400; 501 for a transfer coding, 505 for HTTP/2 and later
@@ -394,7 +374,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
 
     /** Bytes already read wait in the buffer, and the selector would not say so: taken when this event ends. */
     private void resumeInput() {
-        if (!processing && in.hasRemaining()) {
+        if (!processing && in().hasRemaining()) {
             SharedReactor.afterEvent(() -> {
                 if (session.isOpen()) {
                     inputReady(session, null);
@@ -407,18 +387,18 @@ public final class ServerHttp1Handler implements IOEventHandler {
     private boolean drain() throws IOException {
         int n;
         try {
-            n = draining.payloadAhead(in, false);
+            n = draining.payloadAhead(in(), false);
         } catch (ProtocolException e) {
             n = -1;
         }
         if (n > 0) {
-            in.position(in.position() + n);
+            in().position(in().position() + n);
             draining.took(n);
             drained += n;
         }
         if (n < 0 || draining.complete() || drained > DRAIN_LIMIT) {
             draining = null;
-            in.position(in.limit());
+            input.discard();
             closeWhenWritten();
             return false;
         }
@@ -639,16 +619,14 @@ public final class ServerHttp1Handler implements IOEventHandler {
     private void exchangeComplete() throws IOException {
         AsyncServerExchangeHandler h = exchange;
         end(h);
-        if (!keepAlive || closeWhenIdle || (inputEnded && !in.hasRemaining())) {
+        if (!keepAlive || closeWhenIdle || (inputEnded && !in().hasRemaining())) {
             closeWhenWritten();
             return;
         }
         if (!inputEnded) {
             session.setEvent(SelectionKey.OP_READ);
         }
-        if (in.capacity() > READ_BUFFER && in.remaining() <= READ_BUFFER) {
-            in = ByteBuffer.allocate(READ_BUFFER).put(in).flip(); // a long head's buffer goes
-        }
+        input.shrink(); // a long head's buffer goes
         resumeInput(); // a pipelined request may be waiting
     }
 
@@ -663,7 +641,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
     /** Answers a head that was refused while parsing, then closes; no exchange runs for it. */
     private void refuse(int status, String reason) throws HttpException, IOException {
         session.clearEvent(SelectionKey.OP_READ);
-        in.position(in.limit());
+        input.discard();
         HttpCoreContext refusal = HttpCoreContext.create();
         refusal.setEndpointDetails(details);
         refusal.setProtocolVersion(HttpVersion.HTTP_1_1);
@@ -784,7 +762,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
         body = null;
         draining = null;
         keepAlive = false;
-        in.position(in.limit());
+        input.discard();
         if (h != null) {
             failing = true;
             try {

@@ -7,6 +7,7 @@ import io.towerrelay.http.MessageFraming;
 import io.towerrelay.http.HeadWriter;
 import io.towerrelay.http.ResponseHeadParser;
 import io.towerrelay.reactor.SessionEndpoint;
+import io.towerrelay.reactor.SessionInput;
 import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -57,8 +58,6 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class UpstreamHttp1Handler implements IOEventHandler {
     private static final int READ_BUFFER = 32 * 1024;
-    /** Reads per input event while each fills the buffer: fair to the thread's other connections. */
-    private static final int MAX_READS = 4;
     /** Request body bytes taken into the write buffer while the socket has not taken the ones before. */
     private static final int WRITE_HIGH = 64 * 1024;
 
@@ -66,8 +65,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
     private final Thread owner = Thread.currentThread();
     private final Consumer<Exception> ended;
     private final SessionEndpoint details;
-    /** What was read and not yet handed on (read mode). */
-    private ByteBuffer in = ByteBuffer.allocate(READ_BUFFER).flip();
+    private final SessionInput input = new SessionInput(READ_BUFFER);
     /** What is to be written (fill mode). */
     private ByteBuffer out = ByteBuffer.allocate(1024);
     /** Bytes of an incomplete response head already searched for its end. */
@@ -93,6 +91,11 @@ final class UpstreamHttp1Handler implements IOEventHandler {
     private final RequestChannel requestChannel = this::sendRequest;
     private final DataStreamChannel bodyChannel = new BodyChannel();
     private final CapacityChannel capacity = this::grant;
+
+    /** What was read and not yet handed on (read mode). */
+    private ByteBuffer in() {
+        return input.bytes();
+    }
 
     /**
      * @param ended told once when the session ends, with the error that ended it (or null); may be null
@@ -249,14 +252,14 @@ final class UpstreamHttp1Handler implements IOEventHandler {
     public void inputReady(IOSession s, ByteBuffer src) {
         try {
             if (src != null) {
-                take(src); // TLS hands over what it decrypted, all of which must be kept
+                input.take(src); // TLS hands over what it decrypted, all of which must be kept
             }
-            // Read again only after a read that filled the buffer: else the socket is most likely empty, and the
-            // selector says when it is not.
-            boolean filled = true;
-            for (int reads = 0; process() && filled && !readPaused && reads < MAX_READS && session.isOpen(); reads++) {
-                int room = in.capacity() - in.remaining();
-                int n = read();
+            // Read again in this event only after a read that filled the buffer (SessionInput.filled).
+            boolean more = true;
+            for (int reads = 0; process() && more && !readPaused && reads < SessionInput.MAX_READS && session.isOpen();
+                    reads++) {
+                // Past a head's size no growth: body bytes are handed on as slices, within the window.
+                int n = input.read(session, decoder != null ? 0 : ResponseHeadParser.MAX_HEAD + READ_BUFFER);
                 if (n < 0) {
                     endOfStream();
                     return;
@@ -264,36 +267,12 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 if (n == 0) {
                     return;
                 }
-                filled = n >= room;
+                details.received += n;
+                more = input.filled();
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
         }
-    }
-
-    private void take(ByteBuffer src) {
-        in.compact();
-        if (in.remaining() < src.remaining()) {
-            in = ByteBuffer.allocate(in.position() + src.remaining() + READ_BUFFER).put(in.flip());
-        }
-        in.put(src).flip();
-    }
-
-    private int read() throws IOException {
-        in.compact();
-        if (!in.hasRemaining()) {
-            if (decoder != null || in.capacity() >= ResponseHeadParser.MAX_HEAD + READ_BUFFER) {
-                in.flip();
-                return 0;
-            }
-            in = ByteBuffer.allocate(in.capacity() * 2).put(in.flip()); // a head longer than the buffer
-        }
-        int n = session.read(in);
-        in.flip();
-        if (n > 0) {
-            details.received += n;
-        }
-        return n;
     }
 
     /**
@@ -307,8 +286,8 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             for (;;) {
                 AsyncClientExchangeHandler h = exchange;
                 if (h == null) {
-                    if (in.hasRemaining()) {
-                        throw new ProtocolException("upstream sent " + in.remaining() + " bytes nobody asked for");
+                    if (in().hasRemaining()) {
+                        throw new ProtocolException("upstream sent " + in().remaining() + " bytes nobody asked for");
                     }
                     return true; // read on while idle, to see the upstream close
                 }
@@ -321,10 +300,10 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 if (readPaused) {
                     return false; // the window is used up: what is buffered waits for the exchange's grant
                 }
-                int n = decoder.payloadAhead(in, false);
+                int n = decoder.payloadAhead(in(), false);
                 if (n > 0) {
-                    ByteBuffer slice = in.slice(in.position(), n);
-                    in.position(in.position() + n);
+                    ByteBuffer slice = in().slice(in().position(), n);
+                    in().position(in().position() + n);
                     decoder.took(n);
                     window -= n;
                     h.consume(slice);
@@ -352,16 +331,16 @@ final class UpstreamHttp1Handler implements IOEventHandler {
 
     /** Parses the answer's head once it is all there; false when more input is needed. */
     private boolean head(AsyncClientExchangeHandler h) throws HttpException, IOException {
-        int end = ResponseHeadParser.headEnd(in, in.position() + Math.max(0, headScanned - 3));
+        int end = ResponseHeadParser.headEnd(in(), in().position() + Math.max(0, headScanned - 3));
         if (end < 0) {
-            headScanned = in.remaining();
+            headScanned = in().remaining();
             if (headScanned >= ResponseHeadParser.MAX_HEAD) {
                 throw new ProtocolException("response head larger than " + ResponseHeadParser.MAX_HEAD / 1024 + " KiB");
             }
             return false;
         }
         headScanned = 0;
-        BasicHttpResponse response = ResponseHeadParser.parse(in, end);
+        BasicHttpResponse response = ResponseHeadParser.parse(in(), end);
         int code = response.getCode();
         if (code < 200) {
             if (code == 101) {
@@ -410,7 +389,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 return;
             }
         }
-        boolean reuse = keepAlive && requestDone && !closeWhenIdle && !in.hasRemaining();
+        boolean reuse = keepAlive && requestDone && !closeWhenIdle && !in().hasRemaining();
         exchange = null;
         context = null;
         decoder = null;
@@ -419,7 +398,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             session.setEvent(SelectionKey.OP_READ);
         }
         if (!reuse) {
-            in.clear().flip();
+            input.discard();
             // A request body still going out makes the connection unusable at once; else what was written may leave.
             session.close(requestDone ? CloseMode.GRACEFUL : CloseMode.IMMEDIATE);
         }
@@ -434,7 +413,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         }
         readPaused = false;
         session.setEvent(SelectionKey.OP_READ);
-        if (!processing && in.hasRemaining()) {
+        if (!processing && in().hasRemaining()) {
             // Bytes already read wait in the buffer; the selector would not say so. Taken when this event ends.
             SharedReactor.afterEvent(() -> inputReady(session, null));
         }
@@ -444,7 +423,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         AsyncClientExchangeHandler h = exchange;
         if (h != null && decoder != null) {
             try {
-                decoder.payloadAhead(in, true);
+                decoder.payloadAhead(in(), true);
             } catch (ProtocolException e) {
                 throw new ConnectionClosedException("Premature end of the response body: " + e.getMessage());
             }
@@ -530,7 +509,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         exchange = null;
         context = null;
         decoder = null;
-        in.clear().flip();
+        input.discard();
         out.clear();
         if (lastError == null) {
             lastError = cause;
