@@ -7,6 +7,7 @@ import io.towerrelay.http.RequestFraming;
 import io.towerrelay.http.RequestHeadParser;
 import io.towerrelay.reactor.SessionEndpoint;
 import io.towerrelay.reactor.SessionInput;
+import io.towerrelay.reactor.SessionOutput;
 import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -671,15 +672,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
     }
 
     private void flush() throws IOException {
-        if (out.position() == 0) {
-            return;
-        }
-        out.flip();
-        details.sent += session.write(out);
-        out.compact();
-        if (out.position() > 0) {
-            session.setEvent(SelectionKey.OP_WRITE); // the socket is full: the selector says when it takes more
-        }
+        details.sent += SessionOutput.flush(out, session);
     }
 
     // ---- the rest of the session's events ----

@@ -8,6 +8,7 @@ import io.towerrelay.http.HeadWriter;
 import io.towerrelay.http.ResponseHeadParser;
 import io.towerrelay.reactor.SessionEndpoint;
 import io.towerrelay.reactor.SessionInput;
+import io.towerrelay.reactor.SessionOutput;
 import io.towerrelay.reactor.SharedReactor;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
@@ -171,15 +172,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
     }
 
     private void flush() throws IOException {
-        if (out.position() == 0) {
-            return;
-        }
-        out.flip();
-        details.sent += session.write(out);
-        out.compact();
-        if (out.position() > 0) {
-            session.setEvent(SelectionKey.OP_WRITE); // the socket is full: the selector says when it takes more
-        }
+        details.sent += SessionOutput.flush(out, session);
     }
 
     private final class BodyChannel implements DataStreamChannel {
