@@ -91,12 +91,14 @@ class FramingErrorsIT {
                 + "0\r\n\r\n", 400);
     }
 
-    /** Chunked bodies HttpCore5 finds malformed only while decoding them (section 7.1). */
+    /** Chunked bodies found malformed only while decoding them (section 7.1). */
     static Stream<Arguments> chunkFraming() {
         return Stream.of(
                 Arguments.of("chunk size not hex", "zz\r\nab\r\n0\r\n\r\n"),
                 Arguments.of("chunk size over 64 bits", "10000000000000002\r\nab\r\n0\r\n\r\n"),
                 Arguments.of("chunk size with 0x", "0x2\r\nab\r\n0\r\n\r\n"),
+                Arguments.of("negative chunk size", "-2\r\nab\r\n0\r\n\r\n"),
+                Arguments.of("chunk size with a sign", "+2\r\nab\r\n0\r\n\r\n"),
                 Arguments.of("empty chunk size", "\r\nab\r\n0\r\n\r\n"),
                 Arguments.of("no CRLF after the chunk data", "2\r\nabcd0\r\n\r\n"),
                 Arguments.of("chunk line over the line limit", "2;" + "x".repeat(70_000) + "\r\nab\r\n0\r\n\r\n"),
