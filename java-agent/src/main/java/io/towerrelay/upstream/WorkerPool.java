@@ -1,7 +1,6 @@
 package io.towerrelay.upstream;
 
 import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,9 +27,14 @@ import org.apache.hc.core5.io.CloseMode;
 final class WorkerPool {
     private final UpstreamClient client;
     private final int index;
-    /** Concurrent only so that a starved worker can take an idle connection here to close it (see steal). */
-    private final Map<HttpHost, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
-    private final Map<HttpHost, ArrayDeque<Waiter>> waiters = new HashMap<>();
+    /** Concurrent only so that a starved worker can take an idle connection here to close it (see giveUpIdle). */
+    private final Map<HttpHost, NodeConnections> nodes = new ConcurrentHashMap<>();
+    /**
+     * The node asked for last, compared by identity (each node keeps its one {@link HttpHost}): most leases and
+     * releases of a thread are for the node before, and an {@code HttpHost}'s hash and equals are computed anew
+     * on every map lookup (4 % of the I/O threads' samples for small answers, JFR).
+     */
+    private NodeConnections lastNode;
     /**
      * Waiters that could not open a connection because pool-size was reached, oldest first, until one is served
      * or a freed slot (on any thread) takes it to open a connection for it. Exact, so that a release keeps its
@@ -60,6 +64,26 @@ final class WorkerPool {
         return index;
     }
 
+    /** One node's connections on this thread: the idle ones, most recently used first, and the waiters, oldest first. */
+    private static final class NodeConnections {
+        final HttpHost host;
+        final ConcurrentLinkedDeque<Connection> idle = new ConcurrentLinkedDeque<>();
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+
+        NodeConnections(HttpHost host) {
+            this.host = host;
+        }
+    }
+
+    private NodeConnections node(HttpHost host) {
+        NodeConnections n = lastNode;
+        if (n == null || n.host != host) {
+            n = nodes.computeIfAbsent(host, NodeConnections::new);
+            lastNode = n;
+        }
+        return n;
+    }
+
     /** A waiting lease request. */
     static final class Waiter {
         final HttpHost host;
@@ -79,15 +103,16 @@ final class WorkerPool {
     }
 
     void lease(HttpHost host, FutureCallback<AsyncClientEndpoint> callback) {
-        expireWaiters(host);
-        Connection connection = takeIdle(host);
+        NodeConnections node = node(host);
+        expireWaiters(node);
+        Connection connection = takeIdle(node);
         if (connection != null) {
             leased++;
             callback.completed(new Lease(connection));
             return;
         }
         Waiter waiter = new Waiter(host, callback, System.nanoTime() + client.connectTimeout().toNanoseconds());
-        waiters.computeIfAbsent(host, h -> new ArrayDeque<>()).add(waiter);
+        node.waiters.add(waiter);
         pending++;
         if (client.reserveSlot()) {
             waiter.connecting = true;
@@ -140,10 +165,11 @@ final class WorkerPool {
 
     /** Opening a connection failed: the waiter it was opened for (or the oldest one left waiting) gets the error. */
     void connectFailed(HttpHost host, Waiter boundTo, Exception cause) {
-        Waiter failed = boundTo != null && !boundTo.done ? boundTo : oldestWaiter(host);
+        NodeConnections node = node(host);
+        Waiter failed = boundTo != null && !boundTo.done ? boundTo : node.waiters.peekFirst();
         if (failed != null) {
             finished(failed);
-            waiters.get(host).remove(failed);
+            node.waiters.remove(failed);
             failed.callback.failed(cause);
         }
     }
@@ -160,8 +186,7 @@ final class WorkerPool {
 
     /** An open connection's session ended (upstream closed it, timeout, or we did). */
     void disconnected(Connection connection) {
-        ConcurrentLinkedDeque<Connection> nodeIdle = idle.get(connection.host());
-        if (nodeIdle != null && nodeIdle.remove(connection)) {
+        if (node(connection.host()).idle.remove(connection)) {
             available.decrementAndGet();
         }
     }
@@ -183,8 +208,9 @@ final class WorkerPool {
     }
 
     private void handOverNow(Connection connection) {
-        expireWaiters(connection.host());
-        Waiter waiter = oldestWaiter(connection.host());
+        NodeConnections node = node(connection.host());
+        expireWaiters(node);
+        Waiter waiter = node.waiters.peekFirst();
         if (waiter != null) {
             serve(waiter, connection);
             return;
@@ -194,7 +220,7 @@ final class WorkerPool {
             connection.close(CloseMode.GRACEFUL);
             return;
         }
-        idle.computeIfAbsent(connection.host(), h -> new ConcurrentLinkedDeque<>()).addFirst(connection);
+        node.idle.addFirst(connection);
         available.incrementAndGet();
     }
 
@@ -213,22 +239,13 @@ final class WorkerPool {
 
     private void serve(Waiter waiter, Connection connection) {
         finished(waiter);
-        waiters.get(waiter.host).remove(waiter);
+        node(waiter.host).waiters.remove(waiter);
         leased++;
         waiter.callback.completed(new Lease(connection));
     }
 
-    private Waiter oldestWaiter(HttpHost host) {
-        ArrayDeque<Waiter> queue = waiters.get(host);
-        return queue == null ? null : queue.peekFirst();
-    }
-
-    private Connection takeIdle(HttpHost host) {
-        ConcurrentLinkedDeque<Connection> nodeIdle = idle.get(host);
-        if (nodeIdle == null) {
-            return null;
-        }
-        for (Connection c = nodeIdle.pollFirst(); c != null; c = nodeIdle.pollFirst()) {
+    private Connection takeIdle(NodeConnections node) {
+        for (Connection c = node.idle.pollFirst(); c != null; c = node.idle.pollFirst()) {
             available.decrementAndGet();
             if (c.isOpen()) {
                 return c;
@@ -240,9 +257,9 @@ final class WorkerPool {
 
     /** Frees a slot for {@code host} by closing an idle connection to another node, if this thread has one. */
     private boolean closeIdleOfOtherNodes(HttpHost host) {
-        for (Map.Entry<HttpHost, ConcurrentLinkedDeque<Connection>> e : idle.entrySet()) {
-            if (!e.getKey().equals(host)) {
-                Connection c = e.getValue().pollLast();
+        for (NodeConnections other : nodes.values()) {
+            if (!other.host.equals(host)) {
+                Connection c = other.idle.pollLast();
                 if (c != null) {
                     available.decrementAndGet();
                     c.close(CloseMode.GRACEFUL);
@@ -259,8 +276,8 @@ final class WorkerPool {
      * the slot for the starved worker. True if one was taken.
      */
     boolean giveUpIdle() {
-        for (ConcurrentLinkedDeque<Connection> nodeIdle : idle.values()) {
-            Connection c = nodeIdle.pollLast();
+        for (NodeConnections node : nodes.values()) {
+            Connection c = node.idle.pollLast();
             if (c != null) {
                 available.decrementAndGet();
                 c.closeFromAnotherThread();
@@ -274,9 +291,9 @@ final class WorkerPool {
      * Waiters past upstream.connect-timeout fail (as HttpCore5's pool fails a lease request not served in time),
      * so a pool held by slow exchanges answers 504 instead of queueing without end. Checked on pool activity.
      */
-    private void expireWaiters(HttpHost host) {
-        ArrayDeque<Waiter> queue = waiters.get(host);
-        if (queue == null || queue.isEmpty()) {
+    private void expireWaiters(NodeConnections node) {
+        ArrayDeque<Waiter> queue = node.waiters;
+        if (queue.isEmpty()) {
             return;
         }
         long now = System.nanoTime();
@@ -300,8 +317,8 @@ final class WorkerPool {
 
     /** Shutdown: idle connections close now. */
     void closeIdle() {
-        for (ConcurrentLinkedDeque<Connection> nodeIdle : idle.values()) {
-            for (Connection c = nodeIdle.pollFirst(); c != null; c = nodeIdle.pollFirst()) {
+        for (NodeConnections node : nodes.values()) {
+            for (Connection c = node.idle.pollFirst(); c != null; c = node.idle.pollFirst()) {
                 available.decrementAndGet();
                 c.close(CloseMode.GRACEFUL);
             }
