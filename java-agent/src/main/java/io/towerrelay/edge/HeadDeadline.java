@@ -1,5 +1,6 @@
 package io.towerrelay.edge;
 
+import io.towerrelay.reactor.SessionEndpoint;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -201,6 +202,9 @@ public final class HeadDeadline implements AutoCloseable {
             EndpointDetails endpoint = c.endpoint;
             if (endpoint != null) {
                 byEndpoint.remove(endpoint, c);
+                if (endpoint instanceof SessionEndpoint own && own.attachment() == c) {
+                    own.attach(null);
+                }
             }
             c.cancel();
         }
@@ -210,6 +214,9 @@ public final class HeadDeadline implements AutoCloseable {
         EndpointDetails endpoint = HttpCoreContext.cast(context).getEndpointDetails();
         if (endpoint == null) {
             return null;
+        }
+        if (endpoint instanceof SessionEndpoint own && own.attachment() instanceof Connection attached) {
+            return attached; // an HTTP/1.1 connection's: two map lookups per request less
         }
         Connection c = byEndpoint.get(endpoint);
         if (c != null) {
@@ -221,6 +228,8 @@ public final class HeadDeadline implements AutoCloseable {
             byEndpoint.put(endpoint, c);
             if (byId.get(c.session.getId()) != c) {
                 byEndpoint.remove(endpoint, c); // disconnected meanwhile
+            } else if (endpoint instanceof SessionEndpoint own) {
+                own.attach(c);
             }
         }
         return c;

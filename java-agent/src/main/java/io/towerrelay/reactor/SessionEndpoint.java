@@ -15,10 +15,20 @@ public final class SessionEndpoint extends EndpointDetails {
     public long responses;
     public long sent;
     public long received;
+    /** A layer above's own state for this connection (the edge's head deadline), found without a map lookup. */
+    private Object attachment;
 
     public SessionEndpoint(IOSession session) {
         super(session.getRemoteAddress(), session.getLocalAddress(), null);
         this.session = session;
+    }
+
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attach(Object state) {
+        this.attachment = state;
     }
 
     @Override
