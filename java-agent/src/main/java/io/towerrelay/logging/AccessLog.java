@@ -37,25 +37,25 @@ public final class AccessLog {
             return;
         }
         if (format == AccessLogFormat.COMBINED) {
-            write(r.remote + " - - [" + CLF_TIME.format(r.start) + "] \"" + clf(r.method + " " + r.target + " " + r.protocol)
+            write(r.remote() + " - - [" + CLF_TIME.format(r.start) + "] \"" + clf(r.method + " " + r.target + " " + r.protocol)
                     + "\" " + r.status + " " + (r.bytesOut == 0 ? "-" : Long.toString(r.bytesOut)) + " \""
-                    + clf(orDash(r.referer)) + "\" \"" + clf(orDash(r.userAgent)) + "\"");
+                    + clf(orDash(r.referer())) + "\" \"" + clf(orDash(r.userAgent())) + "\"");
             return;
         }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("time", r.start.toString());
         line.put("type", "http");
-        line.put("remote", r.remote);
+        line.put("remote", r.remote());
         line.put("method", r.method);
         line.put("target", r.target);
         line.put("protocol", r.protocol);
-        line.put("host", r.host);
+        line.put("host", r.host());
         line.put("status", r.status);
         line.put("bytes_in", r.bytesIn);
         line.put("bytes_out", r.bytesOut);
         line.put("duration_ms", r.elapsedNanos() / 1_000_000.0);
-        line.put("referer", r.referer);
-        line.put("user_agent", r.userAgent);
+        line.put("referer", r.referer());
+        line.put("user_agent", r.userAgent());
         line.put("upstream", r.upstream);
         if (r.retries > 0) {
             line.put("retries", r.retries);

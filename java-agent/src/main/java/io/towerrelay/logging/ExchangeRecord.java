@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpCoreContext;
@@ -16,13 +17,14 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
 public final class ExchangeRecord {
     final Instant start = Instant.now();
     final long startNanos = System.nanoTime();
-    public String remote = "-";
+    /** The client's address as text, made when first asked for (most exchanges are not logged). */
+    private String remote;
+    private InetSocketAddress peer;
     public String method = "-";
     public String target = "-";
     String protocol = "HTTP/1.1";
-    String host;
-    String referer;
-    String userAgent;
+    /** The client's request, for the header fields the access log writes, read only when it writes them. */
+    private HttpRequest request;
     public int status = 499;
     public long bytesIn;
     public long bytesOut;
@@ -35,19 +37,38 @@ public final class ExchangeRecord {
     private boolean finished;
 
     public void begin(HttpRequest request, HttpContext context) {
+        this.request = request;
         method = request.getMethod();
         target = request.getRequestUri();
-        InetSocketAddress peer = ClientEndpoint.of(context).remote();
-        if (peer != null && peer.getAddress() != null) {
-            remote = peer.getAddress().getHostAddress();
-        }
+        peer = ClientEndpoint.of(context).remote();
         ProtocolVersion version = HttpCoreContext.cast(context).getProtocolVersion();
         if (version != null) {
-            protocol = version.format();
+            protocol = HttpVersion.HTTP_1_1.equals(version) ? "HTTP/1.1" : version.format();
         }
-        host = value(request.getFirstHeader("Host"));
-        referer = value(request.getFirstHeader("Referer"));
-        userAgent = value(request.getFirstHeader("User-Agent"));
+    }
+
+    /** The client's IP address, or "-". */
+    public String remote() {
+        if (remote == null) {
+            remote = peer != null && peer.getAddress() != null ? peer.getAddress().getHostAddress() : "-";
+        }
+        return remote;
+    }
+
+    public void remote(String address) {
+        remote = address;
+    }
+
+    String host() {
+        return field("Host");
+    }
+
+    String referer() {
+        return field("Referer");
+    }
+
+    String userAgent() {
+        return field("User-Agent");
     }
 
     /** The protocol the client spoke, as the access log writes it: HTTP/1.0, HTTP/1.1 or HTTP/2.0. */
@@ -68,7 +89,8 @@ public final class ExchangeRecord {
         return System.nanoTime() - startNanos;
     }
 
-    private static String value(Header header) {
+    private String field(String name) {
+        Header header = request == null ? null : request.getFirstHeader(name);
         return header == null ? null : header.getValue();
     }
 }

@@ -37,7 +37,7 @@ final class ParserAnswerLog implements HttpResponseInterceptor {
         ExchangeRecord record = new ExchangeRecord();
         InetSocketAddress peer = ClientEndpoint.of(context).remote();
         if (peer != null && peer.getAddress() != null) {
-            record.remote = peer.getAddress().getHostAddress();
+            record.remote(peer.getAddress().getHostAddress());
         }
         record.status = response.getCode();
         record.bytesOut = entity == null || entity.getContentLength() < 0 ? 0 : entity.getContentLength();
