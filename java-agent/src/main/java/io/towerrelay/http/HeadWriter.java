@@ -1,11 +1,13 @@
 package io.towerrelay.http;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpRequest;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
 
@@ -16,6 +18,23 @@ import org.apache.hc.core5.http.impl.EnglishReasonPhraseCatalog;
  */
 public final class HeadWriter {
     private static final byte[] CRLF = {'\r', '\n'};
+    /** The standard reason phrase of each status code that has one (index: the code). */
+    private static final String[] REASONS = new String[600];
+    /**
+     * {@code HTTP/1.1 NNN Reason\r\n} for each of those: nearly every answer's status line is one copy, with no
+     * version, code or reason text formatted for it.
+     */
+    private static final byte[][] STATUS_LINES = new byte[600][];
+
+    static {
+        for (int code = 100; code < REASONS.length; code++) {
+            String reason = EnglishReasonPhraseCatalog.INSTANCE.getReason(code, null);
+            if (reason != null) {
+                REASONS[code] = reason;
+                STATUS_LINES[code] = ("HTTP/1.1 " + code + " " + reason + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            }
+        }
+    }
 
     private HeadWriter() {
     }
@@ -34,16 +53,21 @@ public final class HeadWriter {
      * response has none; returns {@code out} or a larger copy of it.
      */
     public static ByteBuffer response(HttpResponse response, ProtocolVersion version, ByteBuffer out) {
-        out = ascii(out, version.format());
-        out = ascii(out, " ");
-        out = ascii(out, Integer.toString(response.getCode()));
-        out = ascii(out, " ");
+        int code = response.getCode();
         String reason = response.getReasonPhrase();
-        if (reason == null) {
-            reason = EnglishReasonPhraseCatalog.INSTANCE.getReason(response.getCode(), null);
+        String standard = code >= 100 && code < REASONS.length ? REASONS[code] : null;
+        if (standard != null && (reason == null || reason.equals(standard)) && HttpVersion.HTTP_1_1.equals(version)) {
+            byte[] line = STATUS_LINES[code];
+            out = room(out, line.length);
+            out.put(line);
+        } else {
+            out = ascii(out, version.format());
+            out = ascii(out, " ");
+            out = ascii(out, Integer.toString(code));
+            out = ascii(out, " ");
+            out = value(out, reason != null ? reason : standard);
+            out = ascii(out, "\r\n");
         }
-        out = value(out, reason);
-        out = ascii(out, "\r\n");
         return fields(response.headerIterator(), out);
     }
 
