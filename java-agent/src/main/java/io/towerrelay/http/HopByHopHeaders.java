@@ -69,6 +69,19 @@ public final class HopByHopHeaders {
         };
     }
 
+    /**
+     * Removes every hop-by-hop header from {@code message} itself, the others kept in order: an answer passed on
+     * as it came, with no second message built for each (an upstream's usual answer has none to remove).
+     */
+    public static void strip(HttpMessage message) {
+        Set<String> named = connectionTokens(message);
+        for (Iterator<Header> it = message.headerIterator(); it.hasNext(); ) {
+            if (isHopByHop(it.next().getName(), named)) {
+                it.remove();
+            }
+        }
+    }
+
     /** Copies every end-to-end header of {@code from} onto {@code to}, in order, duplicates kept. */
     public static void copyEndToEnd(MessageHeaders from, HttpMessage to) {
         Set<String> named = connectionTokens(from);

@@ -230,7 +230,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         if (record.error == null) {
             record.error = "client connection failed: " + cause.getMessage();
         }
-        LOG.debug("client {} failed during {} {}: {}", record.remote, record.method, record.target, cause.toString());
+        LOG.debug("client {} failed during {} {}: {}", record.remote(), record.method, record.target, cause.toString());
         releaseUpstream(false);
     }
 
@@ -265,7 +265,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             ep.execute(side, HttpCoreContext.create());
         } catch (IllegalStateException ex) {
             // The client left between the check above and here, and releaseUpstream gave the endpoint back.
-            LOG.debug("client {} left before {} {} was sent upstream: {}", record.remote, record.method, record.target, ex.toString());
+            LOG.debug("client {} left before {} {} was sent upstream: {}", record.remote(), record.method, record.target, ex.toString());
         }
     }
 
@@ -345,7 +345,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         }
         String method = record.method;
         String target = record.target;
-        String remote = record.remote;
+        String remote = record.remote();
         // Off the I/O thread: an upstream outage makes this line per request (see BackgroundLog).
         String retried = retries > 0 ? " (after a retry)" : "";
         BackgroundLog.submit(() -> LOG.warn("{} {} {} from {}: {}{}", failure.status(), method, target, remote,
@@ -355,7 +355,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             try {
                 responseChannel.sendResponse(errorHead, errorEntity, serverContext);
             } catch (HttpException | IOException e) {
-                LOG.debug("could not send {} to {}: {}", failure.status(), record.remote, e.toString());
+                LOG.debug("could not send {} to {}: {}", failure.status(), record.remote(), e.toString());
             }
         } else {
             response.wakeWriter();
@@ -372,7 +372,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
         leaveNode();
         String method = record.method;
         String target = record.target;
-        String remote = record.remote;
+        String remote = record.remote();
         if (expired || "reset".equals(failure.kind())) {
             // A pooled connection past the upstream's Keep-Alive timeout, or (mostly) the keep-alive race: the
             // upstream closed a pooled connection as it was reused. Expected now and then and harmless once
@@ -451,8 +451,11 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
             if (answering != null) {
                 answering.answered();
             }
-            BasicHttpResponse head = new BasicHttpResponse(upstreamResponse.getCode(), upstreamResponse.getReasonPhrase());
-            HopByHopHeaders.copyEndToEnd(upstreamResponse, head);
+            // Passed on as it came, without the headers of the upstream connection. Its HTTP version is the
+            // upstream's: the client's answer is HTTP/1.1 whatever the upstream spoke.
+            HttpResponse head = upstreamResponse;
+            HopByHopHeaders.strip(head);
+            head.setVersion(null);
             if (clientGone) {
                 throw new IOException("client went away");
             }
@@ -535,7 +538,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 try {
                     responseChannel.sendResponse(head, null, serverContext);
                 } catch (HttpException | IOException e) {
-                    LOG.debug("could not answer {}: {}", record.remote, e.toString());
+                    LOG.debug("could not answer {}: {}", record.remote(), e.toString());
                 }
             } else {
                 response.end(responseTrailers); // wakes the client's output for the last bytes and the end

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import java.util.Locale;
 import org.apache.hc.core5.http.message.BasicHttpRequest;
+import org.apache.hc.core5.http.message.BasicHttpResponse;
 import org.junit.jupiter.api.Test;
 
 class HopByHopHeadersTest {
@@ -42,7 +43,24 @@ class HopByHopHeadersTest {
                 .containsExactly("Host: tower", "X-Secret: kept: no Connection header names it");
     }
 
-    private static String capitalized(String name) {
+    @Test
+    void stripRemovesTheFixedListAndWhatConnectionNamesFromTheMessageItself() {
+        BasicHttpResponse answer = new BasicHttpResponse(200, "OK");
+        answer.addHeader("Content-Type", "application/json");
+        answer.addHeader("Connection", "keep-alive, X-Node-Secret");
+        answer.addHeader("Keep-Alive", "timeout=5");
+        answer.addHeader("X-Node-Secret", "dropped: Connection names it");
+        answer.addHeader("Vary", "Accept");
+        answer.addHeader("transfer-encoding", "chunked");
+        answer.addHeader("Vary", "Cookie");
+
+        HopByHopHeaders.strip(answer);
+
+        assertThat(List.of(answer.getHeaders())).extracting(h -> h.getName() + ": " + h.getValue())
+                .containsExactly("Content-Type: application/json", "Vary: Accept", "Vary: Cookie");
+    }
+
+        private static String capitalized(String name) {
         StringBuilder b = new StringBuilder(name.length());
         boolean up = true;
         for (char c : name.toCharArray()) {

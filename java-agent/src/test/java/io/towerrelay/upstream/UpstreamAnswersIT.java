@@ -101,6 +101,9 @@ class UpstreamAnswersIT {
                 RawHttp.Response response = RawHttp.read(client.getInputStream());
                 assertThat(response.status()).as("request %d", i + 1).isEqualTo(200);
                 assertThat(response.body()).isEqualTo("ok");
+                // The client's connection stays open, its answer HTTP/1.1 whatever the upstream spoke.
+                assertThat(response.head()).as("request %d", i + 1).startsWith("HTTP/1.1 200 OK\r\n")
+                        .doesNotContainIgnoringCase("Connection: close");
             }
         }
         assertThat(upstream.connections()).isEqualTo(3);
