@@ -1,6 +1,7 @@
 package io.towerrelay.http;
 
 import io.towerrelay.config.ForwardedConfig;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Iterator;
@@ -21,6 +22,15 @@ public final class ForwardedHeaders {
     public static final String PORT = "X-Forwarded-Port";
 
     private final ForwardedConfig config;
+    /**
+     * The last client address written as text, and the text: requests come from few addresses (one load balancer,
+     * a handful of users), and formatting the address anew was a string and an array per request. Immutable, so
+     * that any I/O thread may read the one another wrote.
+     */
+    private PeerText lastPeer = new PeerText(null, "unknown");
+
+    private record PeerText(InetAddress address, String text) {
+    }
 
     public ForwardedHeaders(ForwardedConfig config) {
         this.config = config;
@@ -37,7 +47,7 @@ public final class ForwardedHeaders {
             String scheme) {
         InetAddress peerAddress = peer == null ? null : peer.getAddress();
         boolean trusted = config.isTrusted(peerAddress);
-        String peerIp = peerAddress == null ? "unknown" : peerAddress.getHostAddress();
+        String peerIp = peerText(peerAddress);
 
         String priorFor = trusted ? joined(incoming, FOR) : null;
         replace(outgoing, FOR, priorFor == null ? peerIp : priorFor + ", " + peerIp);
@@ -65,6 +75,22 @@ public final class ForwardedHeaders {
         } else {
             HeaderRemoval.removeAll(outgoing, PORT);
         }
+    }
+
+    private String peerText(InetAddress address) {
+        if (address == null) {
+            return "unknown";
+        }
+        if (!(address instanceof Inet4Address)) {
+            return address.getHostAddress(); // IPv6 text may carry a scope that equals() does not compare
+        }
+        PeerText last = lastPeer;
+        if (address.equals(last.address())) {
+            return last.text();
+        }
+        last = new PeerText(address, address.getHostAddress());
+        lastPeer = last;
+        return last.text();
     }
 
     /**
