@@ -39,7 +39,11 @@ public final class HeadDeadline implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Connections by local and remote address (all an exchange handler can see of its connection). */
+    /**
+     * HTTP/2 connections by local and remote address (all an HTTP/2 stream's handler can see of its connection). An
+     * HTTP/1.1 exchange's context carries its connection's {@link SessionEndpoint}, which names the session: its
+     * connection is not keyed by two addresses formatted as text.
+     */
     private final Map<String, Connection> byAddress = new ConcurrentHashMap<>();
     /** Sessions that chose HTTP/2 before their connected event (see http2Started). */
     private final java.util.Set<String> http2Sessions = ConcurrentHashMap.newKeySet();
@@ -62,7 +66,8 @@ public final class HeadDeadline implements AutoCloseable {
      */
     private final class Connection {
         final IOSession session;
-        final String key;
+        /** The addresses as text, for an HTTP/2 connection (see byAddress); null for HTTP/1.1. */
+        String key;
         /** HTTP/2: input is frames, not heads (see http2Started). Set on the connection's I/O thread. */
         volatile boolean multiplexed;
         /** Heads received minus exchanges ended; pipelined requests can make it 2 or more for a moment. */
@@ -75,9 +80,8 @@ public final class HeadDeadline implements AutoCloseable {
         /** The exchange handlers' view of this connection, once one asked (see connection(HttpContext)). */
         EndpointDetails endpoint;
 
-        Connection(IOSession session, String key) {
+        Connection(IOSession session) {
             this.session = session;
-            this.key = key;
         }
 
         synchronized void arm(boolean first) {
@@ -146,10 +150,11 @@ public final class HeadDeadline implements AutoCloseable {
     }
 
     void connected(IOSession session) {
-        Connection c = new Connection(session, key(session.getLocalAddress(), session.getRemoteAddress()));
-        c.multiplexed = http2Sessions.remove(session.getId());
-        byAddress.put(c.key, c);
+        Connection c = new Connection(session);
         byId.put(session.getId(), c);
+        if (http2Sessions.remove(session.getId())) {
+            multiplexed(c);
+        }
         c.arm(true);
     }
 
@@ -170,11 +175,20 @@ public final class HeadDeadline implements AutoCloseable {
     public void http2Started(IOSession session) {
         Connection c = byId.get(session.getId());
         if (c != null) {
-            c.multiplexed = true;
+            multiplexed(c);
         } else {
             // On a TLS listener the protocol is chosen when the handshake ends, before the session's
             // connected event reaches the listeners: remembered until connected().
             http2Sessions.add(session.getId());
+        }
+    }
+
+    private void multiplexed(Connection c) {
+        c.multiplexed = true;
+        c.key = key(c.session.getLocalAddress(), c.session.getRemoteAddress());
+        byAddress.put(c.key, c);
+        if (byId.get(c.session.getId()) != c) {
+            byAddress.remove(c.key, c); // disconnected meanwhile
         }
     }
 
@@ -198,7 +212,9 @@ public final class HeadDeadline implements AutoCloseable {
         http2Sessions.remove(session.getId());
         Connection c = byId.remove(session.getId());
         if (c != null) {
-            byAddress.remove(c.key, c);
+            if (c.key != null) {
+                byAddress.remove(c.key, c);
+            }
             EndpointDetails endpoint = c.endpoint;
             if (endpoint != null) {
                 byEndpoint.remove(endpoint, c);
@@ -215,8 +231,17 @@ public final class HeadDeadline implements AutoCloseable {
         if (endpoint == null) {
             return null;
         }
-        if (endpoint instanceof SessionEndpoint own && own.attachment() instanceof Connection attached) {
-            return attached; // an HTTP/1.1 connection's: two map lookups per request less
+        if (endpoint instanceof SessionEndpoint own) {
+            // An HTTP/1.1 connection's: found by its session id once, then attached (no map lookup per request).
+            if (own.attachment() instanceof Connection attached) {
+                return attached;
+            }
+            Connection c = byId.get(own.sessionId());
+            if (c != null) {
+                c.endpoint = own; // detached at disconnect
+                own.attach(c);
+            }
+            return c;
         }
         Connection c = byEndpoint.get(endpoint);
         if (c != null) {
@@ -228,8 +253,6 @@ public final class HeadDeadline implements AutoCloseable {
             byEndpoint.put(endpoint, c);
             if (byId.get(c.session.getId()) != c) {
                 byEndpoint.remove(endpoint, c); // disconnected meanwhile
-            } else if (endpoint instanceof SessionEndpoint own) {
-                own.attach(c);
             }
         }
         return c;

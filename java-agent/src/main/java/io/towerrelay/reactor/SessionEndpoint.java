@@ -23,6 +23,11 @@ public final class SessionEndpoint extends EndpointDetails {
         this.session = session;
     }
 
+    /** The session's id, as every view of the session gives it. */
+    public String sessionId() {
+        return session.getId();
+    }
+
     public Object attachment() {
         return attachment;
     }
