@@ -1,6 +1,5 @@
 package io.towerrelay.http;
 
-import java.util.Set;
 import org.apache.hc.core5.http.ConnectionReuseStrategy;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequest;
@@ -44,12 +43,11 @@ public final class ConnectionPersistence {
             return;
         }
         HttpRequest request = context == null ? null : HttpCoreContext.cast(context).getRequest();
-        Set<String> asked = request == null ? Set.of() : HopByHopHeaders.connectionTokens(request);
-        if (asked.contains("close")) {
+        if (request != null && HopByHopHeaders.hasConnectionToken(request, "close")) {
             response.addHeader(HttpHeaders.CONNECTION, "close");
         } else if (response.containsHeader(HttpHeaders.UPGRADE)) {
             response.addHeader(HttpHeaders.CONNECTION, "upgrade");
-        } else if (asked.contains("keep-alive")) {
+        } else if (request != null && HopByHopHeaders.hasConnectionToken(request, "keep-alive")) {
             response.addHeader(HttpHeaders.CONNECTION, "keep-alive");
         } else if (http10) {
             response.addHeader(HttpHeaders.CONNECTION, "close");
@@ -66,7 +64,7 @@ public final class ConnectionPersistence {
             if (request.containsHeader(HttpHeaders.CONTENT_LENGTH) && request.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
                 return false;
             }
-            if (HopByHopHeaders.connectionTokens(request).contains("close")) {
+            if (HopByHopHeaders.hasConnectionToken(request, "close")) {
                 return false;
             }
         }
@@ -79,11 +77,8 @@ public final class ConnectionPersistence {
         if (!http11 && chunked) {
             return false;
         }
-        Set<String> said = HopByHopHeaders.connectionTokens(response);
-        if (said.isEmpty()) {
-            return http11;
-        }
-        return http11 ? !said.contains("close") : said.contains("keep-alive");
+        return http11 ? !HopByHopHeaders.hasConnectionToken(response, "close")
+                : HopByHopHeaders.hasConnectionToken(response, "keep-alive");
     };
 
     private static ProtocolVersion version(HttpContext context) {

@@ -46,6 +46,52 @@ public final class HopByHopHeaders {
         return tokens;
     }
 
+    /**
+     * Whether one of the comma-separated tokens of the headers called {@code name} is {@code token} (any case,
+     * blanks around it ignored): {@code tokens(message, name).contains(token)} without a set, a split array and a
+     * lower-case copy per token, which every request with {@code Connection: close} cost.
+     */
+    public static boolean hasToken(MessageHeaders message, String name, String token) {
+        if (!message.containsHeader(name)) {
+            return false;
+        }
+        for (Iterator<Header> it = message.headerIterator(name); it.hasNext(); ) {
+            String value = it.next().getValue();
+            if (value != null && listHas(value, token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@link #hasToken} for {@code Connection}. */
+    public static boolean hasConnectionToken(MessageHeaders message, String token) {
+        return hasToken(message, "Connection", token);
+    }
+
+    private static boolean listHas(String list, String token) {
+        int n = list.length();
+        for (int start = 0; start <= n; ) {
+            int end = list.indexOf(',', start);
+            if (end < 0) {
+                end = n;
+            }
+            int s = start;
+            int e = end;
+            while (s < e && list.charAt(s) <= ' ') { // as String.trim()
+                s++;
+            }
+            while (e > s && list.charAt(e - 1) <= ' ') {
+                e--;
+            }
+            if (e > s && e - s == token.length() && list.regionMatches(true, s, token, 0, e - s)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
+    }
+
     /** Whether {@code name} must be dropped, given the sender's Connection tokens. */
     public static boolean isHopByHop(String name, Set<String> connectionTokens) {
         if (connectionTokens.isEmpty()) {

@@ -25,6 +25,6 @@ final class UpgradeHeaders {
 
     /** True when one of the comma-separated values of the header is {@code token}, ignoring case and blanks. */
     static boolean hasToken(HttpMessage message, String headerName, String token) {
-        return HopByHopHeaders.tokens(message, headerName).contains(token);
+        return HopByHopHeaders.hasToken(message, headerName, token);
     }
 }

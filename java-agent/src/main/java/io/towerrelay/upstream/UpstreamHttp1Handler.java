@@ -149,7 +149,7 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             throws HttpException, IOException {
         MessageFraming.REQUEST.process(request, entity, httpContext);
         headRequest = Method.HEAD.isSame(request.getMethod());
-        if (request.containsHeader("Connection") && HopByHopHeaders.connectionTokens(request).contains("close")) {
+        if (HopByHopHeaders.hasConnectionToken(request, "close")) {
             keepAlive = false;
         }
         out = HeadWriter.request(request, out);
@@ -364,9 +364,9 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         if (!response.containsHeader("Connection")) {
             return !HttpVersion.HTTP_1_0.equals(response.getVersion());
         }
-        Set<String> tokens = HopByHopHeaders.connectionTokens(response);
-        return !tokens.contains("close")
-                && (!HttpVersion.HTTP_1_0.equals(response.getVersion()) || tokens.contains("keep-alive"));
+        return !HopByHopHeaders.hasConnectionToken(response, "close")
+                && (!HttpVersion.HTTP_1_0.equals(response.getVersion())
+                        || HopByHopHeaders.hasConnectionToken(response, "keep-alive"));
     }
 
     /**

@@ -60,6 +60,23 @@ class HopByHopHeadersTest {
                 .containsExactly("Content-Type: application/json", "Vary: Accept", "Vary: Cookie");
     }
 
+        @Test
+    void hasTokenAnswersAsTheTokenSetDoes() {
+        List<List<String>> values = List.of(List.of("close"), List.of("Close"), List.of(" keep-alive , Upgrade "),
+                List.of("keep-alive", "close"), List.of("closed"), List.of("clos"), List.of(""), List.of(","),
+                List.of(",close,"), List.of("x-close, close-x"), List.of("\tclose\t"), List.of("up grade"),
+                List.of("KEEP-ALIVE,,upgrade"), List.of("cl\u00f6se"));
+        for (List<String> headerValues : values) {
+            BasicHttpRequest message = new BasicHttpRequest("GET", "/");
+            headerValues.forEach(v -> message.addHeader("Connection", v));
+            for (String token : List.of("close", "keep-alive", "upgrade", "up grade", "")) {
+                assertThat(HopByHopHeaders.hasConnectionToken(message, token)).as("%s in %s", token, headerValues)
+                        .isEqualTo(HopByHopHeaders.connectionTokens(message).contains(token));
+            }
+        }
+        assertThat(HopByHopHeaders.hasConnectionToken(new BasicHttpRequest("GET", "/"), "close")).isFalse();
+    }
+
         private static String capitalized(String name) {
         StringBuilder b = new StringBuilder(name.length());
         boolean up = true;
