@@ -95,7 +95,6 @@ public final class ConnectionGate implements IOSessionListener {
 
     @Override
     public void inputReady(IOSession session) {
-        headDeadline.inputReady(session);
         if (next != null) {
             next.inputReady(session);
         }

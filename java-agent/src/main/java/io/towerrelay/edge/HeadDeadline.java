@@ -158,10 +158,13 @@ public final class HeadDeadline implements AutoCloseable {
         c.arm(true);
     }
 
-    /** A read event on a connection (ConnectionGate passes every one on). */
-    void inputReady(IOSession session) {
-        Connection c = byId.get(session.getId());
-        if (c != null && !c.multiplexed) {
+    /**
+     * Input on an HTTP/1.1 connection with no exchange in progress (its handler says so on each such read event).
+     * Before its first request the connection's first head is already on the clock; after it, the connection's
+     * state is attached to its endpoint.
+     */
+    public void idleInput(SessionEndpoint endpoint) {
+        if (endpoint.attachment() instanceof Connection c && !c.multiplexed) {
             c.inputReady();
         }
     }

@@ -130,10 +130,11 @@ public final class HopByHopHeaders {
 
     /** Copies every end-to-end header of {@code from} onto {@code to}, in order, duplicates kept. */
     public static void copyEndToEnd(MessageHeaders from, HttpMessage to) {
-        Set<String> named = connectionTokens(from);
+        boolean connection = from.containsHeader("Connection");
         for (Iterator<Header> it = from.headerIterator(); it.hasNext(); ) {
             Header header = it.next();
-            if (!isHopByHop(header.getName(), named)) {
+            String name = header.getName();
+            if (!isAlwaysHopByHop(name) && !(connection && hasConnectionToken(from, name))) {
                 to.addHeader(header);
             }
         }

@@ -167,7 +167,7 @@ public final class RelayServer implements AutoCloseable {
         // Long enough for any head RequestScreen answers 414 / 431 with its reason; longer ones get a bare 431.
         int maxHead = 2 * (config.limits().maxRequestLineBytes() + config.limits().maxHeaderBytes());
         ServerHttp1Handlers http1 = new ServerHttp1Handlers(new ServerHttp1Settings(exchanges, answers,
-                ConnectionPersistence.REUSE, maxHead, exceptions), listenerTls);
+                ConnectionPersistence.REUSE, maxHead, exceptions, headDeadline::idleInput), listenerTls);
         ConnectionGate gate = new ConnectionGate(metrics, config.limits(), headDeadline, proxyProtocol,
                 tunnels.sessionListener());
         SharedReactor server = new SharedReactor(

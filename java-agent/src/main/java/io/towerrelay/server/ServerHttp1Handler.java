@@ -152,6 +152,9 @@ public final class ServerHttp1Handler implements IOEventHandler {
 
     @Override
     public void inputReady(IOSession s, ByteBuffer src) {
+        if (exchange == null) {
+            settings.idleInput().accept(details); // the next head's clock may start (edge.HeadDeadline)
+        }
         try {
             if (src != null) {
                 input.take(src); // TLS hands over what it decrypted, all of which must be kept
