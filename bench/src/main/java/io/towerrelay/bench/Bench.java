@@ -335,8 +335,9 @@ public final class Bench {
                     } catch (IOException e) {
                         // Recorded and reported; the other targets and rounds still run.
                         results.add("ws", test, target.name(), "failures", 1);
-                        results.note("ws " + target.name() + " " + test + " round " + (round + 1), e.getMessage());
-                        log(String.format("  round %d %5d sockets %-8s FAILED: %s", round + 1, sockets, target.name(), e.getMessage()));
+                        String why = e.getMessage() + backendTrouble();
+                        results.note("ws " + target.name() + " " + test + " round " + (round + 1), why);
+                        log(String.format("  round %d %5d sockets %-8s FAILED: %s", round + 1, sockets, target.name(), why));
                         continue;
                     }
                     results.add("ws", test, target.name(), "events_per_s", flood.eventsPerSecond());
@@ -384,9 +385,9 @@ public final class Bench {
                     results.add("idle", n + "-sockets", name, "failed_after_sockets", opened);
                     results.add("idle", n + "-sockets", name, "rss_before_kib", before.rssKib());
                     results.add("idle", n + "-sockets", name, "rss_at_failure_kib", at.rssKib());
-                    results.note("idle " + name, "gave out after " + opened + " sockets: " + e.getMessage()
-                            + lastLines(proxy.log(), 3));
-                    log(String.format("  %-8s FAILED after %d sockets (RSS %,d KiB): %s", name, opened, at.rssKib(), e.getMessage()));
+                    String why = e.getMessage() + lastLines(proxy.log(), 3) + backendTrouble();
+                    results.note("idle " + name, "gave out after " + opened + " sockets: " + why);
+                    log(String.format("  %-8s FAILED after %d sockets (RSS %,d KiB): %s", name, opened, at.rssKib(), why));
                     running.remove(name).close();
                     start(name);
                     continue;
@@ -419,6 +420,26 @@ public final class Bench {
         } catch (IOException | RuntimeException e) {
             return "";
         }
+    }
+
+    /**
+     * What the backend said besides that it listens, and whether it still runs: a failure to open sockets through a
+     * proxy may be the backend's (in one full run a backend thread died of an OutOfMemoryError in the memory phase,
+     * and the proxies after it could open no more than ~1,000 sockets). Empty when the backend is fine.
+     */
+    private String backendTrouble() {
+        String said;
+        try {
+            List<String> lines = Files.readAllLines(work.resolve("backend.log")).stream()
+                    .filter(l -> !l.startsWith("backend listening on ") && !l.startsWith("\tat ")).toList();
+            said = String.join(" / ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            said = "";
+        }
+        if (backend != null && !backend.isAlive()) {
+            return "; the backend has exited (code " + backend.exitValue() + ")" + (said.isEmpty() ? "" : ": " + said);
+        }
+        return said.isEmpty() ? "" : "; the backend said: " + said;
     }
 
     private void startupPhase() throws IOException, InterruptedException {

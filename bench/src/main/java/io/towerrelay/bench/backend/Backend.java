@@ -24,6 +24,15 @@ public final class Backend {
         Responses responses = new Responses();
         for (int i = 0; i < threads; i++) {
             Thread t = new Thread(new BackendLoop(address, responses), "backend-" + i);
+            // A loop that dies (an OutOfMemoryError, say) leaves its listening socket open: the kernel would keep
+            // giving it its share of new connections, which would never be answered. Better no backend at all, and
+            // the reason in backend.log, where the harness reads it.
+            t.setUncaughtExceptionHandler((thread, e) -> {
+                System.err.println("backend: thread " + thread.getName() + " died, stopping the backend: " + e);
+                e.printStackTrace();
+                System.err.flush();
+                Runtime.getRuntime().halt(70);
+            });
             t.start();
         }
         System.out.println("backend listening on 127.0.0.1:" + port + " with " + threads + " threads");

@@ -25,8 +25,8 @@ final class WsClientConnection {
     private SelectionKey key;
     private byte[] tail;
     private int tailLength;
-    State state = State.CONNECTING;
-    boolean accepted;
+    volatile State state = State.CONNECTING;   // volatile: WsLoad reads it from its thread to say what is stuck
+    volatile boolean accepted;
     String failure;
 
     WsClientConnection(WsClientLoop loop, SocketChannel channel, String host, String path) {

@@ -91,8 +91,26 @@ public final class WsLoad implements AutoCloseable {
     private void checkDeadline(long deadline, int count) throws IOException {
         if (System.nanoTime() > deadline) {
             throw new IOException("only " + accepted.get() + " of " + count + " WebSockets opened in time ("
-                    + failed.get() + " failed" + (failed.get() > 0 ? ", e.g.: " + lastFailure() : "") + ")");
+                    + failed.get() + " failed" + (failed.get() > 0 ? ", e.g.: " + lastFailure() : "") + "; "
+                    + waiting() + ")");
         }
+    }
+
+    /** Where the handshakes still under way are stuck: the TCP connect, the 101, or AWX's accept message. */
+    private String waiting() {
+        int connecting = 0;
+        int handshake = 0;
+        int noAccept = 0;
+        for (WsClientConnection c : connections) {
+            switch (c.state) {
+                case CONNECTING -> connecting++;
+                case HANDSHAKE -> handshake++;
+                case OPEN -> noAccept += c.accepted ? 0 : 1;
+                default -> { }
+            }
+        }
+        return "still waiting: " + connecting + " for the TCP connection, " + handshake + " for the 101 answer, "
+                + noAccept + " for the accept message after the 101";
     }
 
     /** Sends every socket's subscription; the backend starts streaming on it. */
