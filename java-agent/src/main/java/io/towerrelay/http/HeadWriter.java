@@ -76,7 +76,7 @@ public final class HeadWriter {
             Header h = it.next();
             out = ascii(out, h.getName());
             out = ascii(out, ": ");
-            out = value(out, h.getValue());
+            out = h instanceof CheckedHeader && h.getValue() != null ? ascii(out, h.getValue()) : value(out, h.getValue());
             out = ascii(out, "\r\n");
         }
         return ascii(out, "\r\n");

@@ -129,7 +129,7 @@ public final class RequestHeadParser {
             if (colon == start || colon == e) {
                 throw new ProtocolException("Invalid header line: " + printable(a, start, e));
             }
-            name = new String(a, start, colon - start, StandardCharsets.ISO_8859_1);
+            name = FieldNames.of(a, start, colon - start);
             value = trimmed(a, colon + 1, e);
         }
         if (name != null) {
@@ -172,7 +172,7 @@ public final class RequestHeadParser {
         if (major != 1) {
             throw new UnsupportedHttpVersionException(version);
         }
-        String method = new String(a, s, sp1 - s, StandardCharsets.ISO_8859_1);
+        String method = FieldNames.of(a, s, sp1 - s);
         String target = new String(a, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
         // An origin-form target ("/path?query") is the path as it is. Anything else (absolute-form, "//...", a
         // fragment) is read as a URI, as HttpCore5's parser does, so that the screen sees its scheme and authority:

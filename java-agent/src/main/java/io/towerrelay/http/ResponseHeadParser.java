@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.hc.core5.http.HttpVersion;
 import org.apache.hc.core5.http.ParseException;
-import org.apache.hc.core5.http.message.BasicHeader;
 import org.apache.hc.core5.http.message.BasicHttpResponse;
 
 /**
@@ -67,7 +66,7 @@ public final class ResponseHeadParser {
             while (ve > v && (a[ve - 1] == ' ' || a[ve - 1] == '\t')) {
                 ve--;
             }
-            response.addHeader(new BasicHeader(new String(a, lineStart, colon - lineStart, StandardCharsets.ISO_8859_1),
+            response.addHeader(new CheckedHeader(FieldNames.of(a, lineStart, colon - lineStart),
                     new String(a, v, ve - v, StandardCharsets.ISO_8859_1)));
         }
         in.position(end);
