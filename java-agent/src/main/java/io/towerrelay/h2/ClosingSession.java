@@ -26,6 +26,8 @@ final class ClosingSession extends ForwardingProtocolSession {
     private final Closer closer;
     private final DataSent dataSent;
     private volatile boolean closing;
+    /** How many times the multiplexer asked to close (it asks again after each write once its output is empty). */
+    private int closeRequests;
     /** The head of the outgoing frame being written, while incomplete. */
     private final byte[] head = new byte[9];
     private int headFill;
@@ -93,7 +95,17 @@ final class ClosingSession extends ForwardingProtocolSession {
     @Override
     public void close(CloseMode closeMode) {
         closing = true;
+        closeRequests++;
         closer.closeRequested(closeMode);
+    }
+
+    /**
+     * Close requests so far. Once shut down, HttpCore5's multiplexer asks to close at the end of every
+     * {@code outputReady} that left nothing of its own to write (AbstractH2StreamMultiplexer.onOutput), so a request
+     * made during one means its last frame (the GOAWAY) is written to the session.
+     */
+    int closeRequests() {
+        return closeRequests;
     }
 
     @Override

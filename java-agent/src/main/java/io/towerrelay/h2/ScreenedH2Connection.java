@@ -25,9 +25,20 @@ import org.slf4j.LoggerFactory;
  * A refused frame ends the connection through the multiplexer itself, which sends GOAWAY with the screen's error
  * code and the last stream it processed, so what it had started is cancelled cleanly.
  *
- * <p>Closing lingers ({@link ClosingSession}): after the multiplexer asks to close, input is read and dropped until
- * the client closes or {@link #LINGER} passes; then the session closes. After {@link #LINGER_BYTES} more it stops
- * reading, so a client that keeps sending costs no more than the kernel's buffers.
+ * <p>Closing lingers ({@link ClosingSession}): after the multiplexer asks to close, input is read and dropped while
+ * its last frames (the GOAWAY) are written; once they are, the session closes gracefully: TLS close_notify after
+ * them (the client reads the end of the stream), then HttpCore5 reads (and this handler drops) what the client
+ * still sends until it closes too, and only then closes the socket, so it is closed with nothing unread (a FIN,
+ * not the TCP reset that would destroy the GOAWAY at the client). All of it within {@link #LINGER}; a client that
+ * does not close by then is cut off. While the GOAWAY cannot be written (a client that does not read), after
+ * {@link #LINGER_BYTES} more input it stops reading, so a client that keeps sending costs no more than the
+ * kernel's buffers.
+ *
+ * <p>A connection error the multiplexer finds itself (HttpCore5 throws {@link H2ConnectionException}, an
+ * {@link IOException}, out of its {@code inputReady}) is handed back to it here, as the screen's own are: let out
+ * to the reactor, it closed the session at once (InternalChannel.handleIOEvent), bypassing the linger, and a
+ * GOAWAY still queued behind a response's frames was then written to a closed session, which ended in an
+ * immediate close (a reset) without the GOAWAY.
  * HTTP/2 runs only over TLS here (ALPN), where the decrypted bytes reach the handler as {@code inputReady}'s
  * buffer; nothing reaches the multiplexer any other way.
  */
@@ -77,6 +88,32 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
 
     @Override
     public void inputReady(IOSession ioSession, ByteBuffer src) throws IOException {
+        try {
+            screenInput(src);
+        } catch (H2ConnectionException e) {
+            connectionError(e);
+            if (state == State.LINGER) {
+                drain(src); // the rest of this read
+            }
+        }
+    }
+
+    /**
+     * A connection error the multiplexer threw (e.g. a HEADERS frame on a stream id it has seen): it answers it as
+     * the screen's own ({@link #refuse}), GOAWAY then the lingering close, instead of the reactor closing at once.
+     */
+    private void connectionError(H2ConnectionException e) throws IOException {
+        if (multiplexer == null || state != State.OPEN) {
+            throw e;
+        }
+        LOG.debug("HTTP/2 connection error from {}: {}", session.getRemoteAddress(), e.getMessage());
+        multiplexer.exception(multiplexerSession, e);
+        if (state == State.OPEN) {
+            closeRequested(CloseMode.GRACEFUL);
+        }
+    }
+
+    private void screenInput(ByteBuffer src) throws IOException {
         if (state == State.LINGER || state == State.CLOSED) {
             drain(src);
             return;
@@ -229,7 +266,10 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
         closeRequested(CloseMode.GRACEFUL);
     }
 
-    /** The multiplexer (or the screen) is done with the connection: linger, then close. */
+    /**
+     * The multiplexer (or the screen) is done with the connection: linger while its last frames are written, then
+     * close gracefully ({@link #outputReady}).
+     */
     @Override
     public void closeRequested(CloseMode mode) {
         if (state == State.LINGER || state == State.CLOSED) {
@@ -239,15 +279,25 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
         lingerUntil = System.nanoTime() + LINGER.toNanoseconds();
         session.setSocketTimeout(LINGER);
         session.setEvent(SelectionKey.OP_READ);
+        session.setEvent(SelectionKey.OP_WRITE); // outputReady writes what is left, then closes
     }
 
-    /** Lingering: reads and drops input until the client closes, the time is up, or it sent too much. */
+    /**
+     * Lingering: reads and drops input. Before the graceful close: until the client closes, the time is up, or it
+     * sent too much. After it (HttpCore5 reads on until the client closes): until the time is up.
+     */
     private void drain(ByteBuffer src) throws IOException {
         if (src != null) {
             lingerBytes += src.remaining();
             src.position(src.limit());
         }
         boolean eof = session.read(ByteBuffer.allocate(0)) < 0;
+        if (state == State.CLOSED) {
+            if (!eof && System.nanoTime() - lingerUntil > 0) {
+                session.close(CloseMode.IMMEDIATE); // still sending after LINGER: its GOAWAY went out long ago
+            }
+            return;
+        }
         if (lingerBytes > LINGER_BYTES) {
             // A client that keeps sending after GOAWAY is no longer read: its sends stall in the kernel's buffers
             // while it can still read the GOAWAY, and the socket timeout (LINGER) closes the connection. Closing at
@@ -258,8 +308,12 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
         }
     }
 
+    /**
+     * Closes the session: GRACEFUL once (it drains, see the class comment), IMMEDIATE whenever asked, also during a
+     * graceful close (an I/O error there, e.g. the client gone: ignoring it kept the session spinning on the error).
+     */
     private void finish(CloseMode mode) {
-        if (state != State.CLOSED) {
+        if (state != State.CLOSED || mode == CloseMode.IMMEDIATE) {
             state = State.CLOSED;
             session.close(mode);
         }
@@ -272,14 +326,28 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
             if (!ownOutput.hasRemaining()) {
                 ownOutput = null;
                 session.clearEvent(SelectionKey.OP_WRITE);
+                if (state == State.LINGER) {
+                    finish(CloseMode.GRACEFUL); // the GOAWAY is written: close_notify after it
+                }
             }
             return;
         }
         if (multiplexer != null && state != State.CLOSED) {
-            multiplexerSession.flushInjected();
-            multiplexer.outputReady(multiplexerSession); // also while lingering: its GOAWAY may still be queued
+            int closeRequests = multiplexerSession.closeRequests();
+            try {
+                multiplexerSession.flushInjected();
+                multiplexer.outputReady(multiplexerSession); // also while lingering: its GOAWAY may still be queued
+            } catch (H2ConnectionException e) {
+                connectionError(e);
+                return;
+            }
             if (multiplexerSession.hasInjected()) {
                 session.setEvent(SelectionKey.OP_WRITE);
+            } else if (state == State.LINGER && multiplexerSession.closeRequests() > closeRequests) {
+                // It asked to close with nothing of its own left to write: the GOAWAY is in the session, and the
+                // graceful close writes it out before close_notify.
+                finish(CloseMode.GRACEFUL);
+                return;
             }
         } else {
             session.clearEvent(SelectionKey.OP_WRITE);
@@ -301,7 +369,11 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
             finish(CloseMode.GRACEFUL);
             return;
         }
-        multiplexer.timeout(multiplexerSession, timeout);
+        try {
+            multiplexer.timeout(multiplexerSession, timeout);
+        } catch (H2ConnectionException e) {
+            connectionError(e);
+        }
     }
 
     @Override

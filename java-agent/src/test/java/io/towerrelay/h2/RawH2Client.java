@@ -185,7 +185,18 @@ final class RawH2Client implements AutoCloseable {
         frame(SETTINGS, 0x1, 0, new byte[0]);
     }
 
-    /** The next frame, or null when the relay closed the connection (cleanly or by reset). */
+    /** How the last {@link #read} that returned null saw the connection end (EOFException: a clean close). */
+    private volatile IOException end;
+
+    /**
+     * How the connection ended, once {@link #read} returned null: an {@link EOFException} for the relay's clean close
+     * (TLS close_notify, or a FIN), a {@link SocketException} for a reset.
+     */
+    IOException end() {
+        return end;
+    }
+
+    /** The next frame, or null when the relay closed the connection (cleanly or by reset: see {@link #end}). */
     Frame read() throws IOException {
         try {
             int length = in.readUnsignedByte() << 16 | in.readUnsignedByte() << 8 | in.readUnsignedByte();
@@ -196,6 +207,7 @@ final class RawH2Client implements AutoCloseable {
             in.readFully(payload);
             return new Frame(type, flags, stream, payload);
         } catch (EOFException | SocketException closed) {
+            end = closed;
             return null;
         }
     }
