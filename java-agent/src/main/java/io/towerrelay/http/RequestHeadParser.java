@@ -180,8 +180,8 @@ public final class RequestHeadParser {
         boolean originForm = target.length() > 1 ? target.charAt(0) == '/' && target.charAt(1) != '/'
                 : target.equals("/");
         BasicHttpRequest request = originForm && target.indexOf('#') < 0
-                ? new BasicHttpRequest(method, (HttpHost) null, target)
-                : new BasicHttpRequest(method, target);
+                ? new RelayRequest(method, (HttpHost) null, target)
+                : new RelayRequest(method, target);
         request.setVersion(version);
         return request;
     }

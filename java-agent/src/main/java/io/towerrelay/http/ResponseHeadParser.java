@@ -99,7 +99,7 @@ public final class ResponseHeadParser {
             throw new ParseException("invalid status code " + code);
         }
         String reason = e - s > 13 ? new String(a, s + 13, e - s - 13, StandardCharsets.ISO_8859_1) : "";
-        BasicHttpResponse response = new BasicHttpResponse(code, reason);
+        BasicHttpResponse response = new RelayResponse(code, reason);
         response.setVersion(a[s + 7] == '1' ? HttpVersion.HTTP_1_1 : a[s + 7] == '0' ? HttpVersion.HTTP_1_0
                 : HttpVersion.get(1, a[s + 7] - '0'));
         return response;

@@ -4,6 +4,7 @@ import io.towerrelay.common.ClientEndpoint;
 import io.towerrelay.http.ForwardedHeaders;
 import io.towerrelay.http.HeaderRemoval;
 import io.towerrelay.http.HopByHopHeaders;
+import io.towerrelay.http.RelayRequest;
 import java.net.URI;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHeaders;
@@ -39,7 +40,7 @@ public final class UpstreamRequests {
 
     /** The head to send upstream for {@code incoming}, which arrived on the connection described by {@code context}. */
     public HttpRequest create(HttpRequest incoming, HttpContext context) {
-        BasicHttpRequest outgoing = new BasicHttpRequest(incoming.getMethod(), (String) null);
+        BasicHttpRequest outgoing = new RelayRequest(incoming.getMethod(), (String) null);
         // setPath, not the constructor: that parses the path as a URI again, and "//x/y" would lose "//x".
         outgoing.setPath(incoming.getPath());
         outgoing.setScheme(upstream.getScheme());
