@@ -26,8 +26,8 @@ class ForwardedHeadersTest {
     void anUntrustedClientsOwnForwardedHeadersAreReplaced() {
         BasicHttpRequest incoming = new BasicHttpRequest("GET", "/");
         incoming.addHeader("Host", "tower.example.com");
-        incoming.addHeader(ForwardedHeaders.FOR, "10.9.9.9");
-        incoming.addHeader(ForwardedHeaders.FOR, "10.8.8.8");
+        incoming.addHeader(ForwardedHeaders.FOR, "198.51.100.9");
+        incoming.addHeader(ForwardedHeaders.FOR, "198.51.100.8");
         incoming.addHeader(ForwardedHeaders.PROTO, "https");
         BasicHttpRequest outgoing = new BasicHttpRequest("GET", "/");
         for (var h : incoming.getHeaders()) {
