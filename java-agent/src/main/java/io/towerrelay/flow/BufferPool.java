@@ -40,7 +40,7 @@ public final class BufferPool {
         this.free = new ByteBuffer[(int) Math.max(1, Math.min(Integer.MAX_VALUE, maxPooledBytes / bufferSize))];
     }
 
-    int bufferSize() {
+    public int bufferSize() {
         return bufferSize;
     }
 

@@ -1,34 +1,57 @@
 package io.towerrelay.reactor;
 
+import io.towerrelay.flow.BufferPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.hc.core5.reactor.IOSession;
 
 /**
  * What an HTTP/1.1 handler read from its session and has not handed on yet: a heap buffer in read mode, which the
- * head parsers read in place and whose body bytes are handed on as slices. It grows only for a head longer than
- * it, up to the limit the handler gives, and goes back to its size once what it holds fits again.
+ * head parsers read in place and whose body bytes are handed on as slices (their consumers copy them, as
+ * HttpCore5's data consumers must). It grows only for a head longer than it, up to the limit the handler gives,
+ * and goes back to its size once what it holds fits again.
+ *
+ * <p>The buffer is the I/O thread's, lent while it holds bytes: {@link #release} gives it back once everything in it
+ * was handed on. A request usually comes whole in one read and is handed on in the same event, so a connection
+ * between requests, or one that sends a single request and closes, holds no buffer, and a new connection does
+ * not allocate one (it was 40 % of what the relay allocated per connection with a new connection per request;
+ * JFR).
  */
 public final class SessionInput {
     /** Reads per input event while each fills the buffer: fair to the thread's other connections. */
     public static final int MAX_READS = 4;
+    /**
+     * Held while nothing is: empty, in read mode. Shared by every instance: with no capacity its position and limit
+     * can only be 0. Not read-only, because the parsers read a buffer's array.
+     */
+    private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
     private final int size;
-    private ByteBuffer in;
+    /** The I/O thread's pool of buffers of {@link #size}; null off the reactor (tests), where buffers are allocated. */
+    private BufferPool pool;
+    private ByteBuffer in = NONE;
     private boolean filled;
 
     public SessionInput(int size) {
         this.size = size;
-        this.in = ByteBuffer.allocate(size).flip();
     }
 
-    /** The bytes read and not yet taken (read mode); the buffer itself changes when it grows. */
+    /** With its own pool (tests): off the reactor, buffers are otherwise allocated and left to the collector. */
+    SessionInput(int size, BufferPool pool) {
+        this.size = size;
+        this.pool = pool;
+    }
+
+    /** The bytes read and not yet taken (read mode); the buffer itself changes when it grows or is given back. */
     public ByteBuffer bytes() {
         return in;
     }
 
     /** Keeps what TLS handed over decrypted, all of it, behind what is there. */
     public void take(ByteBuffer src) {
+        if (in == NONE) {
+            in = lend();
+        }
         in.compact();
         if (in.remaining() < src.remaining()) {
             in = ByteBuffer.allocate(in.position() + src.remaining() + size).put(in.flip());
@@ -43,6 +66,9 @@ public final class SessionInput {
      * @return the bytes read, 0 for none, -1 at the end of the stream
      */
     public int read(IOSession session, int growTo) throws IOException {
+        if (in == NONE) {
+            in = lend();
+        }
         in.compact();
         if (!in.hasRemaining()) {
             if (in.capacity() >= growTo) {
@@ -69,18 +95,45 @@ public final class SessionInput {
 
     /** No room is left without growing. */
     public boolean full() {
-        return in.remaining() == in.capacity();
+        return in != NONE && in.remaining() == in.capacity();
     }
 
     /** Back to the first size once what is left fits it (after a long head). */
     public void shrink() {
         if (in.capacity() > size && in.remaining() <= size) {
-            in = ByteBuffer.allocate(size).put(in).flip();
+            ByteBuffer left = in;
+            in = lend().compact().put(left).flip();
         }
     }
 
-    /** Drops what is held. */
+    /** Drops what is held, and gives the buffer back. */
     public void discard() {
-        in.position(in.limit());
+        if (in != NONE) {
+            in.position(in.limit());
+            release();
+        }
+    }
+
+    /**
+     * Gives the buffer back once all it held was handed on. Call it when an event is over: slices handed on during
+     * the event were copied by then.
+     */
+    public void release() {
+        if (in == NONE || in.hasRemaining()) {
+            return;
+        }
+        if (pool != null) {
+            pool.release(in); // a grown buffer is not taken back (wrong size), and is left to the collector
+        }
+        in = NONE;
+    }
+
+    /** An empty buffer of the first size, in read mode. */
+    private ByteBuffer lend() {
+        if (pool == null) {
+            pool = SharedReactor.readBuffers(size);
+        }
+        ByteBuffer buffer = pool == null ? ByteBuffer.allocate(size) : pool.acquire();
+        return buffer.flip();
     }
 }

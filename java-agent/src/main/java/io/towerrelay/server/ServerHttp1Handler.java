@@ -178,6 +178,8 @@ public final class ServerHttp1Handler implements IOEventHandler {
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
+        } finally {
+            input.release(); // unless part of a head or pipelined requests wait in it
         }
     }
 
@@ -631,6 +633,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
             session.setEvent(SelectionKey.OP_READ);
         }
         input.shrink(); // a long head's buffer goes
+        input.release();
         resumeInput(); // a pipelined request may be waiting
     }
 
@@ -747,6 +750,7 @@ public final class ServerHttp1Handler implements IOEventHandler {
         }
         context = null;
         request = null;
+        input.discard();
     }
 
     /**

@@ -265,6 +265,8 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
+        } finally {
+            input.release(); // unless part of a head, or body bytes beyond the window, wait in it
         }
     }
 
