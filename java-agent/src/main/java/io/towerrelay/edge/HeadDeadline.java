@@ -4,7 +4,6 @@ import io.towerrelay.reactor.SessionEndpoint;
 import java.net.SocketAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.core5.http.EndpointDetails;
@@ -22,19 +21,23 @@ import org.slf4j.LoggerFactory;
  * resetting it). The clock starts when a connection is accepted (its first head), and on a kept-alive connection
  * with no exchange in progress when the first byte of the next head arrives: an idle keep-alive connection is
  * bounded by client-idle-timeout only, as before, but once a client starts a request it has to finish its head.
+ *
+ * <p>A deadline is a time kept on the connection, not a timer task: one thread sweeps the open connections a few
+ * times per header-timeout ({@link #sweepInterval}) and closes those whose head is late. Arming and meeting a
+ * deadline is then a field write on the connection's own I/O thread. A task per connection was a queue insertion
+ * and a removal per new connection under a lock both I/O threads took (3 % of their CPU samples with a new
+ * connection per request; JFR), and the queue held every cancelled task's session until removed.
  */
 public final class HeadDeadline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HeadDeadline.class);
+    /** Sweeps per header-timeout: a late head is cut within a tenth of the timeout after its deadline. */
+    private static final int SWEEPS_PER_TIMEOUT = 10;
+    private static final long MIN_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long MAX_SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** limits.header-timeout; a reload changes it for deadlines armed from then on. */
     private volatile Timeout timeout;
-    /**
-     * Remove-on-cancel: a cancelled deadline (head arrived, connection closed) leaves the queue at once. Kept until
-     * it would have fired, each task held its session, and through it HttpCore5's handler with 24 KiB of buffers,
-     * for the whole header-timeout; at a few thousand new connections per second that ran a 256 MiB heap out of
-     * memory (bench/run.sh, "new connection per request"; found and first fixed on the perf branch).
-     */
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+    private final ScheduledThreadPoolExecutor sweeper = new ScheduledThreadPoolExecutor(1, r -> {
         Thread t = new Thread(r, "header-timeout");
         t.setDaemon(true);
         return t;
@@ -58,11 +61,7 @@ public final class HeadDeadline implements AutoCloseable {
 
     /**
      * One client connection: how many exchanges are between head and end, and the deadline of the head being
-     * awaited, if any. The deadline is a time, not a timer task: a kept-alive connection's next head arms it and
-     * that head's arrival disarms it, with no task scheduled or cancelled per request (that was a queue insertion,
-     * a removal and a wake-up of the timer thread per request, ~1.1 futex calls per request under the benchmark's
-     * keep-alive load). At most one check per connection is pending; when it runs early (the deadline moved) it
-     * schedules itself for what is left.
+     * awaited, if any. Its own I/O thread arms and meets the deadline; the sweeper reads it.
      */
     private final class Connection {
         final IOSession session;
@@ -73,10 +72,8 @@ public final class HeadDeadline implements AutoCloseable {
         /** Heads received minus exchanges ended; pipelined requests can make it 2 or more for a moment. */
         int inFlight;
         /** System.nanoTime() by which the awaited head must be complete; 0 when none is awaited. */
-        long deadline;
+        volatile long deadline;
         boolean firstHead;
-        /** The pending check, if any. */
-        ScheduledFuture<?> check;
         /** The exchange handlers' view of this connection, once one asked (see connection(HttpContext)). */
         EndpointDetails endpoint;
 
@@ -89,24 +86,20 @@ public final class HeadDeadline implements AutoCloseable {
                 return;
             }
             long at = System.nanoTime() + timeout.toNanoseconds();
-            deadline = at == 0 ? 1 : at;
             firstHead = first;
-            if (check == null) {
-                check = timer.schedule(this::check, timeout.toNanoseconds(), TimeUnit.NANOSECONDS);
-            }
+            deadline = at == 0 ? 1 : at;
         }
 
-        private void check() {
+        /** The sweeper's check: closes the connection when its head is late. */
+        void check(long now) {
+            long due = deadline;
+            if (due == 0 || now - due < 0) {
+                return; // nothing awaited, or still in time: no lock taken
+            }
             boolean first;
             synchronized (this) {
-                check = null;
                 if (deadline == 0 || inFlight > 0) {
                     return; // the head came in the meantime
-                }
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    check = timer.schedule(this::check, left, TimeUnit.NANOSECONDS);
-                    return;
                 }
                 deadline = 0;
                 first = firstHead;
@@ -129,19 +122,32 @@ public final class HeadDeadline implements AutoCloseable {
         void inputReady() {
             arm(false);
         }
-
-        synchronized void cancel() {
-            deadline = 0;
-            if (check != null) {
-                check.cancel(false);
-                check = null;
-            }
-        }
     }
 
     public HeadDeadline(Timeout timeout) {
         this.timeout = timeout;
-        timer.setRemoveOnCancelPolicy(true);
+        sweeper.schedule(this::sweep, sweepInterval(timeout), TimeUnit.NANOSECONDS);
+    }
+
+    /** A tenth of the timeout, within 20 ms and 1 s: a 30 s deadline is met or cut within 31 s. */
+    static long sweepInterval(Timeout timeout) {
+        return Math.max(MIN_SWEEP_NANOS, Math.min(MAX_SWEEP_NANOS, timeout.toNanoseconds() / SWEEPS_PER_TIMEOUT));
+    }
+
+    /** Closes the connections whose head is late, then comes back after the interval of the timeout now set. */
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            for (Connection c : byId.values()) {
+                c.check(now);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("header-timeout sweep failed; next sweep as planned", e);
+        } finally {
+            if (!sweeper.isShutdown()) {
+                sweeper.schedule(this::sweep, sweepInterval(timeout), TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     /** A reload: limits.header-timeout for deadlines armed from now on. */
@@ -225,7 +231,7 @@ public final class HeadDeadline implements AutoCloseable {
                     own.attach(null);
                 }
             }
-            c.cancel();
+            c.deadline = 0;
         }
     }
 
@@ -267,6 +273,6 @@ public final class HeadDeadline implements AutoCloseable {
 
     @Override
     public void close() {
-        timer.shutdownNow();
+        sweeper.shutdownNow();
     }
 }
