@@ -40,7 +40,7 @@ public final class BufferPool {
         this.free = new ByteBuffer[(int) Math.max(1, Math.min(Integer.MAX_VALUE, maxPooledBytes / bufferSize))];
     }
 
-    public int bufferSize() {
+    int bufferSize() {
         return bufferSize;
     }
 

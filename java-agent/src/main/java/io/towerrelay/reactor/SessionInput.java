@@ -1,6 +1,5 @@
 package io.towerrelay.reactor;
 
-import io.towerrelay.flow.BufferPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.hc.core5.reactor.IOSession;
@@ -27,8 +26,8 @@ public final class SessionInput {
     private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
     private final int size;
-    /** The I/O thread's pool of buffers of {@link #size}; null off the reactor (tests), where buffers are allocated. */
-    private BufferPool pool;
+    /** The I/O thread's free buffers of {@link #size}; null off the reactor, where buffers are allocated. */
+    private ReadBuffers pool;
     private ByteBuffer in = NONE;
     private boolean filled;
 
@@ -36,8 +35,8 @@ public final class SessionInput {
         this.size = size;
     }
 
-    /** With its own pool (tests): off the reactor, buffers are otherwise allocated and left to the collector. */
-    SessionInput(int size, BufferPool pool) {
+    /** With its own free list (tests): off the reactor, buffers are otherwise allocated and left to the collector. */
+    SessionInput(int size, ReadBuffers pool) {
         this.size = size;
         this.pool = pool;
     }
@@ -123,7 +122,7 @@ public final class SessionInput {
             return;
         }
         if (pool != null) {
-            pool.release(in); // a grown buffer is not taken back (wrong size), and is left to the collector
+            pool.giveBack(in); // a grown buffer is not taken back (wrong size), and is left to the collector
         }
         in = NONE;
     }
@@ -133,7 +132,7 @@ public final class SessionInput {
         if (pool == null) {
             pool = SharedReactor.readBuffers(size);
         }
-        ByteBuffer buffer = pool == null ? ByteBuffer.allocate(size) : pool.acquire();
+        ByteBuffer buffer = pool == null ? ByteBuffer.allocate(size) : pool.lend();
         return buffer.flip();
     }
 }

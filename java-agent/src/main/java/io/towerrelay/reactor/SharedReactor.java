@@ -1,6 +1,5 @@
 package io.towerrelay.reactor;
 
-import io.towerrelay.flow.BufferPool;
 import java.net.SocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.Future;
@@ -262,41 +261,35 @@ public final class SharedReactor {
     }
 
     /**
-     * The calling I/O thread's pool of read buffers of {@code size} bytes ({@link SessionInput}), or null off the
-     * reactor. Only that thread lends from it and gives back to it.
+     * The calling I/O thread's free read buffers of {@code size} bytes ({@link SessionInput}), or null off the
+     * reactor.
      */
-    static BufferPool readBuffers(int size) {
+    static ReadBuffers readBuffers(int size) {
         return Thread.currentThread() instanceof Worker w ? w.readBuffers(size) : null;
     }
 
     /** A worker thread that knows its worker's index. */
     private static final class Worker extends Thread {
-        /**
-         * Free read buffers each pool keeps at most. A connection holds one only while bytes wait in it, so a
-         * thread needs about one per connection it is serving in one round, not one per open connection.
-         */
-        private static final long POOLED_READ_BYTES = 1L << 20;
-
         final int index;
         final OutputRounds rounds = new OutputRounds();
-        /** One pool per read buffer size in use (the client side's and the upstream side's). */
-        private BufferPool[] readBuffers = new BufferPool[0];
+        /** One free list per read buffer size in use (the client side's and the upstream side's). */
+        private ReadBuffers[] readBuffers = new ReadBuffers[0];
 
         Worker(Runnable runnable, int index) {
             super(runnable, "relay-io-" + index);
             this.index = index;
         }
 
-        BufferPool readBuffers(int size) {
-            for (BufferPool pool : readBuffers) {
-                if (pool.bufferSize() == size) {
-                    return pool;
+        ReadBuffers readBuffers(int size) {
+            for (ReadBuffers buffers : readBuffers) {
+                if (buffers.size() == size) {
+                    return buffers;
                 }
             }
-            BufferPool pool = new BufferPool(size, POOLED_READ_BYTES);
+            ReadBuffers buffers = new ReadBuffers(size, this);
             readBuffers = Arrays.copyOf(readBuffers, readBuffers.length + 1);
-            readBuffers[readBuffers.length - 1] = pool;
-            return pool;
+            readBuffers[readBuffers.length - 1] = buffers;
+            return buffers;
         }
     }
 

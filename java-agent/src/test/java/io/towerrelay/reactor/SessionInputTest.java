@@ -2,7 +2,6 @@ package io.towerrelay.reactor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.towerrelay.flow.BufferPool;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.net.InetAddress;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class SessionInputTest {
     private static final int SIZE = 64;
-    private final BufferPool pool = new BufferPool(SIZE, 1 << 20);
+    private final ReadBuffers pool = new ReadBuffers(SIZE, Thread.currentThread());
     private ServerSocketChannel server;
     private SocketChannel client;
     private SocketChannel accepted;
