@@ -130,7 +130,7 @@ public final class HeadDeadline implements AutoCloseable {
     }
 
     /** A tenth of the timeout, within 20 ms and 1 s: a 30 s deadline is met or cut within 31 s. */
-    static long sweepInterval(Timeout timeout) {
+    private static long sweepInterval(Timeout timeout) {
         return Math.max(MIN_SWEEP_NANOS, Math.min(MAX_SWEEP_NANOS, timeout.toNanoseconds() / SWEEPS_PER_TIMEOUT));
     }
 

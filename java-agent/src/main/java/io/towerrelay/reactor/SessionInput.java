@@ -13,7 +13,7 @@ import org.apache.hc.core5.reactor.IOSession;
  * <p>The buffer is the I/O thread's, lent while it holds bytes: {@link #release} gives it back once everything in it
  * was handed on. A request usually comes whole in one read and is handed on in the same event, so a connection
  * between requests, or one that sends a single request and closes, holds no buffer, and a new connection does
- * not allocate one (it was 40 % of what the relay allocated per connection with a new connection per request;
+ * not allocate one (it was a third of what the relay allocated per connection with a new connection per request;
  * JFR).
  */
 public final class SessionInput {
