@@ -107,10 +107,20 @@ class GatheredWritesTest {
         return n;
     }
 
-    private void fillTheSocket() throws IOException {
+    /**
+     * Writes until the socket takes nothing, again after a pause, until a pause frees no room: the kernel may still
+     * be moving bytes to the peer's receive buffer (and growing it) after the first write that took nothing.
+     */
+    private void fillTheSocket() throws Exception {
         byte[] chunk = bytes(65_536, 6);
-        for (int n = socket.write(ByteBuffer.wrap(chunk)); n > 0; n = socket.write(ByteBuffer.wrap(chunk))) {
-            sent.write(chunk, 0, n);
+        boolean tookSome = true;
+        while (tookSome) {
+            tookSome = false;
+            for (int n = socket.write(ByteBuffer.wrap(chunk)); n > 0; n = socket.write(ByteBuffer.wrap(chunk))) {
+                sent.write(chunk, 0, n);
+                tookSome = true;
+            }
+            Thread.sleep(50);
         }
     }
 
