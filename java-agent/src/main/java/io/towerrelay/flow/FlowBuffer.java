@@ -33,12 +33,13 @@ public final class FlowBuffer {
     private static final int MAX = HIGH_WATER + INITIAL;
     private static final ByteBuffer NONE = ByteBuffer.allocate(0);
     /**
-     * Arrays are lent for an exchange and returned at its end: growing a fresh array per exchange (16, 32, 64, then
+     * Buffers are lent for an exchange and returned at its end: growing a fresh array per exchange (16, 32, 64, then
      * 80 KiB) was ~190 KiB of garbage per 64 KiB answer, 54 % of all the relay allocated under the HTTP benchmark
-     * (JFR). Bounded by bytes (64 keep-alive upstream connections, two directions each, fit), trimmed when unused.
+     * (JFR). Direct, so that the write to the other side needs no copy by the JDK (see {@link BufferPool}); bounded
+     * by bytes (64 keep-alive upstream connections, two directions each, fit).
      */
-    private static final BufferPool SMALL = new BufferPool(INITIAL, 4L << 20);
-    private static final BufferPool LARGE = new BufferPool(MAX, 16L << 20);
+    private static final BufferPool SMALL = BufferPool.direct(INITIAL, 4L << 20);
+    private static final BufferPool LARGE = BufferPool.direct(MAX, 16L << 20);
 
     private ByteBuffer buffer = NONE; // write mode
     private long received;

@@ -24,20 +24,26 @@ final class PipeBuffers {
 
     private final BufferPool small;
     private final BufferPool large;
-    private final ThreadLocal<ByteBuffer> scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocate(LARGE));
+    private final ThreadLocal<ByteBuffer> scratch = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(LARGE));
 
+    /** Direct buffers (a socket reads into them and another writes from them with no copy by the JDK). */
     PipeBuffers(long maxPooledSmallBytes, long maxPooledLargeBytes) {
-        this.small = new BufferPool(SMALL, maxPooledSmallBytes);
-        this.large = new BufferPool(LARGE, maxPooledLargeBytes);
+        this.small = BufferPool.direct(SMALL, maxPooledSmallBytes);
+        this.large = BufferPool.direct(LARGE, maxPooledLargeBytes);
     }
 
     /**
-     * Pools bounded by the maximum heap: large buffers up to an eighth of it, at most 32 MiB (1,024 pipes busy at
-     * once), small ones up to a 32nd, at most 8 MiB (4,096 pipes holding a message at once).
+     * The process's pools, bounded by the maximum heap: large buffers up to an eighth of it, at most 32 MiB (1,024
+     * pipes busy at once), small ones up to a 32nd, at most 8 MiB (4,096 pipes holding a message at once). One set
+     * for every server in the process, since direct buffers are kept for its life.
      */
-    static PipeBuffers forHeap() {
-        long heap = Runtime.getRuntime().maxMemory();
-        return new PipeBuffers(Math.min(8L << 20, heap / 32), Math.min(32L << 20, heap / 8));
+    static PipeBuffers shared() {
+        return Shared.POOLS;
+    }
+
+    private static final class Shared {
+        private static final long HEAP = Runtime.getRuntime().maxMemory();
+        static final PipeBuffers POOLS = new PipeBuffers(Math.min(8L << 20, HEAP / 32), Math.min(32L << 20, HEAP / 8));
     }
 
     /** A pooled buffer that takes {@code bytes}: small when they fit, else large. */

@@ -34,7 +34,7 @@ public final class WebSocketTunnels implements ModalCloseable {
     private final Nodes nodes;
     private final TunnelListener listener;
     private final SessionRegistry registry = new SessionRegistry();
-    private final PipeBuffers pool = PipeBuffers.forHeap();
+    private final PipeBuffers pool = PipeBuffers.shared();
     private final Set<Tunnel> open = ConcurrentHashMap.newKeySet();
     private final AtomicLong ids = new AtomicLong();
     private volatile SharedReactor reactor;

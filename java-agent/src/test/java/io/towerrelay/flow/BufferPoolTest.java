@@ -60,4 +60,43 @@ class BufferPoolTest {
         pool.release(pool.acquire());
         assertThat(pool.pooled()).isEqualTo(1);
     }
+
+    @Test
+    void aDirectPoolLendsDirectBuffersUpToItsBoundAndHeapBuffersPastIt() {
+        BufferPool pool = BufferPool.direct(SIZE, 2L * SIZE);
+        List<ByteBuffer> lent = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            lent.add(pool.acquire());
+        }
+        assertThat(lent).extracting(ByteBuffer::isDirect).containsExactly(true, true, false);
+        assertThat(lent).allMatch(b -> b.capacity() == SIZE);
+
+        lent.forEach(pool::release);
+        assertThat(pool.pooled()).isEqualTo(2); // the heap one was not kept
+        ByteBuffer again = pool.acquire();
+        assertThat(again.isDirect()).isTrue();
+        assertThat(lent.subList(0, 2)).anyMatch(b -> b == again);
+        assertThat(pool.directLent()).isEqualTo(2);
+    }
+
+    @Test
+    void aDirectPoolKeepsItsBuffersThroughIdlePeriods() {
+        // Its memory would come back only when the collector finds the buffer, which for an old one can be never.
+        BufferPool pool = BufferPool.direct(SIZE, 4L * SIZE);
+        List<ByteBuffer> burst = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            burst.add(pool.acquire());
+        }
+        burst.forEach(pool::release);
+        pool.expireTrimPeriod();
+        pool.release(pool.acquire());
+        pool.expireTrimPeriod();
+        pool.release(pool.acquire());
+        assertThat(pool.pooled()).isEqualTo(4);
+        for (int i = 0; i < 4; i++) {
+            ByteBuffer again = pool.acquire();
+            assertThat(burst).anyMatch(b -> b == again);
+        }
+        assertThat(pool.directLent()).isEqualTo(4);
+    }
 }

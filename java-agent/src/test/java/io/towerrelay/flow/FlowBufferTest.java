@@ -57,9 +57,20 @@ class FlowBufferTest {
         assertThat(sink.bytes.toByteArray()).containsExactly(1, 2, 3, 4, 5);
     }
 
+    @Test
+    void theWriterIsHandedADirectBufferThatASocketWritesWithoutACopy() throws Exception {
+        FlowBuffer b = new FlowBuffer();
+        b.put(ByteBuffer.wrap(new byte[20_000]));
+        Sink sink = new Sink();
+        b.writeTo(sink);
+        assertThat(sink.direct).isTrue();
+        b.release();
+    }
+
     /** A channel that takes everything it is given. */
     private static final class Sink implements DataStreamChannel {
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean direct;
 
         @Override
         public void requestOutput() {}
@@ -67,6 +78,7 @@ class FlowBufferTest {
         @Override
         public int write(ByteBuffer src) {
             int n = src.remaining();
+            direct = src.isDirect();
             while (src.hasRemaining()) {
                 bytes.write(src.get());
             }

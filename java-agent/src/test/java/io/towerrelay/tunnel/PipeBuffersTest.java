@@ -14,6 +14,9 @@ class PipeBuffersTest {
         ByteBuffer large = buffers.acquire(PipeBuffers.SMALL + 1);
         assertThat(small.capacity()).isEqualTo(PipeBuffers.SMALL);
         assertThat(large.capacity()).isEqualTo(PipeBuffers.LARGE);
+        assertThat(small.isDirect()).as("read into and written from with no copy by the JDK").isTrue();
+        assertThat(large.isDirect()).isTrue();
+        assertThat(buffers.scratch().isDirect()).isTrue();
         buffers.release(small);
         buffers.release(large);
         assertThat(buffers.acquire(1)).isSameAs(small);
