@@ -19,18 +19,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * and a linked queue allocated a node on every return (JFR under bench/profile.sh ws).
  *
  * <p>A {@linkplain #direct direct} pool lends buffers outside the Java heap, for bytes that are only read from one
- * socket and written to another. The JDK reads and writes a heap buffer through a direct one of its own, a copy each
- * way, so a 64 KiB answer was copied three times; a direct buffer is handed to the system call as it is. A direct buffer's memory is returned only when the collector finds its object
- * unreachable, which for a pooled buffer that lived long enough to be old can be never: so a direct pool never
- * trims. It allocates direct buffers up to its bound and keeps each for the life of the process, within
- * {@link #DIRECT_BUDGET} for all pools together; past either, it lends heap buffers, which are not kept. The
- * collector then also never copies a busy pipe's bytes (a flood through 1,000 sockets holds 32 MiB of them).
+ * socket and written to another. The JDK reads and writes a heap buffer through a direct one of its own, a copy
+ * each way, so a 64 KiB answer was copied three times; a direct buffer is handed to the system call as it is. A
+ * direct buffer's memory is returned only when the collector finds its object unreachable, which for a pooled
+ * buffer that lived long enough to be old can be never: so a direct pool never trims. It allocates direct buffers
+ * up to its bound and keeps each for the life of the process, within {@link #DIRECT_BUDGET} for all pools
+ * together; past either, it lends heap buffers, which are not kept. The collector then also never copies a busy
+ * pipe's bytes (a flood through 1,000 sockets holds 32 MiB of them).
  */
 public final class BufferPool {
 
     /**
-     * The memory all direct pools together may hold: a quarter of the maximum heap, which is also the JVM's default
-     * limit on direct memory (the JDK's own temporary buffers count against that limit too).
+     * The memory all direct pools together may hold: a quarter of the maximum heap. The JVM's default limit on direct
+     * memory is the maximum heap itself, and the JDK's own temporary buffers count against it too.
      */
     static final long DIRECT_BUDGET = Runtime.getRuntime().maxMemory() / 4;
     private static final AtomicLong DIRECT_LEFT = new AtomicLong(DIRECT_BUDGET);
@@ -122,14 +123,7 @@ public final class BufferPool {
     }
 
     private boolean takeFromBudget() {
-        long left;
-        do {
-            left = DIRECT_LEFT.get();
-            if (left < bufferSize) {
-                return false;
-            }
-        } while (!DIRECT_LEFT.compareAndSet(left, left - bufferSize));
-        return true;
+        return DIRECT_LEFT.getAndUpdate(left -> left >= bufferSize ? left - bufferSize : left) >= bufferSize;
     }
 
     /** Null when the JVM's direct memory limit (set lower than the heap with -XX:MaxDirectMemorySize) is reached. */

@@ -20,17 +20,11 @@ class BufferPoolTest {
     @Test
     void busyPipesReuseReturnedBuffersUpToTheBound() {
         BufferPool pool = new BufferPool(SIZE, 3L * SIZE);
-        List<ByteBuffer> lent = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
-            lent.add(pool.acquire());
-        }
+        List<ByteBuffer> lent = lend(pool, 5);
         lent.forEach(pool::release);
         assertThat(pool.pooled()).isEqualTo(3);
 
-        List<ByteBuffer> again = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            again.add(pool.acquire());
-        }
+        List<ByteBuffer> again = lend(pool, 3);
         assertThat(again).allMatch(b -> lent.stream().anyMatch(old -> old == b));
         assertThat(again).allMatch(b -> b.position() == 0 && b.remaining() == SIZE);
         assertThat(pool.pooled()).isZero();
@@ -46,10 +40,7 @@ class BufferPoolTest {
     @Test
     void buffersUnusedForAWholeTrimPeriodAreDropped() {
         BufferPool pool = new BufferPool(SIZE, 8L * SIZE);
-        List<ByteBuffer> burst = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            burst.add(pool.acquire());
-        }
+        List<ByteBuffer> burst = lend(pool, 6);
         burst.forEach(pool::release);
         assertThat(pool.pooled()).isEqualTo(6);
 
@@ -64,10 +55,7 @@ class BufferPoolTest {
     @Test
     void aDirectPoolLendsDirectBuffersUpToItsBoundAndHeapBuffersPastIt() {
         BufferPool pool = BufferPool.direct(SIZE, 2L * SIZE);
-        List<ByteBuffer> lent = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            lent.add(pool.acquire());
-        }
+        List<ByteBuffer> lent = lend(pool, 3);
         assertThat(lent).extracting(ByteBuffer::isDirect).containsExactly(true, true, false);
         assertThat(lent).allMatch(b -> b.capacity() == SIZE);
 
@@ -83,10 +71,7 @@ class BufferPoolTest {
     void aDirectPoolKeepsItsBuffersThroughIdlePeriods() {
         // Its memory would come back only when the collector finds the buffer, which for an old one can be never.
         BufferPool pool = BufferPool.direct(SIZE, 4L * SIZE);
-        List<ByteBuffer> burst = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            burst.add(pool.acquire());
-        }
+        List<ByteBuffer> burst = lend(pool, 4);
         burst.forEach(pool::release);
         pool.expireTrimPeriod();
         pool.release(pool.acquire());
@@ -98,5 +83,14 @@ class BufferPoolTest {
             assertThat(burst).anyMatch(b -> b == again);
         }
         assertThat(pool.directLent()).isEqualTo(4);
+    }
+
+    /** {@code n} buffers from {@code pool}, all lent at the same moment. */
+    private static List<ByteBuffer> lend(BufferPool pool, int n) {
+        List<ByteBuffer> lent = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            lent.add(pool.acquire());
+        }
+        return lent;
     }
 }
