@@ -2,6 +2,7 @@ package io.towerrelay.flow;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.nio.CapacityChannel;
@@ -42,6 +43,20 @@ public final class Direction {
     public void put(ByteBuffer src) {
         buffer.put(src);
         wakeWriter();
+    }
+
+    /**
+     * Reads at most {@code max} bytes from {@code channel} into the buffer ({@link FlowBuffer#readFrom}) and wakes the
+     * writer when some came.
+     *
+     * @return the bytes read, 0 for none, -1 at the end of the stream
+     */
+    public int readFrom(ReadableByteChannel channel, int max) throws IOException {
+        int n = buffer.readFrom(channel, max);
+        if (n > 0) {
+            wakeWriter();
+        }
+        return n;
     }
 
     /** Bytes the relay made itself (an error body): not read from a peer, so not counted against a window. */

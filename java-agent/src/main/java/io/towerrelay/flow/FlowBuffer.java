@@ -2,6 +2,7 @@ package io.towerrelay.flow;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
 
 /**
@@ -67,16 +68,49 @@ public final class FlowBuffer {
     public void put(ByteBuffer src) {
         received += src.remaining();
         if (src.remaining() > buffer.remaining()) {
-            int needed = buffer.position() + src.remaining();
-            ByteBuffer bigger = needed <= INITIAL ? SMALL.acquire()
-                    : needed <= MAX ? LARGE.acquire()
-                    : ByteBuffer.allocate(needed); // more than the window allows: HttpCore5 overshot, keep every byte
-            buffer.flip();
-            bigger.put(buffer);
-            giveBack(buffer);
-            buffer = bigger;
+            // More than the window allows (HttpCore5 overshot) gets an array of its own: every byte is kept.
+            grow(buffer.position() + src.remaining());
         }
         buffer.put(src);
+    }
+
+    /**
+     * Reads at most {@code max} bytes from {@code channel} straight into the buffer, sparing the copy out of a read
+     * buffer; never more than fits within {@link #HIGH_WATER} plus one read, which the window keeps it below.
+     *
+     * @return the bytes read, 0 for none, -1 at the end of the stream
+     */
+    public int readFrom(ReadableByteChannel channel, int max) throws IOException {
+        int wanted = Math.min(max, MAX - buffer.position());
+        if (wanted <= 0) {
+            return 0;
+        }
+        if (wanted > buffer.remaining()) {
+            grow(buffer.position() + wanted);
+        }
+        int limit = buffer.limit();
+        buffer.limit(buffer.position() + wanted);
+        int n;
+        try {
+            n = channel.read(buffer);
+        } finally {
+            buffer.limit(limit);
+        }
+        if (n > 0) {
+            received += n;
+        }
+        return n;
+    }
+
+    /** Moves what is buffered to a buffer of at least {@code needed} bytes. */
+    private void grow(int needed) {
+        ByteBuffer bigger = needed <= INITIAL ? SMALL.acquire()
+                : needed <= MAX ? LARGE.acquire()
+                : ByteBuffer.allocate(needed);
+        buffer.flip();
+        bigger.put(buffer);
+        giveBack(buffer);
+        buffer = bigger;
     }
 
     /** Drops what is buffered (an answer replaced by an error before any of it was written). */

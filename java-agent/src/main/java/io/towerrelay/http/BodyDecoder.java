@@ -38,6 +38,13 @@ public abstract class BodyDecoder {
     /** The whole body, and for chunked its trailer section, was read. */
     public abstract boolean complete();
 
+    /**
+     * How many of the next bytes on the wire are payload with no framing among them, once the caller's input holds
+     * nothing more of the body: that many may be read from the socket straight into the consumer's buffer, and
+     * reported with {@link #took}. 0 when framing comes next (a chunk-size line, trailers) or the body is complete.
+     */
+    public abstract long payloadOnWire();
+
     /** The body's length, -1 when not known in advance. */
     public abstract long length();
 
@@ -167,6 +174,11 @@ public abstract class BodyDecoder {
         }
 
         @Override
+        public long payloadOnWire() {
+            return remaining;
+        }
+
+        @Override
         public long length() {
             return length;
         }
@@ -188,6 +200,11 @@ public abstract class BodyDecoder {
         @Override
         public boolean complete() {
             return ended;
+        }
+
+        @Override
+        public long payloadOnWire() {
+            return ended ? 0 : Long.MAX_VALUE;
         }
 
         @Override
@@ -259,6 +276,11 @@ public abstract class BodyDecoder {
         @Override
         public boolean complete() {
             return state == State.DONE;
+        }
+
+        @Override
+        public long payloadOnWire() {
+            return state == State.DATA ? chunkRemaining : 0;
         }
 
         @Override

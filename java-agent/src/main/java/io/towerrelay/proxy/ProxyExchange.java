@@ -1,5 +1,6 @@
 package io.towerrelay.proxy;
 
+import io.towerrelay.flow.ChannelConsumer;
 import io.towerrelay.flow.Direction;
 import io.towerrelay.http.HopByHopHeaders;
 import io.towerrelay.logging.ExchangeRecord;
@@ -11,6 +12,7 @@ import io.towerrelay.upstream.RetryPolicy;
 import io.towerrelay.upstream.StaleConnectionException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hc.core5.concurrent.FutureCallback;
@@ -406,7 +408,7 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
     }
 
     /** The upstream half of one attempt, called on the exchange's I/O thread. */
-    private final class UpstreamSide implements AsyncClientExchangeHandler {
+    private final class UpstreamSide implements AsyncClientExchangeHandler, ChannelConsumer {
         /** The request head was handed to the connection: some of it may have reached the node. */
         private boolean headSent;
         private EndpointDetails connection;
@@ -497,6 +499,14 @@ final class ProxyExchange implements AsyncServerExchangeHandler {
                 throw new IOException("client went away");
             }
             response.put(src);
+        }
+
+        @Override
+        public int consumeFrom(ReadableByteChannel channel, int max) throws IOException {
+            if (clientGone) {
+                throw new IOException("client went away");
+            }
+            return response.readFrom(channel, max);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.towerrelay.upstream;
 
+import io.towerrelay.flow.ChannelConsumer;
 import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.http.BodyDecoder;
 import io.towerrelay.http.HopByHopHeaders;
@@ -247,12 +248,22 @@ final class UpstreamHttp1Handler implements IOEventHandler {
             if (src != null) {
                 input.take(src); // TLS hands over what it decrypted, all of which must be kept
             }
-            // Read again in this event only after a read that filled the buffer (SessionInput.filled).
+            // Read again in this event only after a read that filled the room it had (SessionInput.filled).
             boolean more = true;
             for (int reads = 0; process() && more && !readPaused && reads < SessionInput.MAX_READS && session.isOpen();
                     reads++) {
-                // Past a head's size no growth: body bytes are handed on as slices, within the window.
-                int n = input.read(session, decoder != null ? 0 : ResponseHeadParser.MAX_HEAD + READ_BUFFER);
+                int max = straightReadable();
+                int n;
+                if (max > 0) {
+                    AsyncClientExchangeHandler h = exchange;
+                    n = ((ChannelConsumer) h).consumeFrom(session, max);
+                    boolean takesMore = n > 0 && handedOn(h, n);
+                    more = n == max && takesMore && !decoder.complete();
+                } else {
+                    // Past a head's size no growth: body bytes are handed on as slices, within the window.
+                    n = input.read(session, decoder != null ? 0 : ResponseHeadParser.MAX_HEAD + READ_BUFFER);
+                    more = input.filled();
+                }
                 if (n < 0) {
                     endOfStream();
                     return;
@@ -261,7 +272,6 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                     return;
                 }
                 details.received += n;
-                more = input.filled();
             }
         } catch (HttpException | IOException | RuntimeException e) {
             fail(e);
@@ -299,19 +309,9 @@ final class UpstreamHttp1Handler implements IOEventHandler {
                 if (n > 0) {
                     ByteBuffer slice = in().slice(in().position(), n);
                     in().position(in().position() + n);
-                    decoder.took(n);
-                    window -= n;
                     h.consume(slice);
-                    if (exchange != h) {
+                    if (!handedOn(h, n)) {
                         return false;
-                    }
-                    if (window <= 0 && !decoder.complete()) {
-                        readPaused = true;
-                        session.clearEvent(SelectionKey.OP_READ);
-                        h.updateCapacity(capacity); // may grant at once
-                        if (readPaused || exchange != h) {
-                            return false;
-                        }
                     }
                 } else if (decoder.complete()) {
                     responseComplete(h, true);
@@ -322,6 +322,42 @@ final class UpstreamHttp1Handler implements IOEventHandler {
         } finally {
             processing = false;
         }
+    }
+
+    /**
+     * {@code n} payload bytes went to {@code h}: counted against the body and the window, and reading pauses when the
+     * window is used up.
+     *
+     * @return false when this exchange takes no more now (paused, or over)
+     */
+    private boolean handedOn(AsyncClientExchangeHandler h, int n) throws HttpException, IOException {
+        if (exchange != h) {
+            return false; // it failed while consuming; the connection is closed
+        }
+        decoder.took(n);
+        window -= n;
+        if (window <= 0 && !decoder.complete()) {
+            readPaused = true;
+            session.clearEvent(SelectionKey.OP_READ);
+            h.updateCapacity(capacity); // may grant at once
+            return !readPaused && exchange == h;
+        }
+        return true;
+    }
+
+    /**
+     * How many bytes the next read may put straight into the exchange's own buffer ({@link ChannelConsumer}): with
+     * nothing left in the read buffer and only payload next on the wire, up to the window. A large answer then is
+     * read into the buffer it is written to the client from (a direct one), instead of into the read buffer and
+     * copied from there. 0 when the read buffer is to be used: also inside a chunk shorter than the read buffer,
+     * where a read into the read buffer takes the chunks after it too, in the same system call.
+     */
+    private int straightReadable() {
+        if (decoder == null || in().hasRemaining() || !(exchange instanceof ChannelConsumer) || window <= 0) {
+            return 0;
+        }
+        long ahead = decoder.payloadOnWire();
+        return decoder.chunked() && ahead < READ_BUFFER ? 0 : (int) Math.min(ahead, window);
     }
 
     /** Parses the answer's head once it is all there; false when more input is needed. */

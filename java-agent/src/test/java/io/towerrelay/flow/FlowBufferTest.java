@@ -2,8 +2,11 @@ package io.towerrelay.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.nio.DataStreamChannel;
@@ -64,6 +67,34 @@ class FlowBufferTest {
         Sink sink = new Sink();
         b.writeTo(sink);
         assertThat(sink.direct).isTrue();
+        b.release();
+    }
+
+    @Test
+    void readsStraightFromAChannelAtMostWhatItIsAskedAndCountsItAgainstTheWindow() throws Exception {
+        FlowBuffer b = new FlowBuffer();
+        byte[] wire = new byte[150_000];
+        for (int i = 0; i < wire.length; i++) {
+            wire[i] = (byte) (i * 31 + i / 251);
+        }
+        ReadableByteChannel source = Channels.newChannel(new ByteArrayInputStream(wire));
+        b.put(ByteBuffer.wrap(wire, 0, 1_000)); // what came with the head, through a read buffer
+        source.read(ByteBuffer.allocate(1_000));
+        assertThat(b.readFrom(source, 30_000)).isEqualTo(30_000);
+        assertThat(b.size()).isEqualTo(31_000);
+        assertThat(b.takeGrant()).as("31,000 bytes taken, none written").isZero();
+
+        Sink sink = new Sink();
+        assertThat(b.writeTo(sink)).isEqualTo(31_000);
+        assertThat(b.takeGrant()).as("the room written out is granted again").isEqualTo(31_000);
+        assertThat(b.readFrom(source, FlowBuffer.HIGH_WATER)).isEqualTo(FlowBuffer.HIGH_WATER);
+        assertThat(b.readFrom(source, 1_000_000)).as("never past HIGH_WATER plus one read").isEqualTo(16 * 1024);
+        assertThat(b.readFrom(source, 1_000_000)).as("full").isZero();
+        b.writeTo(sink);
+        assertThat(b.readFrom(source, 1_000_000)).isEqualTo(wire.length - 31_000 - FlowBuffer.HIGH_WATER - 16 * 1024);
+        assertThat(b.readFrom(source, 1_000_000)).as("the end of the stream").isEqualTo(-1);
+        b.writeTo(sink);
+        assertThat(sink.bytes.toByteArray()).isEqualTo(wire);
         b.release();
     }
 

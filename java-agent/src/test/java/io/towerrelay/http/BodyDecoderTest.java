@@ -90,6 +90,32 @@ class BodyDecoderTest {
         assertThat(decoder.trailers()).extracting(h -> h.getName() + "=" + h.getValue()).containsExactly("X-Checksum=12", "X-B=2");
     }
 
+    /** What a caller may read straight from the socket: payload only, never a framing byte or the next answer. */
+    @Test
+    void payloadOnTheWireStopsAtFramingAndAtTheBodysEnd() throws Exception {
+        BodyDecoder sized = BodyDecoder.forResponse(response(200, "Content-Length", "10"));
+        assertThat(sized.payloadOnWire()).isEqualTo(10);
+        sized.took(4);
+        assertThat(sized.payloadOnWire()).isEqualTo(6);
+        sized.took(6);
+        assertThat(sized.payloadOnWire()).isZero();
+
+        BodyDecoder chunked = BodyDecoder.forResponse(response(200, "Transfer-Encoding", "chunked"));
+        assertThat(chunked.payloadOnWire()).as("before the first size line").isZero();
+        ByteBuffer in = ByteBuffer.wrap("a\r\nabc".getBytes(StandardCharsets.ISO_8859_1));
+        int n = chunked.payloadAhead(in, false);
+        in.position(in.position() + n);
+        chunked.took(n);
+        assertThat(chunked.payloadOnWire()).as("inside a chunk's data").isEqualTo(7);
+        chunked.took(7);
+        assertThat(chunked.payloadOnWire()).as("the CRLF after the chunk").isZero();
+
+        BodyDecoder untilClose = BodyDecoder.forResponse(response(200, null, null));
+        assertThat(untilClose.payloadOnWire()).isEqualTo(Long.MAX_VALUE);
+        untilClose.payloadAhead(ByteBuffer.allocate(0), true);
+        assertThat(untilClose.payloadOnWire()).isZero();
+    }
+
     @Test
     void headAnswersAreEmptyWhateverTheirFramingSays() throws Exception {
         assertThat(BodyDecoder.forResponse(response(200, "Content-Length", "360"), true).length()).isZero();

@@ -90,6 +90,51 @@ class UpstreamAnswersIT {
         assertThat(upstream.connections()).isEqualTo(2);
     }
 
+    /**
+     * Answers of several MiB in each framing, to a client that first reads nothing (the relay's window fills and it
+     * stops reading the upstream), then reads on: every byte arrives in order, and after an answer of known length
+     * the upstream connection serves the next request, so no byte of it was taken as the body's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"Content-Length", "chunked", "until close"})
+    void largeAnswersArriveWholeThroughAClientThatStallsFirst(String framing) throws Exception {
+        String body = pattern(3 * 1024 * 1024 + 17);
+        InetSocketAddress relayAddress = start(request -> switch (framing) {
+            case "Content-Length" -> "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+            case "chunked" -> "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked(body, 700_001) + "0\r\n\r\n";
+            default -> "HTTP/1.1 200 OK\r\n\r\n" + body + ScriptedUpstream.CLOSE;
+        });
+        try (Socket client = connect(relayAddress)) {
+            for (int i = 0; i < 2; i++) {
+                RawHttp.send(client, "GET /api/v2/jobs/1/stdout/ HTTP/1.1\r\nHost: tower\r\n\r\n");
+                Thread.sleep(300);
+                RawHttp.Response response = RawHttp.read(client.getInputStream());
+                assertThat(response.status()).isEqualTo(200);
+                assertThat(response.body().length()).as("request %d", i + 1).isEqualTo(body.length());
+                assertThat(response.body().equals(body)).as("request %d: the bytes as sent", i + 1).isTrue();
+            }
+        }
+        assertThat(upstream.connections()).isEqualTo(framing.equals("until close") ? 2 : 1);
+    }
+
+    /** Letters in a sequence that does not repeat at any power of two, so a byte out of place shows. */
+    private static String pattern(int length) {
+        StringBuilder text = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            text.append((char) ('a' + (i * 7 + i / 1013) % 26));
+        }
+        return text.toString();
+    }
+
+    private static String chunked(String body, int chunkSize) {
+        StringBuilder text = new StringBuilder(body.length() + 64);
+        for (int at = 0; at < body.length(); at += chunkSize) {
+            String chunk = body.substring(at, Math.min(body.length(), at + chunkSize));
+            text.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
+        }
+        return text.toString();
+    }
+
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"HTTP/1.0 without keep-alive", "Connection: close"})
     void anAnswerThatClosesTheConnectionIsHonoured(String kind) throws Exception {
