@@ -29,13 +29,13 @@ import org.apache.hc.core5.reactor.ProtocolIOSession;
  * callback), and for sessions under TLS (this wrapper is only installed on plain connections: the TLS layer
  * needs its own write interest to flush what it encrypted).
  */
-final class DeferredOutputSession extends ForwardingProtocolSession {
+final class DeferredOutputSession extends ForwardingProtocolSession implements RoundOutput {
     private final OutputRounds rounds;
     private final Thread owner;
     /** Output asked for and not yet given an output event. */
     private boolean wantsOutput;
     /** Listed in the thread's {@link OutputRounds}. */
-    boolean queued;
+    private boolean queued;
     /** Request commands queued here instead of on the session (which would set write interest and wake up). */
     private final ArrayDeque<Command> commands = new ArrayDeque<>(2);
 
@@ -81,8 +81,19 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
         return Thread.currentThread() == owner && rounds.inEvent();
     }
 
+    @Override
+    public boolean queued() {
+        return queued;
+    }
+
+    @Override
+    public void queued(boolean queued) {
+        this.queued = queued;
+    }
+
     /** Output is due: gives the handler output events until it wants no more, or the socket takes no more. */
-    void runOutput() {
+    @Override
+    public void runOutput() {
         if (handler == null) {
             promote();
             return;
@@ -116,7 +127,8 @@ final class DeferredOutputSession extends ForwardingProtocolSession {
     }
 
     /** Hands what is still due to the selector: write interest, and the queued commands to the session. */
-    void promote() {
+    @Override
+    public void promote() {
         wantsOutput = false;
         for (Command c = commands.pollLast(); c != null; c = commands.pollLast()) {
             session.enqueue(c, Command.Priority.IMMEDIATE);

@@ -8,9 +8,9 @@ import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * The output of one I/O thread's plain HTTP/1.1 sessions that was asked for during an event of that thread (see
- * {@link DeferredOutputSession}): written when the outermost event handler returns, before the thread goes back to
- * its selector. Output asked for while this runs (the upstream's answer, written to its client) joins the same
+ * The output of one I/O thread's sessions that was asked for during an event of that thread (plain HTTP/1.1:
+ * {@link DeferredOutputSession}; under TLS: {@link TlsRoundSession}): written when the outermost event handler
+ * returns, before the thread goes back to its selector. Output asked for while this runs (the upstream's answer, written to its client) joins the same
  * round. One per worker thread; used by that thread only.
  */
 final class OutputRounds {
@@ -22,7 +22,13 @@ final class OutputRounds {
     private static final int MORE_READS = 3;
     /** More sessions than this in one round (never seen: one exchange makes two) fall back to write interest. */
     private static final int MAX_PER_ROUND = 4096;
-    private final ArrayDeque<DeferredOutputSession> due = new ArrayDeque<>();
+    private final ArrayDeque<RoundOutput> due = new ArrayDeque<>();
+    /**
+     * Sessions under TLS with output due: sent last, once nothing else in the round asks for output, because each
+     * of their output events is a system call (the TLS layer sends all it encrypted), and an answer's parts (head,
+     * body, end) are often asked for by different steps of one round.
+     */
+    private final ArrayDeque<RoundOutput> dueLast = new ArrayDeque<>();
     private final ArrayDeque<Runnable> afterEvent = new ArrayDeque<>();
     private int depth;
     /** Writing a round's output: small writes may be held ({@link GatheredWrites}). */
@@ -35,10 +41,18 @@ final class OutputRounds {
         return depth > 0;
     }
 
-    void due(DeferredOutputSession session) {
-        if (!session.queued) {
-            session.queued = true;
+    void due(RoundOutput session) {
+        if (!session.queued()) {
+            session.queued(true);
             due.add(session);
+        }
+    }
+
+    /** Like {@link #due}, for a session whose output is best sent once after all other output of the round. */
+    void dueLast(RoundOutput session) {
+        if (!session.queued()) {
+            session.queued(true);
+            dueLast.add(session);
         }
     }
 
@@ -56,7 +70,7 @@ final class OutputRounds {
     }
 
     void exit() {
-        if (depth > 1 || (due.isEmpty() && afterEvent.isEmpty())) {
+        if (depth > 1 || (due.isEmpty() && afterEvent.isEmpty() && dueLast.isEmpty())) {
             depth--;
             return;
         }
@@ -66,7 +80,7 @@ final class OutputRounds {
         holding = true;
         try {
             int n = 0;
-            while (!afterEvent.isEmpty() || !due.isEmpty()) {
+            while (!afterEvent.isEmpty() || !due.isEmpty() || !dueLast.isEmpty()) {
                 for (Runnable task = afterEvent.poll(); task != null; task = afterEvent.poll()) {
                     try {
                         task.run();
@@ -74,17 +88,9 @@ final class OutputRounds {
                         sendHeld();
                     }
                 }
-                for (DeferredOutputSession s = due.poll(); s != null; s = due.poll()) {
-                    s.queued = false;
-                    try {
-                        if (++n > MAX_PER_ROUND) {
-                            s.promote();
-                        } else {
-                            s.runOutput();
-                        }
-                    } finally {
-                        sendHeld();
-                    }
+                n = run(due, n);
+                if (afterEvent.isEmpty() && due.isEmpty()) {
+                    n = run(dueLast, n);
                 }
             }
         } finally {
@@ -92,6 +98,23 @@ final class OutputRounds {
             sendHeld();
             depth--;
         }
+    }
+
+    /** Gives the sessions queued in {@code queue} their output; returns the round's count of them so far. */
+    private int run(ArrayDeque<RoundOutput> queue, int n) {
+        for (RoundOutput s = queue.poll(); s != null; s = queue.poll()) {
+            s.queued(false);
+            try {
+                if (++n > MAX_PER_ROUND) {
+                    s.promote();
+                } else {
+                    s.runOutput();
+                }
+            } finally {
+                sendHeld();
+            }
+        }
+        return n;
     }
 
     /** May {@code writes} hold a write in the thread's buffer now? Sends another session's held write first. */
@@ -130,7 +153,7 @@ final class OutputRounds {
     }
 
     static IOEventHandler unwrap(IOEventHandler handler) {
-        return handler instanceof Round round ? round.handler : handler;
+        return handler instanceof Events events ? events.handler : handler;
     }
 
     /** An event handler whose events are the thread's rounds, for the handler of {@code session}. */
@@ -138,13 +161,16 @@ final class OutputRounds {
         return new Round(handler, session);
     }
 
-    private final class Round implements IOEventHandler {
-        private final IOEventHandler handler;
-        private final DeferredOutputSession deferred;
+    /** {@code handler}'s events as the thread's rounds: output asked for during one is written when it ends. */
+    IOEventHandler events(IOEventHandler handler) {
+        return new Events(handler);
+    }
 
-        Round(IOEventHandler handler, DeferredOutputSession deferred) {
+    private class Events implements IOEventHandler {
+        final IOEventHandler handler;
+
+        Events(IOEventHandler handler) {
             this.handler = handler;
-            this.deferred = deferred;
         }
 
         @Override
@@ -161,11 +187,7 @@ final class OutputRounds {
         public void inputReady(IOSession session, ByteBuffer src) throws IOException {
             enter();
             try {
-                deferred.readMore(); // forget a filled read of an earlier event
                 handler.inputReady(session, src);
-                for (int i = 0; i < MORE_READS && deferred.readMore(); i++) {
-                    handler.inputReady(session, null);
-                }
             } finally {
                 exit();
             }
@@ -175,9 +197,6 @@ final class OutputRounds {
         public void outputReady(IOSession session) throws IOException {
             enter();
             try {
-                if (!deferred.flushWritten()) {
-                    return; // bytes an earlier round wrote still wait for the socket
-                }
                 handler.outputReady(session);
             } finally {
                 exit();
@@ -209,6 +228,43 @@ final class OutputRounds {
             enter();
             try {
                 handler.disconnected(session);
+            } finally {
+                exit();
+            }
+        }
+    }
+
+    /** The events of a plain HTTP/1.1 session: reads more while they fill, writes only what the socket took. */
+    private final class Round extends Events {
+        private final DeferredOutputSession deferred;
+
+        Round(IOEventHandler handler, DeferredOutputSession deferred) {
+            super(handler);
+            this.deferred = deferred;
+        }
+
+        @Override
+        public void inputReady(IOSession session, ByteBuffer src) throws IOException {
+            enter();
+            try {
+                deferred.readMore(); // forget a filled read of an earlier event
+                handler.inputReady(session, src);
+                for (int i = 0; i < MORE_READS && deferred.readMore(); i++) {
+                    handler.inputReady(session, null);
+                }
+            } finally {
+                exit();
+            }
+        }
+
+        @Override
+        public void outputReady(IOSession session) throws IOException {
+            enter();
+            try {
+                if (!deferred.flushWritten()) {
+                    return; // bytes an earlier round wrote still wait for the socket
+                }
+                handler.outputReady(session);
             } finally {
                 exit();
             }

@@ -23,6 +23,7 @@ import org.apache.hc.core5.reactor.IOWorkerSelector;
 import org.apache.hc.core5.reactor.IOWorkerStats;
 import org.apache.hc.core5.reactor.ListenerEndpoint;
 import org.apache.hc.core5.reactor.ProtocolIOSession;
+import org.apache.hc.core5.reactor.ssl.SSLIOSession;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 
@@ -94,11 +95,14 @@ public final class SharedReactor {
             deferred.handler(handler);
             return handler;
         };
-        Decorator<IOSession> decorator = acceptedDecorator == null && outgoingDecorator == null ? null
-                : session -> {
-                    Decorator<IOSession> d = isAccepted(session) ? acceptedDecorator : outgoingDecorator;
-                    return d == null ? session : d.decorate(session);
-                };
+        // The TLS layer, once a session starts TLS, is wrapped last (outermost: the channel calls it), so that its
+        // output is sent in the round that asked for it (TlsRoundSession).
+        Decorator<IOSession> decorator = session -> {
+            Decorator<IOSession> d = isAccepted(session) ? acceptedDecorator : outgoingDecorator;
+            IOSession decorated = d == null ? session : d.decorate(session);
+            return session instanceof SSLIOSession && Thread.currentThread() instanceof Worker w
+                    ? new TlsRoundSession(decorated, w.rounds) : decorated;
+        };
         IOSessionListener listener = acceptedListener == null && outgoingListener == null ? null
                 : new SidedListener(acceptedListener, outgoingListener);
         AtomicInteger threadIndex = new AtomicInteger();
