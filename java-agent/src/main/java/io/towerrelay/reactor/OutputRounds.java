@@ -161,16 +161,21 @@ final class OutputRounds {
         return new Round(handler, session);
     }
 
-    /** {@code handler}'s events as the thread's rounds: output asked for during one is written when it ends. */
-    IOEventHandler events(IOEventHandler handler) {
-        return new Events(handler);
+    /**
+     * {@code handler}'s events as the thread's rounds: output asked for during one is written when it ends;
+     * {@code afterOutput} runs after each output event, still in the round.
+     */
+    IOEventHandler events(IOEventHandler handler, Runnable afterOutput) {
+        return new Events(handler, afterOutput);
     }
 
     private class Events implements IOEventHandler {
         final IOEventHandler handler;
+        private final Runnable afterOutput;
 
-        Events(IOEventHandler handler) {
+        Events(IOEventHandler handler, Runnable afterOutput) {
             this.handler = handler;
+            this.afterOutput = afterOutput;
         }
 
         @Override
@@ -198,6 +203,9 @@ final class OutputRounds {
             enter();
             try {
                 handler.outputReady(session);
+                if (afterOutput != null) {
+                    afterOutput.run();
+                }
             } finally {
                 exit();
             }
@@ -239,7 +247,7 @@ final class OutputRounds {
         private final DeferredOutputSession deferred;
 
         Round(IOEventHandler handler, DeferredOutputSession deferred) {
-            super(handler);
+            super(handler, null);
             this.deferred = deferred;
         }
 

@@ -40,7 +40,18 @@ final class TlsRoundSession extends ForwardingSession implements RoundOutput {
         super(tls);
         this.rounds = rounds;
         this.owner = Thread.currentThread();
-        this.events = rounds.events(tls.getHandler());
+        this.events = rounds.events(tls.getHandler(), this::afterOutputEvent);
+    }
+
+    /**
+     * After an output event of the TLS layer (the selector's or this round's): it sent one record; while the
+     * handler still wants output, the rest follows when this round ends, not one record per selector round.
+     */
+    private void afterOutputEvent() {
+        if (!running && session.isOpen() && (session.getEventMask() & SelectionKey.OP_WRITE) != 0) {
+            wantsOutput = true;
+            rounds.dueLast(this);
+        }
     }
 
     /** The TLS layer's own event handler, its events made the thread's rounds. */
