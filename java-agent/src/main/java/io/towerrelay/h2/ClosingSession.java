@@ -23,6 +23,8 @@ final class ClosingSession extends ForwardingProtocolSession {
         void dataSent(int streamId, int length);
     }
 
+    /** The most plaintext a TLS record holds (RFC 8446 §5.1). */
+    private static final int RECORD = 16_384;
     private final Closer closer;
     private final DataSent dataSent;
     private volatile boolean closing;
@@ -35,6 +37,14 @@ final class ClosingSession extends ForwardingProtocolSession {
     private int payloadLeft;
     /** Frames of the screen's own (RST_STREAM), written at the next frame boundary of the multiplexer's output. */
     private final java.util.ArrayDeque<ByteBuffer> injected = new java.util.ArrayDeque<>();
+    /**
+     * Frames written and not yet given to the TLS layer (in fill mode; allocated at the first write). The TLS layer
+     * makes a record of each write, and holds one record at a time (the JDK's engine wants a whole record's room):
+     * an answer's HEADERS, DATA and end, written as three frames, were three records and three system calls. Here
+     * they are gathered and handed on as one record, at the end of each output event
+     * ({@link ScreenedH2Connection#outputReady}) or when full.
+     */
+    private ByteBuffer pending;
 
     ClosingSession(ProtocolIOSession session, Closer closer, DataSent dataSent) {
         super(session);
@@ -56,7 +66,7 @@ final class ClosingSession extends ForwardingProtocolSession {
     boolean flushInjected() throws IOException {
         while (!injected.isEmpty() && headFill == 0 && payloadLeft == 0) {
             ByteBuffer frame = injected.peek();
-            session.write(frame);
+            gather(frame);
             if (frame.hasRemaining()) {
                 return false;
             }
@@ -137,10 +147,51 @@ final class ClosingSession extends ForwardingProtocolSession {
             }
         }
         int start = src.position();
-        int n = session.write(src);
+        int n = gather(src);
         if (n > 0) {
             track(src, start, start + n);
         }
         return n;
+    }
+
+    /** Takes what fits of {@code src} into the frames to hand on, handing them on first if {@code src} does not fit. */
+    private int gather(ByteBuffer src) throws IOException {
+        if (pending == null) {
+            pending = ByteBuffer.allocate(RECORD);
+        }
+        if (pending.remaining() < src.remaining() && pending.position() > 0 && !flushPending()) {
+            return 0; // the TLS layer holds a record still: the multiplexer keeps its bytes for the next event
+        }
+        int n = Math.min(src.remaining(), pending.remaining());
+        int limit = src.limit();
+        src.limit(src.position() + n);
+        pending.put(src);
+        src.limit(limit);
+        return n;
+    }
+
+    /** Hands the gathered frames to the TLS layer as one record; true when none are left. */
+    boolean flushPending() throws IOException {
+        if (pending == null || pending.position() == 0) {
+            return true;
+        }
+        pending.flip();
+        try {
+            session.write(pending);
+        } finally {
+            pending.compact();
+        }
+        return pending.position() == 0;
+    }
+
+    /** The multiplexer's "nothing left to write" does not hold while gathered frames wait: they need an output event. */
+    @Override
+    public void clearEvent(int op) {
+        if (pending != null && pending.position() > 0) {
+            op &= ~java.nio.channels.SelectionKey.OP_WRITE;
+        }
+        if (op != 0) {
+            session.clearEvent(op);
+        }
     }
 }

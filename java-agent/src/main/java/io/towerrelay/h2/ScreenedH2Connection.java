@@ -314,6 +314,13 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
      */
     private void finish(CloseMode mode) {
         if (state != State.CLOSED || mode == CloseMode.IMMEDIATE) {
+            if (mode == CloseMode.GRACEFUL) {
+                try {
+                    multiplexerSession.flushPending(); // its last frames (the GOAWAY) before close_notify
+                } catch (IOException e) {
+                    mode = CloseMode.IMMEDIATE;
+                }
+            }
             state = State.CLOSED;
             session.close(mode);
         }
@@ -341,7 +348,7 @@ final class ScreenedH2Connection implements IOEventHandler, ClosingSession.Close
                 connectionError(e);
                 return;
             }
-            if (multiplexerSession.hasInjected()) {
+            if (!multiplexerSession.flushPending() || multiplexerSession.hasInjected()) {
                 session.setEvent(SelectionKey.OP_WRITE);
             } else if (state == State.LINGER && multiplexerSession.closeRequests() > closeRequests) {
                 // It asked to close with nothing of its own left to write: the GOAWAY is in the session, and the
