@@ -192,7 +192,7 @@ final class OutputRounds {
         public void inputReady(IOSession session, ByteBuffer src) throws IOException {
             enter();
             try {
-                handler.inputReady(session, src);
+                input(session, src);
             } finally {
                 exit();
             }
@@ -202,12 +202,22 @@ final class OutputRounds {
         public void outputReady(IOSession session) throws IOException {
             enter();
             try {
-                handler.outputReady(session);
-                if (afterOutput != null) {
-                    afterOutput.run();
-                }
+                output(session);
             } finally {
                 exit();
+            }
+        }
+
+        /** The input event, inside the round. */
+        void input(IOSession session, ByteBuffer src) throws IOException {
+            handler.inputReady(session, src);
+        }
+
+        /** The output event, inside the round. */
+        void output(IOSession session) throws IOException {
+            handler.outputReady(session);
+            if (afterOutput != null) {
+                afterOutput.run();
             }
         }
 
@@ -252,29 +262,18 @@ final class OutputRounds {
         }
 
         @Override
-        public void inputReady(IOSession session, ByteBuffer src) throws IOException {
-            enter();
-            try {
-                deferred.readMore(); // forget a filled read of an earlier event
-                handler.inputReady(session, src);
-                for (int i = 0; i < MORE_READS && deferred.readMore(); i++) {
-                    handler.inputReady(session, null);
-                }
-            } finally {
-                exit();
+        void input(IOSession session, ByteBuffer src) throws IOException {
+            deferred.readMore(); // forget a filled read of an earlier event
+            handler.inputReady(session, src);
+            for (int i = 0; i < MORE_READS && deferred.readMore(); i++) {
+                handler.inputReady(session, null);
             }
         }
 
         @Override
-        public void outputReady(IOSession session) throws IOException {
-            enter();
-            try {
-                if (!deferred.flushWritten()) {
-                    return; // bytes an earlier round wrote still wait for the socket
-                }
+        void output(IOSession session) throws IOException {
+            if (deferred.flushWritten()) { // else bytes an earlier round wrote still wait for the socket
                 handler.outputReady(session);
-            } finally {
-                exit();
             }
         }
     }
