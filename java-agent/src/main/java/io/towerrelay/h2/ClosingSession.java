@@ -154,12 +154,16 @@ final class ClosingSession extends ForwardingProtocolSession {
         return n;
     }
 
-    /** Takes what fits of {@code src} into the frames to hand on, handing them on first if {@code src} does not fit. */
+    /**
+     * Takes what fits of {@code src} into the frames to hand on, handing a full record on first. Records are filled
+     * across frame boundaries: a 16 KiB DATA frame and its 9-byte head do not fit one record, and handing on at each
+     * frame's end made every other record of a large answer 9 bytes long (a record, an encryption and a write each).
+     */
     private int gather(ByteBuffer src) throws IOException {
         if (pending == null) {
             pending = ByteBuffer.allocate(RECORD);
         }
-        if (pending.remaining() < src.remaining() && pending.position() > 0 && !flushPending()) {
+        if (!pending.hasRemaining() && !flushPending()) {
             return 0; // the TLS layer holds a record still: the multiplexer keeps its bytes for the next event
         }
         int n = Math.min(src.remaining(), pending.remaining());
@@ -167,6 +171,9 @@ final class ClosingSession extends ForwardingProtocolSession {
         src.limit(src.position() + n);
         pending.put(src);
         src.limit(limit);
+        if (!pending.hasRemaining()) {
+            flushPending();
+        }
         return n;
     }
 

@@ -44,17 +44,41 @@ class ClosingSessionTest {
     }
 
     @Test
-    void moreThanARecordIsHandedOnARecordAtATimeAndWaitsWhileTheTlsLayerIsFull() throws Exception {
+    void aLargeAnswerReachesTheTlsLayerInFullRecordsAcrossFrameBoundaries() throws Exception {
+        List<ByteBuffer> frames = new ArrayList<>();
+        frames.add(frame(1, 0x4, 1, 6));
+        for (int i = 0; i < 4; i++) {
+            frames.add(frame(0, 0, 1, 16_384)); // 64 KiB in DATA frames of the default largest size
+        }
+        frames.add(frame(0, 0x1, 1, 0));
+        byte[] expected = concat(frames.toArray(ByteBuffer[]::new));
+
+        for (ByteBuffer f : frames) {
+            while (f.hasRemaining()) { // the multiplexer writes the rest of a frame on its next event
+                assertThat(session.write(f)).isPositive();
+            }
+        }
+        assertThat(session.flushPending()).isTrue();
+
+        // Five records, four of them full: not a full one and a 9-byte one per DATA frame.
+        assertThat(writes).containsExactly(16_384, 16_384, 16_384, 16_384, expected.length - 4 * 16_384);
+        assertThat(received.toByteArray()).isEqualTo(expected);
+        assertThat(dataSent).extracting(d -> d[1]).containsExactly(16_384, 16_384, 16_384, 16_384, 0);
+    }
+
+    @Test
+    void aFullRecordWaitsWhileTheTlsLayerHoldsOneAndWriteInterestStays() throws Exception {
         ByteBuffer first = frame(0, 0, 1, 16_384);
         ByteBuffer second = frame(0, 0x1, 1, 100);
         byte[] expected = concat(first, second);
 
-        assertThat(session.write(first)).isEqualTo(16_384); // a record's worth: the frame's last 9 bytes wait
-        takes = 0; // the TLS layer still holds that record: nothing more fits
+        takes = 0; // the TLS layer still holds a record: nothing more fits
+        assertThat(session.write(first)).isEqualTo(16_384); // a record's worth is gathered: the frame's last 9 bytes wait
         assertThat(session.write(first)).isZero();
         session.clearEvent(SelectionKey.OP_WRITE | SelectionKey.OP_READ);
         assertThat(interest).containsExactly("clear " + SelectionKey.OP_READ); // write interest stays: bytes wait
         assertThat(session.flushPending()).isFalse();
+        assertThat(writes).isEmpty();
 
         takes = Integer.MAX_VALUE; // the socket took the record
         assertThat(session.write(first)).isEqualTo(9);
