@@ -266,9 +266,11 @@ public final class Bench {
 
     /**
      * HTTP/2 over TLS: h2load with 8 connections of 8 streams each (64 requests in flight, as the HTTP phase's 64
-     * connections; the relay's upstream.pool-size is 64 here too), against the
-     * relay, NGINX and HAProxy on TLS listeners that offer h2 by ALPN, the same backend behind over HTTP/1.1. Each
-     * proxy runs alone during its turn (started for it, warmed up for 2 s per test, stopped after it).
+     * connections; the relay's upstream.pool-size is 64 here too), against the relay, NGINX and HAProxy on TLS
+     * listeners that offer h2 by ALPN, the same backend behind over HTTP/1.1. As in the HTTP phase, each proxy is
+     * started once, warmed up by the same rule ({@link #h2WarmUp}), and the rounds alternate the targets. A fixed
+     * warm-up of seconds measures a JVM's compiler: profiles of the relay showed its TLS layer's AES-GCM still run
+     * in plain Java, not by the JIT's intrinsics, for about 45 s of load on 2 cores.
      */
     private void h2Phase() throws IOException, InterruptedException {
         List<String> targets = H2Setups.TARGETS.stream().filter(options.targets()::contains).toList();
@@ -276,23 +278,25 @@ public final class Bench {
                 + " per run, " + options.rounds() + " rounds, " + targets);
         Path certs = work.resolve("h2-certificate");
         H2Setups.certificate(certs);
-        for (int round = 0; round < options.rounds(); round++) {
-            for (int i = 0; i < targets.size(); i++) {
-                String name = targets.get((i + round) % targets.size());
+        Map<String, RunningProxy> proxies = new LinkedHashMap<>();
+        try {
+            for (String name : targets) {
                 ProxySetup setup = H2Setups.setup(name, certs, options.relayJar(), options.relayJvmOptions());
                 if (!setup.available()) {
                     throw new IOException(name + " is not installed");
                 }
-                int n = starts.merge(name + "-h2", 1, Integer::sum);
-                try (RunningProxy proxy = RunningProxy.start(setup, Files.createDirectories(work.resolve(name + "-h2-" + n)),
-                        backendPort, true)) {
-                    if (!options.isSmoke()) {
-                        for (String[] test : H2_TESTS) { // warm-up (JIT, pools, TLS sessions), not recorded
-                            H2load.run("https://127.0.0.1:" + proxy.address().getPort() + test[1], 8, 8, Duration.ofSeconds(2), 0);
-                        }
-                    }
+                proxies.put(name, RunningProxy.start(setup, Files.createDirectories(work.resolve(name + "-h2")), backendPort, true));
+            }
+            for (Map.Entry<String, RunningProxy> p : options.isSmoke() ? Map.<String, RunningProxy>of().entrySet() : proxies.entrySet()) {
+                int passes = h2WarmUp(p.getValue());
+                results.add("h2", "warm-up", p.getKey(), "passes", passes);
+                log(String.format("  warm-up %-8s %d passes of the two tests", p.getKey(), passes));
+            }
+            for (int round = 0; round < options.rounds(); round++) {
+                for (int i = 0; i < targets.size(); i++) {
+                    String name = targets.get((i + round) % targets.size());
                     for (String[] test : H2_TESTS) {
-                        String url = "https://127.0.0.1:" + proxy.address().getPort() + test[1];
+                        String url = h2Url(proxies.get(name), test[1]);
                         H2load.Sample s = options.isSmoke() ? H2load.run(url, 2, 10, null, 200)
                                 : H2load.run(url, 8, 8, options.httpWindow(), 0);
                         results.add("h2", test[0], name, "rps", s.requestsPerSecond());
@@ -304,7 +308,32 @@ public final class Bench {
                     }
                 }
             }
+        } finally {
+            for (RunningProxy p : proxies.values()) {
+                p.close();
+            }
         }
+    }
+
+    /** The HTTP phase's warm-up rule ({@link #warmUp}) with the HTTP/2 phase's load; returns the passes it took. */
+    private int h2WarmUp(RunningProxy target) throws IOException, InterruptedException {
+        double[] last = null;
+        for (int pass = 1; ; pass++) {
+            double[] rates = new double[H2_TESTS.size()];
+            boolean rose = false;
+            for (int i = 0; i < rates.length; i++) {
+                rates[i] = H2load.run(h2Url(target, H2_TESTS.get(i)[1]), 8, 8, HTTP_WARM_UP, 0).requestsPerSecond();
+                rose |= last == null || rates[i] > last[i] * (1 + WARM_UP_RISE);
+            }
+            if (!rose || pass == MAX_WARM_UP_PASSES) {
+                return pass;
+            }
+            last = rates;
+        }
+    }
+
+    private static String h2Url(RunningProxy proxy, String path) {
+        return "https://127.0.0.1:" + proxy.address().getPort() + path;
     }
 
     /** The HTTP/2 phase's tests: name, path. */
