@@ -136,7 +136,7 @@ public final class Bench {
     private void httpPhase() throws IOException, InterruptedException {
         log("HTTP: wrk -t2 -c64, " + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
         for (RunningProxy target : options.isSmoke() ? List.<RunningProxy>of() : running.values()) {
-            int passes = warmUp(target);
+            int passes = httpWarmUp(target);
             results.add("http", "warm-up", target.name(), "passes", passes);
             log(String.format("  warm-up %-8s %d passes of the four tests", target.name(), passes));
         }
@@ -190,7 +190,7 @@ public final class Bench {
             List<RunningProxy> measured = List.of(direct, server, proxy);
             if (!options.isSmoke()) {
                 for (RunningProxy target : measured) {
-                    log(String.format("  warm-up %-9s %d passes of the four tests", alone(target), warmUp(target)));
+                    log(String.format("  warm-up %-9s %d passes of the four tests", alone(target), httpWarmUp(target)));
                 }
             }
             for (int round = 0; round < options.rounds(); round++) {
@@ -247,14 +247,13 @@ public final class Bench {
      *
      * @return the passes it took
      */
-    private int warmUp(RunningProxy target) throws IOException, InterruptedException {
+    private static int warmUp(int tests, TestRun run) throws IOException, InterruptedException {
         double[] last = null;
         for (int pass = 1; ; pass++) {
-            double[] rates = new double[HTTP_TESTS.size()];
+            double[] rates = new double[tests];
             boolean rose = false;
-            for (int i = 0; i < rates.length; i++) {
-                HttpTest test = HTTP_TESTS.get(i);
-                rates[i] = Wrk.run(url(target, test.path()), 64, 2, HTTP_WARM_UP, test.keepAlive()).requestsPerSecond();
+            for (int i = 0; i < tests; i++) {
+                rates[i] = run.rate(i);
                 rose |= last == null || rates[i] > last[i] * (1 + WARM_UP_RISE);
             }
             if (!rose || pass == MAX_WARM_UP_PASSES) {
@@ -264,11 +263,21 @@ public final class Bench {
         }
     }
 
+    /** One warm-up run of a phase's test {@code i}: the requests per second it got. */
+    private interface TestRun {
+        double rate(int i) throws IOException, InterruptedException;
+    }
+
+    private int httpWarmUp(RunningProxy target) throws IOException, InterruptedException {
+        return warmUp(HTTP_TESTS.size(), i -> Wrk.run(url(target, HTTP_TESTS.get(i).path()), 64, 2, HTTP_WARM_UP,
+                HTTP_TESTS.get(i).keepAlive()).requestsPerSecond());
+    }
+
     /**
      * HTTP/2 over TLS: h2load with 8 connections of 8 streams each (64 requests in flight, as the HTTP phase's 64
      * connections; the relay's upstream.pool-size is 64 here too), against the relay, NGINX and HAProxy on TLS
      * listeners that offer h2 by ALPN, the same backend behind over HTTP/1.1. As in the HTTP phase, each proxy is
-     * started once, warmed up by the same rule ({@link #h2WarmUp}), and the rounds alternate the targets. A fixed
+     * started once, warmed up by the same rule ({@link #warmUp}), and the rounds alternate the targets. A fixed
      * warm-up of seconds measures a JVM's compiler: profiles of the relay showed its TLS layer's AES-GCM still run
      * in plain Java, not by the JIT's intrinsics, for about 45 s of load on 2 cores.
      */
@@ -315,21 +324,9 @@ public final class Bench {
         }
     }
 
-    /** The HTTP phase's warm-up rule ({@link #warmUp}) with the HTTP/2 phase's load; returns the passes it took. */
     private int h2WarmUp(RunningProxy target) throws IOException, InterruptedException {
-        double[] last = null;
-        for (int pass = 1; ; pass++) {
-            double[] rates = new double[H2_TESTS.size()];
-            boolean rose = false;
-            for (int i = 0; i < rates.length; i++) {
-                rates[i] = H2load.run(h2Url(target, H2_TESTS.get(i)[1]), 8, 8, HTTP_WARM_UP, 0).requestsPerSecond();
-                rose |= last == null || rates[i] > last[i] * (1 + WARM_UP_RISE);
-            }
-            if (!rose || pass == MAX_WARM_UP_PASSES) {
-                return pass;
-            }
-            last = rates;
-        }
+        return warmUp(H2_TESTS.size(), i -> H2load.run(h2Url(target, H2_TESTS.get(i)[1]), 8, 8, HTTP_WARM_UP, 0)
+                .requestsPerSecond());
     }
 
     private static String h2Url(RunningProxy proxy, String path) {

@@ -4,27 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.towerrelay.config.ListenConfig;
-import io.towerrelay.config.RelayConfig;
 import io.towerrelay.config.TlsFiles;
 import io.towerrelay.mock.MockTower;
 import io.towerrelay.mock.MockTowerOptions;
 import io.towerrelay.proxy.RelayServer;
 import io.towerrelay.testsupport.RawHttp;
 import io.towerrelay.testsupport.TestCertificates;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,12 +38,9 @@ class TlsResetIT {
     void aResetTlsConnectionIsClosedAndLeavesTheIoThreadsIdle() throws Exception {
         TestCertificates certs = TestCertificates.create(dir);
         try (MockTower tower = MockTower.start(MockTowerOptions.ephemeral());
-                RelayServer relay = RelayServer.start(RelayConfig.defaults()
+                RelayServer relay = TestRelays.start(TestRelays.config(URI.create("http://" + tower.hostAndPort()))
                         .withListen(new ListenConfig(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                                new TlsFiles(certs.certPem, certs.keyPem)))
-                        .withAdmin(null).withUpstream(URI.create("http://" + tower.hostAndPort()))
-                        .withShutdownGrace(Timeout.ofSeconds(1)),
-                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+                                new TlsFiles(certs.certPem, certs.keyPem))))) {
             // One after an HTTP/1.1 exchange, one right after a handshake that chose HTTP/2, one mid-request.
             try (Socket socket = connect(relay)) {
                 SSLSocket secure = handshake(certs, relay, socket, "http/1.1");

@@ -48,14 +48,8 @@ public final class MarkdownReport {
                     .append(" s ticks), during the run divided by the requests wrk completed: what each request costs the proxy, "
                     + "whatever share of the cores it got; none for direct (no proxy), so no (proxy / direct) bracket. "
                     + "user CPU µs/req: the user part of it alone, the rest is system time.");
-            StringBuilder passes = new StringBuilder();
-            for (String target : targets) {
-                double n = r.sum("http", "warm-up", target, "passes");
-                if (n > 0) {
-                    passes.append(String.format(Locale.ROOT, "%s%s %.0f", passes.length() == 0 ? "" : ", ", target, n));
-                }
-            }
-            if (passes.length() > 0) {
+            String passes = warmUpPasses(r, "http", targets);
+            if (!passes.isEmpty()) {
                 b.append(" Warm-up before the rounds, not recorded: passes of the four tests (5 s each) until no rate rose by more than 10 %: ")
                         .append(passes).append(".");
             }
@@ -94,14 +88,8 @@ public final class MarkdownReport {
                     .append(" s per run\n\n");
             b.append("Each proxy on a TLS listener offering h2 by ALPN, the same backend behind over HTTP/1.1 keep-alive, started ")
                     .append("once for the phase. h2load reports the mean time per request (no percentiles).");
-            StringBuilder h2Passes = new StringBuilder();
-            for (String target : h2) {
-                double n = r.sum("h2", "warm-up", target, "passes");
-                if (n > 0) {
-                    h2Passes.append(String.format(Locale.ROOT, "%s%s %.0f", h2Passes.length() == 0 ? "" : ", ", target, n));
-                }
-            }
-            if (h2Passes.length() > 0) {
+            String h2Passes = warmUpPasses(r, "h2", h2);
+            if (!h2Passes.isEmpty()) {
                 b.append(" Warm-up before the rounds, not recorded, by the HTTP phase's rule: passes of the two tests (5 s each): ")
                         .append(h2Passes).append(".");
             }
@@ -354,5 +342,17 @@ public final class MarkdownReport {
 
     static String mib(double kib) {
         return Double.isNaN(kib) ? "–" : String.format(Locale.ROOT, "%.0f MiB", kib / 1024);
+    }
+
+    /** "relay 3, nginx 2": the warm-up passes each target of a phase took, or "" when none were recorded. */
+    private static String warmUpPasses(Results r, String phase, List<String> targets) {
+        StringBuilder passes = new StringBuilder();
+        for (String target : targets) {
+            double n = r.sum(phase, "warm-up", target, "passes");
+            if (n > 0) {
+                passes.append(String.format(Locale.ROOT, "%s%s %.0f", passes.length() == 0 ? "" : ", ", target, n));
+            }
+        }
+        return passes.toString();
     }
 }
