@@ -95,13 +95,17 @@ public final class SharedReactor {
             deferred.handler(handler);
             return handler;
         };
-        // The TLS layer, once a session starts TLS, is wrapped last (outermost: the channel calls it), so that its
-        // output is sent in the round that asked for it (TlsRoundSession).
+        // The TLS layer, once a session starts TLS, is wrapped last (outermost: the channel calls it): closed at once
+        // when its socket fails (SocketFailureClosingSession), its output sent in the round that asked for it
+        // (TlsRoundSession).
         Decorator<IOSession> decorator = session -> {
             Decorator<IOSession> d = isAccepted(session) ? acceptedDecorator : outgoingDecorator;
             IOSession decorated = d == null ? session : d.decorate(session);
-            return session instanceof SSLIOSession && Thread.currentThread() instanceof Worker w
-                    ? new TlsRoundSession(decorated, w.rounds) : decorated;
+            if (!(session instanceof SSLIOSession)) {
+                return decorated;
+            }
+            IOSession tls = new SocketFailureClosingSession(decorated);
+            return Thread.currentThread() instanceof Worker w ? new TlsRoundSession(tls, w.rounds) : tls;
         };
         IOSessionListener listener = acceptedListener == null && outgoingListener == null ? null
                 : new SidedListener(acceptedListener, outgoingListener);

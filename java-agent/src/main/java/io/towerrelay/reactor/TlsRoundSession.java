@@ -1,13 +1,9 @@
 package io.towerrelay.reactor;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
-import javax.net.ssl.SSLException;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOEventHandler;
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.util.Timeout;
 
 /**
  * A connection's TLS layer (HttpCore5's {@code SSLIOSession}, with the decorators on it) as its channel sees it:
@@ -27,13 +23,6 @@ import org.apache.hc.core5.util.Timeout;
  * socket does not take is the selector's to send, as before, and a spurious output event is harmless (HttpCore5's
  * handlers clear the interest when they have nothing left). Off the I/O thread, outside an event, and for output
  * asked for during this session's own round-end output, everything passes through.
- *
- * <p>A connection whose socket failed (reset by the peer, broken pipe) is closed at once here. The reactor answers
- * a failed event with a graceful close, which the TLS layer takes as "send close_notify and wait for the peer's":
- * a reset socket stays readable, each read fails again, and every failed read counts as activity, so the idle
- * timeout never ends it. One reset client connection kept an I/O thread at 100 % CPU for good. A TLS error
- * ({@link SSLException}) keeps the graceful close: the socket works, and the alert that says what failed still
- * reaches the peer.
  */
 final class TlsRoundSession extends ForwardingSession implements RoundOutput {
     /** Output events given in one round at most: 4 records of 16 KiB. */
@@ -51,7 +40,7 @@ final class TlsRoundSession extends ForwardingSession implements RoundOutput {
         super(tls);
         this.rounds = rounds;
         this.owner = Thread.currentThread();
-        this.events = rounds.events(new ClosingOnSocketFailure(tls.getHandler()), this::afterOutputEvent);
+        this.events = rounds.events(tls.getHandler(), this::afterOutputEvent);
     }
 
     /**
@@ -129,64 +118,5 @@ final class TlsRoundSession extends ForwardingSession implements RoundOutput {
     @Override
     public void promote() {
         wantsOutput = false; // the TLS layer has the write interest already
-    }
-
-    /** The TLS layer's event handler; a failed socket closes the session at once (see the class comment). */
-    private final class ClosingOnSocketFailure implements IOEventHandler {
-        private final IOEventHandler tlsLayer;
-
-        ClosingOnSocketFailure(IOEventHandler tlsLayer) {
-            this.tlsLayer = tlsLayer;
-        }
-
-        @Override
-        public void connected(IOSession s) throws IOException {
-            try {
-                tlsLayer.connected(s);
-            } catch (IOException ex) {
-                throw closedOn(ex);
-            }
-        }
-
-        @Override
-        public void inputReady(IOSession s, ByteBuffer src) throws IOException {
-            try {
-                tlsLayer.inputReady(s, src);
-            } catch (IOException ex) {
-                throw closedOn(ex);
-            }
-        }
-
-        @Override
-        public void outputReady(IOSession s) throws IOException {
-            try {
-                tlsLayer.outputReady(s);
-            } catch (IOException ex) {
-                throw closedOn(ex);
-            }
-        }
-
-        @Override
-        public void timeout(IOSession s, Timeout timeout) throws IOException {
-            tlsLayer.timeout(s, timeout);
-        }
-
-        @Override
-        public void exception(IOSession s, Exception cause) {
-            tlsLayer.exception(s, cause);
-        }
-
-        @Override
-        public void disconnected(IOSession s) {
-            tlsLayer.disconnected(s);
-        }
-
-        /** Closes the session now when the socket failed; returns {@code ex} for the reactor to report. */
-        private IOException closedOn(IOException ex) {
-            if (!(ex instanceof SSLException)) {
-                session.close(CloseMode.IMMEDIATE);
-            }
-            return ex;
-        }
     }
 }
