@@ -315,6 +315,9 @@ public final class Bench {
                         log(String.format("  round %d %-10s %-8s %,10.0f req/s  mean %,8.0f us%s", round + 1, test[0], name,
                                 s.requestsPerSecond(), s.meanMicros(), s.failed() > 0 ? "  FAILED: " + s.failed() : ""));
                     }
+                    for (HttpTest test : HTTPS_TESTS) {
+                        https(proxies.get(name), test, round);
+                    }
                 }
             }
         } finally {
@@ -324,14 +327,46 @@ public final class Bench {
         }
     }
 
+    /** The two h2 tests, then the HTTPS ones: each path through the TLS layer is warm before the rounds. */
     private int h2WarmUp(RunningProxy target) throws IOException, InterruptedException {
-        return warmUp(H2_TESTS.size(), i -> H2load.run(h2Url(target, H2_TESTS.get(i)[1]), 8, 8, HTTP_WARM_UP, 0)
-                .requestsPerSecond());
+        return warmUp(H2_TESTS.size() + HTTPS_TESTS.size(), i -> i < H2_TESTS.size()
+                ? H2load.run(h2Url(target, H2_TESTS.get(i)[1]), 8, 8, HTTP_WARM_UP, 0).requestsPerSecond()
+                : Wrk.run(h2Url(target, HTTPS_TESTS.get(i - H2_TESTS.size()).path()), 64, 2, HTTP_WARM_UP,
+                        HTTPS_TESTS.get(i - H2_TESTS.size()).keepAlive()).requestsPerSecond());
+    }
+
+    /**
+     * HTTP/1.1 over TLS on the same listeners (wrk offers no ALPN, so each proxy answers HTTP/1.1): what a browser's
+     * or an API client's HTTPS requests cost, and with a new connection per request, what a full TLS handshake does.
+     */
+    private void https(RunningProxy target, HttpTest test, int round) throws IOException, InterruptedException {
+        ProcessTree.Cpu cpuBefore = target.cpu();
+        HttpSample s = options.isSmoke() ? Wrk.run(h2Url(target, test.path()), 8, 1, Duration.ofSeconds(1), test.keepAlive())
+                : Wrk.run(h2Url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
+        ProcessTree.Cpu cpuAfter = target.cpu();
+        double cpuPerRequest = perRequest(target, s, cpuAfter.microsSince(cpuBefore));
+        double userPerRequest = perRequest(target, s, cpuAfter.userMicrosSince(cpuBefore));
+        results.add("https", test.name(), target.name(), "rps", s.requestsPerSecond());
+        results.add("https", test.name(), target.name(), "p99_us", s.p99Micros());
+        if (!Double.isNaN(cpuPerRequest)) {
+            results.add("https", test.name(), target.name(), "cpu_us_per_req", cpuPerRequest);
+            results.add("https", test.name(), target.name(), "user_us_per_req", userPerRequest);
+        }
+        results.add("https", test.name(), target.name(), "errors", s.errors());
+        log(String.format("  round %d %-10s %-8s %,10.0f req/s  p99 %,8.0f us%s%s", round + 1, test.name(), target.name(),
+                s.requestsPerSecond(), s.p99Micros(),
+                Double.isNaN(cpuPerRequest) ? "" : String.format("  CPU %,6.1f us/req (user %,6.1f)", cpuPerRequest, userPerRequest),
+                s.errors() > 0 ? "  ERRORS: " + s.errors() : ""));
     }
 
     private static String h2Url(RunningProxy proxy, String path) {
         return "https://127.0.0.1:" + proxy.address().getPort() + path;
     }
+
+    /** HTTP/1.1 over TLS, in the HTTP/2 phase (its listeners): small answers, keep-alive and a new connection each. */
+    static final List<HttpTest> HTTPS_TESTS = List.of(
+            new HttpTest("https-small-keepalive", "/api/v2/ping/", true),
+            new HttpTest("https-small-close", "/api/v2/ping/", false));
 
     /** The HTTP/2 phase's tests: name, path. */
     static final List<String[]> H2_TESTS = List.of(

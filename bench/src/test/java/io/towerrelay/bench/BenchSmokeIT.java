@@ -73,6 +73,12 @@ class BenchSmokeIT {
                 assertThat(r.sum("h2", test, proxy, "failed")).as("HTTP/2 %s failures via %s", test, proxy).isZero();
                 assertThat(r.sum("h2", test, proxy, "non_2xx")).as("HTTP/2 %s non-2xx via %s", test, proxy).isZero();
             }
+            for (String test : List.of("https-small-keepalive", "https-small-close")) {
+                assertThat(r.median("https", test, proxy, "rps")).as("%s req/s via %s", test, proxy).isPositive();
+                assertThat(r.median("https", test, proxy, "cpu_us_per_req")).as("%s CPU per request via %s", test, proxy)
+                        .isNotNaN().isPositive();
+                assertThat(r.sum("https", test, proxy, "errors")).as("%s errors via %s", test, proxy).isZero();
+            }
         }
         String idle = options.idleSockets() + "-sockets";
         for (String proxy : PROXIES) {
@@ -82,7 +88,7 @@ class BenchSmokeIT {
         }
         String md = Files.readString(out.resolve("results.md"));
         assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |",
-                "|  | CPU µs/req | – |", "|  | user CPU µs/req | – |", "### Memory", "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS",
+                "|  | CPU µs/req | – |", "|  | user CPU µs/req | – |", "### Memory", "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS", "### HTTPS (HTTP/1.1 over TLS)", "| https-small-close | req/s |",
                 "### The building blocks alone", "reactor proxy CPU µs/req", "| small (≈0.4 KiB), keep-alive |").doesNotContain("The run failed");
         assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"",
                 "\"http/small-keepalive/relay/cpu_us_per_req\"").doesNotContain("\"http/small-keepalive/direct/cpu_us_per_req\"");

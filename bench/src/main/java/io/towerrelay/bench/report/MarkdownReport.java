@@ -90,7 +90,7 @@ public final class MarkdownReport {
                     .append("once for the phase. h2load reports the mean time per request (no percentiles).");
             String h2Passes = warmUpPasses(r, "h2", h2);
             if (!h2Passes.isEmpty()) {
-                b.append(" Warm-up before the rounds, not recorded, by the HTTP phase's rule: passes of the two tests (5 s each): ")
+                b.append(" Warm-up before the rounds, not recorded, by the HTTP phase's rule: passes of the two tests and the two HTTPS ones below (5 s each): ")
                         .append(h2Passes).append(".");
             }
             b.append("\n\n");
@@ -123,6 +123,7 @@ public final class MarkdownReport {
             }
             b.append('\n').append(failed == 0 ? "Every request succeeded with a 2xx in every run.\n\n"
                     : String.format(Locale.ROOT, "**%.0f requests failed or were not 2xx** (all rounds, all proxies).\n\n", failed));
+            https(b, r, h2, o);
         }
 
         if (o.phases().contains("ws")) {
@@ -265,6 +266,30 @@ public final class MarkdownReport {
 
     /** What the floor phase measures, by its results name. */
     public static final List<String> FLOOR_MEASURED = List.of("backend", "httpcore5", "reactor-proxy");
+
+    /** HTTP/1.1 over TLS on the HTTP/2 phase's listeners: keep-alive, and a full TLS handshake per request. */
+    private static void https(StringBuilder b, Results r, List<String> targets, BenchOptions o) {
+        b.append("### HTTPS (HTTP/1.1 over TLS): `wrk -t2 -c64`, ").append(o.httpWindow().toSeconds()).append(" s per run\n\n");
+        b.append("The same listeners (wrk offers no ALPN: HTTP/1.1). `https-small-close` sends `Connection: close`: a full "
+                + "TLS 1.3 handshake per request, its key exchange the one wrk offers (X25519), the certificate ECDSA P-256. "
+                + "CPU µs/req as in the HTTP phase.\n\n");
+        boolean relayVsNginx = targets.contains("relay") && targets.contains("nginx");
+        header(b, "test", "metric", targets, relayVsNginx);
+        for (String test : List.of("https-small-keepalive", "https-small-close")) {
+            row(b, r, "https", test, test, "req/s", "rps", targets, relayVsNginx, "%,.0f");
+            row(b, r, "https", test, "", "p99 ms", "p99_us", targets, relayVsNginx, "ms");
+            row(b, r, "https", test, "", "CPU µs/req", "cpu_us_per_req", targets, relayVsNginx, "%,.0f", false);
+            row(b, r, "https", test, "", "user CPU µs/req", "user_us_per_req", targets, relayVsNginx, "%,.0f", false);
+        }
+        double errors = 0;
+        for (String test : List.of("https-small-keepalive", "https-small-close")) {
+            for (String t : targets) {
+                errors += r.sum("https", test, t, "errors");
+            }
+        }
+        b.append('\n').append(errors == 0 ? "No socket errors, timeouts or non-2xx answers in any run.\n\n"
+                : String.format(Locale.ROOT, "**%.0f socket errors, timeouts or non-2xx answers** (all rounds, all proxies).\n\n", errors));
+    }
 
     private static void header(StringBuilder b, String first, String second, List<String> targets, boolean relayVsNginx) {
         b.append("| ").append(first).append(" | ").append(second).append(" |");
