@@ -299,7 +299,7 @@ public final class Bench {
             for (Map.Entry<String, RunningProxy> p : options.isSmoke() ? Map.<String, RunningProxy>of().entrySet() : proxies.entrySet()) {
                 int passes = h2WarmUp(p.getValue());
                 results.add("h2", "warm-up", p.getKey(), "passes", passes);
-                log(String.format("  warm-up %-8s %d passes of the two tests", p.getKey(), passes));
+                log(String.format("  warm-up %-8s %d passes of the h2 and HTTPS tests", p.getKey(), passes));
             }
             for (int round = 0; round < options.rounds(); round++) {
                 for (int i = 0; i < targets.size(); i++) {
