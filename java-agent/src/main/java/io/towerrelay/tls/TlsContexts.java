@@ -16,7 +16,6 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.apache.hc.core5.http.nio.ssl.BasicClientTlsStrategy;
-import org.apache.hc.core5.http.nio.ssl.BasicServerTlsStrategy;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 
 /** TLS for both sides: the listener from PEM files, the upstream verified unless the user turned that off. */
@@ -127,16 +126,7 @@ public final class TlsContexts {
      * (RFC 9113 appendix A lists only non-AEAD and non-forward-secret suites), so h2 needs no other filter.
      */
     public static TlsStrategy serverStrategy(SSLContext context, List<String> applicationProtocols) {
-        String[] alpn = applicationProtocols.toArray(String[]::new);
-        return new BasicServerTlsStrategy(context, (endpoint, engine) -> {
-            engine.setEnabledProtocols(PROTOCOLS);
-            engine.setEnabledCipherSuites(strongSuites(engine.getEnabledCipherSuites()));
-            if (alpn.length > 0) {
-                SSLParameters params = engine.getSSLParameters();
-                params.setApplicationProtocols(alpn);
-                engine.setSSLParameters(params);
-            }
-        }, null);
+        return new ServerTlsStrategy(context, applicationProtocols);
     }
 
     /**
