@@ -143,26 +143,7 @@ public final class Bench {
         for (int round = 0; round < options.rounds(); round++) {
             for (HttpTest test : HTTP_TESTS) {
                 for (RunningProxy target : rotation(round)) {
-                    ProcessTree.Cpu cpuBefore = target.cpu();
-                    HttpSample s = Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
-                    ProcessTree.Cpu cpuAfter = target.cpu();
-                    double cpuPerRequest = perRequest(target, s, cpuAfter.microsSince(cpuBefore));
-                    double userPerRequest = perRequest(target, s, cpuAfter.userMicrosSince(cpuBefore));
-                    results.add("http", test.name(), target.name(), "rps", s.requestsPerSecond());
-                    results.add("http", test.name(), target.name(), "p50_us", s.p50Micros());
-                    results.add("http", test.name(), target.name(), "p99_us", s.p99Micros());
-                    if (!Double.isNaN(cpuPerRequest)) {
-                        results.add("http", test.name(), target.name(), "cpu_us_per_req", cpuPerRequest);
-                        results.add("http", test.name(), target.name(), "user_us_per_req", userPerRequest);
-                    }
-                    results.add("http", test.name(), target.name(), "errors", s.errors());
-                    results.add("http", test.name(), target.name(), "socket_errors", s.socketErrors());
-                    results.add("http", test.name(), target.name(), "timeouts", s.timeouts());
-                    results.add("http", test.name(), target.name(), "non_2xx", s.non2xx());
-                    log(String.format("  round %d %-16s %-8s %,10.0f req/s  p50 %,8.0f us  p99 %,8.0f us%s%s", round + 1,
-                            test.name(), target.name(), s.requestsPerSecond(), s.p50Micros(), s.p99Micros(),
-                            Double.isNaN(cpuPerRequest) ? "" : String.format("  CPU %,6.1f us/req (user %,6.1f)", cpuPerRequest, userPerRequest),
-                            s.errors() > 0 ? String.format("  ERRORS: %d socket, %d timeouts, %d non-2xx", s.socketErrors(), s.timeouts(), s.non2xx()) : ""));
+                    measureWrk("http", target, test, url(target, test.path()), 64, 2, options.httpWindow(), round);
                 }
             }
         }
@@ -340,23 +321,37 @@ public final class Bench {
      * or an API client's HTTPS requests cost, and with a new connection per request, what a full TLS handshake does.
      */
     private void https(RunningProxy target, HttpTest test, int round) throws IOException, InterruptedException {
+        String url = h2Url(target, test.path());
+        if (options.isSmoke()) {
+            measureWrk("https", target, test, url, 8, 1, Duration.ofSeconds(1), round);
+        } else {
+            measureWrk("https", target, test, url, 64, 2, options.httpWindow(), round);
+        }
+    }
+
+    /** One measured wrk run against {@code target}: rate, latency, CPU per request and errors under {@code family}. */
+    private void measureWrk(String family, RunningProxy target, HttpTest test, String url, int connections, int threads,
+            Duration window, int round) throws IOException, InterruptedException {
         ProcessTree.Cpu cpuBefore = target.cpu();
-        HttpSample s = options.isSmoke() ? Wrk.run(h2Url(target, test.path()), 8, 1, Duration.ofSeconds(1), test.keepAlive())
-                : Wrk.run(h2Url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
+        HttpSample s = Wrk.run(url, connections, threads, window, test.keepAlive());
         ProcessTree.Cpu cpuAfter = target.cpu();
         double cpuPerRequest = perRequest(target, s, cpuAfter.microsSince(cpuBefore));
         double userPerRequest = perRequest(target, s, cpuAfter.userMicrosSince(cpuBefore));
-        results.add("https", test.name(), target.name(), "rps", s.requestsPerSecond());
-        results.add("https", test.name(), target.name(), "p99_us", s.p99Micros());
+        results.add(family, test.name(), target.name(), "rps", s.requestsPerSecond());
+        results.add(family, test.name(), target.name(), "p50_us", s.p50Micros());
+        results.add(family, test.name(), target.name(), "p99_us", s.p99Micros());
         if (!Double.isNaN(cpuPerRequest)) {
-            results.add("https", test.name(), target.name(), "cpu_us_per_req", cpuPerRequest);
-            results.add("https", test.name(), target.name(), "user_us_per_req", userPerRequest);
+            results.add(family, test.name(), target.name(), "cpu_us_per_req", cpuPerRequest);
+            results.add(family, test.name(), target.name(), "user_us_per_req", userPerRequest);
         }
-        results.add("https", test.name(), target.name(), "errors", s.errors());
-        log(String.format("  round %d %-10s %-8s %,10.0f req/s  p99 %,8.0f us%s%s", round + 1, test.name(), target.name(),
-                s.requestsPerSecond(), s.p99Micros(),
+        results.add(family, test.name(), target.name(), "errors", s.errors());
+        results.add(family, test.name(), target.name(), "socket_errors", s.socketErrors());
+        results.add(family, test.name(), target.name(), "timeouts", s.timeouts());
+        results.add(family, test.name(), target.name(), "non_2xx", s.non2xx());
+        log(String.format("  round %d %-16s %-8s %,10.0f req/s  p50 %,8.0f us  p99 %,8.0f us%s%s", round + 1,
+                test.name(), target.name(), s.requestsPerSecond(), s.p50Micros(), s.p99Micros(),
                 Double.isNaN(cpuPerRequest) ? "" : String.format("  CPU %,6.1f us/req (user %,6.1f)", cpuPerRequest, userPerRequest),
-                s.errors() > 0 ? "  ERRORS: " + s.errors() : ""));
+                s.errors() > 0 ? String.format("  ERRORS: %d socket, %d timeouts, %d non-2xx", s.socketErrors(), s.timeouts(), s.non2xx()) : ""));
     }
 
     private static String h2Url(RunningProxy proxy, String path) {
