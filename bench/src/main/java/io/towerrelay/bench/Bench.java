@@ -53,6 +53,8 @@ public final class Bench {
 
     private final BenchOptions options;
     private final Results results = new Results();
+    /** How the machine's CPU time went during each phase run (see MachineFacts.CpuTimes), in run order. */
+    private final Map<String, String> phaseCpu = new LinkedHashMap<>();
     private final Path work;
     private Process backend;
     private int backendPort;
@@ -83,6 +85,7 @@ public final class Bench {
     public static Results run(BenchOptions options) throws IOException, InterruptedException {
         Bench bench = new Bench(options);
         Instant started = Instant.now();
+        MachineFacts.CpuTimes cpuAtStart = MachineFacts.CpuTimes.now();
         try {
             bench.execute();
         } catch (IOException | RuntimeException e) {
@@ -92,7 +95,7 @@ public final class Bench {
             bench.stopAll();
             Duration took = Duration.between(started, Instant.now());
             bench.results.note("duration", took.toSeconds() + " s");
-            MachineFacts facts = MachineFacts.collect();
+            MachineFacts facts = MachineFacts.collect(cpuAtStart, bench.phaseCpu);
             Files.writeString(options.out().resolve("results.md"), MarkdownReport.render(bench.results, options, facts));
             Files.writeString(options.out().resolve("results.json"), JsonReport.render(bench.results, options, facts));
         }
@@ -104,23 +107,29 @@ public final class Bench {
         for (String target : options.targets()) {
             start(target);
         }
-        if (options.phases().contains("http")) {
-            httpPhase();
+        phase("http", this::httpPhase);
+        phase("floor", this::floorPhase);
+        phase("h2", this::h2Phase);
+        phase("ws", this::wsPhase);
+        phase("idle", this::idlePhase);
+        phase("startup", this::startupPhase);
+    }
+
+    private interface Phase {
+        void run() throws IOException, InterruptedException;
+    }
+
+    /** Runs the phase if the options ask for it, and keeps how the machine's CPU time went meanwhile. */
+    private void phase(String name, Phase body) throws IOException, InterruptedException {
+        if (!options.phases().contains(name)) {
+            return;
         }
-        if (options.phases().contains("floor")) {
-            floorPhase();
-        }
-        if (options.phases().contains("h2")) {
-            h2Phase();
-        }
-        if (options.phases().contains("ws")) {
-            wsPhase();
-        }
-        if (options.phases().contains("idle")) {
-            idlePhase();
-        }
-        if (options.phases().contains("startup")) {
-            startupPhase();
+        MachineFacts.CpuTimes start = MachineFacts.CpuTimes.now();
+        try {
+            body.run();
+        } finally {
+            MachineFacts.CpuTimes end = MachineFacts.CpuTimes.now();
+            phaseCpu.put(name, end == null ? "unknown" : end.since(start));
         }
     }
 

@@ -12,7 +12,48 @@ import java.util.concurrent.TimeUnit;
 /** What the numbers were measured on: cores, CPU, kernel, and each program's version. */
 public record MachineFacts(Map<String, String> facts) {
 
-    public static MachineFacts collect() {
+    /**
+     * The machine's CPU time counters (/proc/stat, all cores, in ticks) at one moment: two of them give how the
+     * cores' time went between them.
+     */
+    public record CpuTimes(long busy, long idle, long steal) {
+        public static CpuTimes now() {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                // cpu user nice system idle iowait irq softirq steal ...
+                long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+                long busy = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                        + Long.parseLong(f[7]);
+                long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+                return new CpuTimes(busy, idle, steal);
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        /**
+         * The share of the cores' time since {@code start} that the hypervisor gave to other guests while this one
+         * had work (steal), as text, with the share this machine was busy.
+         */
+        public String since(CpuTimes start) {
+            if (start == null) {
+                return "unknown";
+            }
+            long busy = this.busy - start.busy;
+            long steal = this.steal - start.steal;
+            long all = busy + steal + idle - start.idle;
+            if (all <= 0) {
+                return "unknown";
+            }
+            return String.format("%.1f %% stolen, %.1f %% busy", 100.0 * steal / all, 100.0 * busy / all);
+        }
+    }
+
+    /**
+     * The facts now. {@code runStart}: the CPU counters when the run began (null: not known); {@code phases}: how the
+     * CPU time went during each phase, by phase name.
+     */
+    public static MachineFacts collect(CpuTimes runStart, Map<String, String> phases) {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         f.put("cpu", cpuModel());
@@ -23,6 +64,12 @@ public record MachineFacts(Map<String, String> facts) {
         f.put("haproxy", firstLine(List.of("/usr/sbin/haproxy", "-v")));
         f.put("wrk", firstLine(List.of("wrk", "-v")));
         f.put("load average at the end (1, 5, 15 min)", loadAverage());
+        // On a virtual machine the host may run other guests on these cores: time stolen from the run slows every
+        // target, the waking of one process by another most (it goes through the hypervisor).
+        CpuTimes end = CpuTimes.now();
+        StringBuilder cpu = new StringBuilder("whole run ").append(end == null ? "unknown" : end.since(runStart));
+        phases.forEach((phase, times) -> cpu.append("; ").append(phase).append(' ').append(times));
+        f.put("CPU time", cpu.toString());
         f.put("fd limit", firstLine(List.of("sh", "-c", "echo soft $(ulimit -Sn), hard $(ulimit -Hn)")));
         return new MachineFacts(f);
     }

@@ -90,6 +90,8 @@ class BenchSmokeIT {
         assertThat(md).contains("| direct | relay | nginx | apache | haproxy | relay / nginx |",
                 "|  | CPU µs/req | – |", "|  | user CPU µs/req | – |", "### Memory", "### Start-up", "### The relay against its goals", "### HTTP/2 over TLS", "### HTTPS (HTTP/1.1 over TLS)", "| https-small-close | req/s |",
                 "### The building blocks alone", "reactor proxy CPU µs/req", "| small (≈0.4 KiB), keep-alive |").doesNotContain("The run failed");
+        // How much of the cores the host took from the run, for the whole run and each phase (a virtual machine's steal).
+        assertThat(md).containsPattern("CPU time `whole run \\d+\\.\\d % stolen, \\d+\\.\\d % busy; http \\d+\\.\\d % stolen");
         assertThat(Files.readString(out.resolve("results.json"))).contains("\"http/small-keepalive/relay/rps\"",
                 "\"http/small-keepalive/relay/cpu_us_per_req\"").doesNotContain("\"http/small-keepalive/direct/cpu_us_per_req\"");
     }
