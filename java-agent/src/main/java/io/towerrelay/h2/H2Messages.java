@@ -1,12 +1,12 @@
 package io.towerrelay.h2;
 
+import io.towerrelay.http.ResponseDate;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpRequestInterceptor;
 import org.apache.hc.core5.http.HttpResponseInterceptor;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.protocol.HttpProcessor;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
-import org.apache.hc.core5.http.protocol.ResponseDate;
 import org.apache.hc.core5.http2.protocol.H2RequestConformance;
 import org.apache.hc.core5.http2.protocol.H2ResponseConnControl;
 import org.apache.hc.core5.net.URIAuthority;
@@ -67,7 +67,7 @@ public final class H2Messages {
         return HttpProcessorBuilder.create()
                 .add(H2RequestConformance.INSTANCE)
                 .add(HOST_FROM_AUTHORITY)
-                .add(new ResponseDate())
+                .add(ResponseDate.RESPONSE)
                 .add(FRAMING)
                 .add(H2ResponseConnControl.INSTANCE)
                 .build();

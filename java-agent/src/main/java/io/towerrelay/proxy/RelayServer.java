@@ -6,6 +6,7 @@ import io.towerrelay.edge.RequestScreen;
 import io.towerrelay.flow.FlowBuffer;
 import io.towerrelay.h2.H2Limits;
 import io.towerrelay.h2.NegotiatingHandlers;
+import io.towerrelay.http.ResponseDate;
 import io.towerrelay.http.ForwardedHeaders;
 import io.towerrelay.http.ConnectionPersistence;
 import io.towerrelay.http.MessageFraming;
@@ -57,7 +58,6 @@ import org.apache.hc.core5.http.protocol.HttpProcessor;
 import org.apache.hc.core5.http.protocol.HttpProcessorBuilder;
 import io.towerrelay.server.ServerHttp1Handlers;
 import io.towerrelay.server.ServerHttp1Settings;
-import org.apache.hc.core5.http.protocol.ResponseDate;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.reactor.ListenerEndpoint;
@@ -159,7 +159,7 @@ public final class RelayServer implements AutoCloseable {
         // answer's Date, framing and Connection, and log the answers to refused heads.
         HttpProcessor answers = HttpProcessorBuilder.create()
                 // Host is checked in RequestScreen, where a refusal also stops what is pipelined behind it.
-                .add(new ResponseDate())
+                .add(ResponseDate.RESPONSE)
                 .add(MessageFraming.RESPONSE)
                 .add(ConnectionPersistence.RESPONSE)
                 .add(new ParserAnswerLog(services, proxyProtocol))
