@@ -3,6 +3,7 @@ package io.towerrelay.http;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpHeaders;
 import org.apache.hc.core5.http.HttpResponseInterceptor;
@@ -15,7 +16,7 @@ import org.apache.hc.core5.http.message.BasicHeader;
  */
 public final class ResponseDate {
     private static final DateTimeFormatter IMF_FIXDATE =
-            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.US).withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
 
     /** The field for the current second on one thread; replaced, never changed, so it can be shared by answers. */
     private static final class Clock {
