@@ -117,6 +117,11 @@ public abstract class BodyDecoder {
 
     /** The response's Content-Length, or -1 without one. */
     private static long contentLength(HttpResponse response) throws ProtocolException {
+        // Nearly every answer has one plain number: read it without the lists and splits of the general case.
+        Header only = response.countHeaders("Content-Length") == 1 ? response.getFirstHeader("Content-Length") : null;
+        if (only != null && only.getValue().indexOf(',') < 0) {
+            return parseLength(only.getValue().trim());
+        }
         long length = -1;
         for (Header h : response.getHeaders("Content-Length")) {
             for (String part : h.getValue().split(",", -1)) {

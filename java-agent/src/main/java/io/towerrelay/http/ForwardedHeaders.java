@@ -31,6 +31,11 @@ public final class ForwardedHeaders {
 
     private record PeerText(InetAddress address, String text) {
     }
+    /** The same for the port the clients connected to: one per listener, so the last one's text is nearly always it. */
+    private PortText lastPort = new PortText(-1, "");
+
+    private record PortText(int port, String text) {
+    }
 
     public ForwardedHeaders(ForwardedConfig config) {
         this.config = config;
@@ -68,13 +73,22 @@ public final class ForwardedHeaders {
 
         String port = trusted ? first(incoming, PORT) : null;
         if (port == null && local != null) {
-            port = Integer.toString(local.getPort());
+            port = portText(local.getPort());
         }
         if (port != null) {
             replace(outgoing, PORT, port);
         } else {
             HeaderRemoval.removeAll(outgoing, PORT);
         }
+    }
+
+    private String portText(int port) {
+        PortText last = lastPort;
+        if (last.port() != port) {
+            last = new PortText(port, Integer.toString(port));
+            lastPort = last;
+        }
+        return last.text();
     }
 
     private String peerText(InetAddress address) {

@@ -130,6 +130,10 @@ class BodyDecoderTest {
         BasicHttpResponse differ = response(200, "Content-Length", "5");
         differ.addHeader("Content-Length", "6");
         assertThatThrownBy(() -> BodyDecoder.forResponse(differ, false)).isInstanceOf(ProtocolException.class);
+        assertThat(BodyDecoder.forResponse(response(200, "Content-Length", "5, 5"), false).length()).isEqualTo(5);
+        assertThat(BodyDecoder.forResponse(response(200, "Content-Length", " 7 "), false).length()).isEqualTo(7);
+        assertThatThrownBy(() -> BodyDecoder.forResponse(response(200, "Content-Length", "5, 6"), false))
+                .isInstanceOf(ProtocolException.class);
         assertThatThrownBy(() -> BodyDecoder.forResponse(response(200, "Content-Length", "+5"), false))
                 .isInstanceOf(ProtocolException.class);
         for (String size : new String[] {"+1", "-1", "0x1", "", "1 2", "12345678901234567"}) {

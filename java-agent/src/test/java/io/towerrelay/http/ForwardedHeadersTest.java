@@ -43,6 +43,20 @@ class ForwardedHeadersTest {
         assertThat(outgoing.getFirstHeader(ForwardedHeaders.PORT).getValue()).isEqualTo("8443");
     }
 
+    @Test
+    void eachRequestNamesThePortItsClientConnectedToWhenListenersAlternate() {
+        for (int port : new int[] {8443, 8443, 8080, 8443, 80, 80}) {
+            BasicHttpRequest incoming = new BasicHttpRequest("GET", "/");
+            incoming.addHeader("Host", "tower");
+            BasicHttpRequest outgoing = new BasicHttpRequest("GET", "/");
+
+            forwarded.apply(incoming, outgoing, new InetSocketAddress("127.0.0.2", 40000),
+                    new InetSocketAddress("127.0.0.1", port), "http");
+
+            assertThat(outgoing.getFirstHeader(ForwardedHeaders.PORT).getValue()).isEqualTo(Integer.toString(port));
+        }
+    }
+
     private BasicHttpRequest forward(String client) {
         BasicHttpRequest incoming = new BasicHttpRequest("GET", "/api/v2/ping/");
         incoming.addHeader("Host", "tower");
