@@ -31,6 +31,7 @@ public final class ForwardedHeaders {
 
     private record PeerText(InetAddress address, String text) {
     }
+
     /** The same for the port the clients connected to: one per listener, so the last one's text is nearly always it. */
     private PortText lastPort = new PortText(-1, "");
 

@@ -134,6 +134,8 @@ class BodyDecoderTest {
         assertThat(BodyDecoder.forResponse(response(200, "Content-Length", " 7 "), false).length()).isEqualTo(7);
         assertThatThrownBy(() -> BodyDecoder.forResponse(response(200, "Content-Length", "5, 6"), false))
                 .isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> BodyDecoder.forResponse(response(200, "Content-Length", "5,"), false))
+                .isInstanceOf(ProtocolException.class);
         assertThatThrownBy(() -> BodyDecoder.forResponse(response(200, "Content-Length", "+5"), false))
                 .isInstanceOf(ProtocolException.class);
         for (String size : new String[] {"+1", "-1", "0x1", "", "1 2", "12345678901234567"}) {
