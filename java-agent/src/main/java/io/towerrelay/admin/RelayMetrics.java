@@ -26,6 +26,8 @@ public final class RelayMetrics {
     private final LongAdder[] requestsByClassIndex = new LongAdder[5];
     /** By the protocol the client spoke: HTTP/1.0, HTTP/1.1 or HTTP/2 (h2 by ALPN). */
     private final Map<String, LongAdder> requestsByProtocol = new LinkedHashMap<>();
+    /** The same counters in the order of {@link #PROTOCOLS}, found without hashing on every request. */
+    private final LongAdder[] requestsByProtocolIndex = new LongAdder[PROTOCOLS.length];
     private final Map<String, LongAdder> upstreamErrors = new LinkedHashMap<>();
     private final LongAdder upstreamRetries = new LongAdder();
     private final AtomicLong activeConnections = new AtomicLong();
@@ -51,8 +53,9 @@ public final class RelayMetrics {
             requestsByClassIndex[i] = new LongAdder();
             requestsByClass.put((i + 1) + "xx", requestsByClassIndex[i]);
         }
-        for (String p : PROTOCOLS) {
-            requestsByProtocol.put(p, new LongAdder());
+        for (int i = 0; i < PROTOCOLS.length; i++) {
+            requestsByProtocolIndex[i] = new LongAdder();
+            requestsByProtocol.put(PROTOCOLS[i], requestsByProtocolIndex[i]);
         }
         for (String kind : UPSTREAM_ERROR_KINDS) {
             upstreamErrors.put(kind, new LongAdder());
@@ -80,9 +83,11 @@ public final class RelayMetrics {
 
     /** As {@link #requestCompleted(int, long, long, long)}, counted also under the client's protocol (one of {@link #PROTOCOLS}). */
     public void requestCompleted(String protocol, int status, long nanos, long bytesIn, long bytesOut) {
-        LongAdder byProtocol = requestsByProtocol.get(protocol);
-        if (byProtocol != null) {
-            byProtocol.increment();
+        for (int i = 0; i < PROTOCOLS.length; i++) {
+            if (PROTOCOLS[i].equals(protocol)) {
+                requestsByProtocolIndex[i].increment();
+                break;
+            }
         }
         requestCompleted(status, nanos, bytesIn, bytesOut);
     }

@@ -305,7 +305,7 @@ public abstract class BodyDecoder {
 
         private void trailer(String line) throws ProtocolException {
             int colon = line.indexOf(':');
-            if (colon <= 0 || !HeadSyntax.isToken(line.substring(0, colon))) {
+            if (colon <= 0 || !TokenChars.isToken(line.substring(0, colon))) {
                 throw new ProtocolException("Invalid trailer field");
             }
             if (trailers == null) {

@@ -22,7 +22,7 @@ public final class HeadSyntax {
 
     /** The reason the head is malformed, or empty when it is well-formed. */
     public static Optional<String> problem(HttpRequest request) {
-        if (!isToken(request.getMethod())) {
+        if (!TokenChars.isToken(request.getMethod())) {
             return Optional.of("invalid method");
         }
         ProtocolVersion version = request.getVersion();
@@ -52,7 +52,7 @@ public final class HeadSyntax {
         for (Iterator<Header> it = request.headerIterator(); it.hasNext(); ) {
             Header h = it.next();
             String value = h.getValue() == null ? "" : h.getValue();
-            if (!isToken(h.getName()) || !nameEndsAtColon(h)) {
+            if (!TokenChars.isToken(h.getName()) || !nameEndsAtColon(h)) {
                 return Optional.of("invalid header name");
             }
             if (!isFieldValue(value)) {
@@ -98,20 +98,6 @@ public final class HeadSyntax {
     private static boolean startsWithHttpScheme(String target) {
         String lower = target.toLowerCase(Locale.ROOT);
         return lower.startsWith("http://") || lower.startsWith("https://");
-    }
-
-    /** RFC 9110 token: visible ASCII except delimiters. */
-    static boolean isToken(String s) {
-        if (s == null || s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c <= 0x20 || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     public static boolean isVisibleAscii(String s) {

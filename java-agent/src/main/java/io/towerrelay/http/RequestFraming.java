@@ -84,7 +84,7 @@ public final class RequestFraming {
         }
         if (codings.size() > 1) {
             String other = codings.get(0);
-            if (!HeadSyntax.isToken(other.split(";", 2)[0].trim())) {
+            if (!TokenChars.isToken(other.split(";", 2)[0].trim())) {
                 throw new ProtocolException("invalid transfer coding");
             }
             throw new NotImplementedException("transfer coding " + printable(other) + " is not supported (only chunked)");

@@ -55,16 +55,11 @@ public final class RequestHeadParser {
             if (b == ' ') {
                 return i > in.position();
             }
-            if (!tokenChar(b)) {
+            if (!TokenChars.is(b)) {
                 return false;
             }
         }
         return end < in.position() + MAX_METHOD + 1;
-    }
-
-    /** RFC 9110 tchar. */
-    private static boolean tokenChar(byte b) {
-        return b > 0x20 && b < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(b) < 0;
     }
 
     /**

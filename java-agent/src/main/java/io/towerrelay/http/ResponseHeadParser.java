@@ -48,7 +48,7 @@ public final class ResponseHeadParser {
             lineEnd = lineEnd(a, lineStart, headEnd);
             int colon = lineStart;
             while (colon < lineEnd && a[colon] != ':') {
-                if (!tokenChar(a[colon])) {
+                if (!TokenChars.is(a[colon])) {
                     throw new ParseException(a[colon] == ' ' || a[colon] == '\t'
                             ? (colon == lineStart ? "Obsolete line folding in response head" : "Whitespace before a colon in response head")
                             : "Invalid field name in response head");
@@ -107,10 +107,5 @@ public final class ResponseHeadParser {
 
     private static boolean digit(byte b) {
         return b >= '0' && b <= '9';
-    }
-
-    /** RFC 9110 tchar. */
-    private static boolean tokenChar(byte b) {
-        return b > 0x20 && b < 0x7f && "\"(),/:;<=>?@[\\]{}".indexOf(b) < 0;
     }
 }
