@@ -60,6 +60,7 @@ import io.towerrelay.server.ServerHttp1Handlers;
 import io.towerrelay.server.ServerHttp1Settings;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOSession;
 import org.apache.hc.core5.reactor.ListenerEndpoint;
 import org.apache.hc.core5.util.TimeValue;
 import io.towerrelay.tunnel.TunnelSettings;
@@ -199,8 +200,10 @@ public final class RelayServer implements AutoCloseable {
                 // the (gated) TCP session under TLS for its idle timeout and to replace the HTTP handler. With the
                 // PROXY protocol on, the innermost wrapper reads the header before the HTTP handler or the TLS
                 // layer gets an input event.
-                session -> tunnels.sessionDecorator().decorate(new ReadInterestGate(
-                        proxyProtocol == null ? session : proxyProtocol.decorate(session))),
+                session -> {
+                    IOSession gated = new ReadInterestGate(proxyProtocol == null ? session : proxyProtocol.decorate(session));
+                    return listenerTls != null ? tunnels.sessionDecorator().decorate(gated) : gated;
+                },
                 // Upstream connections: reads gated on read interest.
                 ReadInterestGate::new,
                 gate,

@@ -23,6 +23,11 @@ public final class SessionEndpoint extends EndpointDetails {
         this.session = session;
     }
 
+    /** The session the connection's HTTP/1.1 handler was made for: on a plain connection, HttpCore5's channel. */
+    public IOSession session() {
+        return session;
+    }
+
     /** The session's id, as every view of the session gives it. */
     public String sessionId() {
         return session.getId();

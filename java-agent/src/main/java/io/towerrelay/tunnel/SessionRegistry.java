@@ -1,89 +1,75 @@
 package io.towerrelay.tunnel;
 
-import java.net.SocketAddress;
+import io.towerrelay.reactor.SessionEndpoint;
+import io.towerrelay.reactor.SessionLifecycleListener;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.core5.function.Decorator;
 import org.apache.hc.core5.http.EndpointDetails;
-import io.towerrelay.reactor.SessionLifecycleListener;
 import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.ProtocolIOSession;
 
 /**
- * Finds the client's {@link IOSession} for an exchange. HttpCore5 gives an exchange handler its endpoint's
- * addresses but not its session, so the server's session listener records every session under its
- * (local, remote) address pair. The key is stored by session id as well: at {@code disconnected} the socket
- * is closed and its addresses are gone.
+ * Finds the client's sessions for a WebSocket handshake. The handshake's endpoint is its connection's
+ * {@link SessionEndpoint}, which holds the channel the HTTP/1.1 handler was made for. On a plain connection that
+ * channel is all the tunnel needs, and nothing is recorded: accepting a connection costs no shared map.
  *
- * <p>On a TLS listener the listener only ever sees the TLS layer ({@code SSLIOSession}). The tunnel reads and
- * writes through it, but two things need the TCP session underneath: the idle timeout (the TLS layer applies
- * socket timeouts only during its handshake) and the HTTP/1.1 handler being replaced. The session decorator
- * sees that TCP session first, when the connection is accepted, and records it.
+ * <p>Under TLS the channel leads to the TLS layer with the relay's wrappers around it. The tunnel reads and writes
+ * through HttpCore5's {@code SSLIOSession} itself, which the session listener is given when TLS starts, and needs
+ * the TCP session underneath for two things: the idle timeout (the TLS layer applies socket timeouts only during
+ * its handshake) and the HTTP/1.1 handler being replaced. The session decorator sees that TCP session first, when
+ * the connection is accepted; on a TLS listener it records it by session id, which every view of the connection
+ * shares.
  */
 final class SessionRegistry implements SessionLifecycleListener, Decorator<IOSession> {
 
-    record Key(SocketAddress local, SocketAddress remote) {
-    }
-
-    /** The sessions of one client connection. */
+    /** The sessions of one client connection: the TCP session, and the one the tunnel reads and writes through. */
     record ClientSession(IOSession transport, IOSession protocol) {
     }
 
-    private final Map<Key, ClientSession> byAddress = new ConcurrentHashMap<>();
-    private final Map<String, Key> keyById = new ConcurrentHashMap<>();
-    private final Map<String, IOSession> transportById = new ConcurrentHashMap<>();
+    /** TLS connections only, by session id; {@code protocol} is null until TLS starts. */
+    private final Map<String, ClientSession> tlsById = new ConcurrentHashMap<>();
 
-    /** Sees the TCP session before any TLS layer is put on it; changes nothing. */
+    /** Records the TCP session under a TLS layer yet to start; changes nothing. Only a TLS listener's sessions. */
     @Override
     public IOSession decorate(IOSession session) {
-        transportById.putIfAbsent(session.getId(), session);
+        tlsById.putIfAbsent(session.getId(), new ClientSession(session, null));
         return session;
     }
 
     ClientSession lookup(EndpointDetails endpoint) {
-        if (endpoint == null) {
+        if (!(endpoint instanceof SessionEndpoint connection)) {
             return null;
         }
-        return byAddress.get(new Key(endpoint.getLocalAddress(), endpoint.getRemoteAddress()));
+        ClientSession recorded = tlsById.get(connection.sessionId());
+        if (recorded != null && recorded.protocol() != null) {
+            return recorded;
+        }
+        IOSession channel = connection.session();
+        if (channel instanceof ProtocolIOSession layered && layered.getTlsDetails() != null) {
+            return null; // under TLS, but TLS started unseen: no session the tunnel could read through
+        }
+        return new ClientSession(channel, channel);
     }
 
     int size() {
-        return byAddress.size();
-    }
-
-    private void record(IOSession session) {
-        SocketAddress local = session.getLocalAddress();
-        SocketAddress remote = session.getRemoteAddress();
-        if (local == null || remote == null) {
-            return;
-        }
-        Key key = new Key(local, remote);
-        keyById.put(session.getId(), key);
-        IOSession transport = transportById.getOrDefault(session.getId(), session);
-        byAddress.compute(key, (k, known) -> known == null || !known.transport().getId().equals(session.getId())
-                ? new ClientSession(transport, session)
-                : new ClientSession(known.transport(), session));
+        return tlsById.size();
     }
 
     @Override
     public void connected(IOSession session) {
-        record(session);
+        // A plain connection is found through its SessionEndpoint; a TLS one was recorded by decorate.
     }
 
     @Override
     public void startTls(IOSession session) {
-        record(session);
+        tlsById.computeIfPresent(session.getId(), (id, known) -> new ClientSession(known.transport(), session));
     }
 
     @Override
     public void disconnected(IOSession session) {
-        transportById.remove(session.getId());
-        Key key = keyById.remove(session.getId());
-        if (key != null) {
-            // Only this session's entry: a client that reconnects from the same port gets the same address pair,
-            // and its new session may be recorded before this disconnect is seen (the benchmark hit it: 500 "no
-            // session" on a fresh handshake after 1,000 sockets closed and reopened).
-            byAddress.computeIfPresent(key, (k, known) -> known.transport().getId().equals(session.getId())
-                    || known.protocol().getId().equals(session.getId()) ? null : known);
+        if (!tlsById.isEmpty()) {
+            tlsById.remove(session.getId());
         }
     }
 }

@@ -17,9 +17,9 @@ import org.apache.hc.core5.reactor.IOSessionListener;
  * WebSocket tunnelling for the relay. Wiring, done by the proxy core:
  * <ol>
  *   <li>{@code AsyncServerBootstrap.setIOSessionListener(tunnels.sessionListener())} so that a handshake can
- *       find its client connection, and {@code setIOSessionDecorator(tunnels.sessionDecorator())} so that on a
- *       TLS listener the tunnel reaches the TCP session under TLS (exact idle timeout; without it a TLS tunnel
- *       is closed for idleness only at the listener's socket timeout granularity);</li>
+ *       find its client connection, and on a TLS listener {@code setIOSessionDecorator(tunnels.sessionDecorator())}
+ *       so that the tunnel reaches the TCP session under TLS (its idle timeout, and the HTTP handler it replaces;
+ *       a TLS connection it cannot find is answered 500);</li>
  *   <li>for a request where {@link #isWebSocketUpgrade} holds, hand the exchange to
  *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
  *   <li>{@link #start(SharedReactor)} before serving, {@link #close(CloseMode)} after the server stopped.</li>
@@ -59,7 +59,7 @@ public final class WebSocketTunnels implements ModalCloseable {
         return registry;
     }
 
-    /** The server's session decorator: records the TCP session under a TLS layer; decorates nothing. */
+    /** A TLS listener's session decorator: records the TCP session under the TLS layer; decorates nothing. */
     public Decorator<IOSession> sessionDecorator() {
         return registry;
     }
