@@ -1,5 +1,6 @@
 package io.towerrelay.mock;
 
+import io.towerrelay.http.TokenChars;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ final class HttpRequestParser {
         String[] lines = new String(headBytes, StandardCharsets.ISO_8859_1).split("\r?\n", -1);
 
         String[] requestLine = lines[0].split(" ", -1);
-        if (requestLine.length != 3 || !isToken(requestLine[0]) || requestLine[1].isEmpty()) {
+        if (requestLine.length != 3 || !TokenChars.isToken(requestLine[0]) || requestLine[1].isEmpty()) {
             return new Failed(400, "malformed request line");
         }
         String version = requestLine[2];
@@ -67,7 +68,7 @@ final class HttpRequestParser {
                 return new Failed(400, "folded header line");
             }
             int colon = line.indexOf(':');
-            if (colon <= 0 || !isToken(line.substring(0, colon))) {
+            if (colon <= 0 || !TokenChars.isToken(line.substring(0, colon))) {
                 return new Failed(400, "malformed header line");
             }
             if (headers.size() == MAX_HEADERS) {
@@ -219,21 +220,6 @@ final class HttpRequestParser {
         byte[] out = new byte[to - from];
         buf.duplicate().position(from).get(out);
         return out;
-    }
-
-    private static boolean isToken(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static String printable(String s) {
