@@ -65,6 +65,14 @@ public final class SessionInput {
      * @return the bytes read, 0 for none, -1 at the end of the stream
      */
     public int read(IOSession session, int growTo) throws IOException {
+        return read(session, growTo, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #read(IOSession, int)}, taking at most {@code max} bytes: {@link #filled} then says whether those
+     * were all there was room for.
+     */
+    public int read(IOSession session, int growTo, int max) throws IOException {
         if (in == NONE) {
             in = lend();
         }
@@ -77,8 +85,11 @@ public final class SessionInput {
             }
             in = ByteBuffer.allocate(in.capacity() * 2).put(in.flip());
         }
-        int room = in.remaining();
+        int room = Math.min(in.remaining(), max);
+        int limit = in.limit();
+        in.limit(in.position() + room);
         int n = session.read(in);
+        in.limit(limit);
         in.flip();
         filled = n >= room;
         return n;

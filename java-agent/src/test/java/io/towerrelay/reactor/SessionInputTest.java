@@ -63,6 +63,19 @@ class SessionInputTest {
     }
 
     @Test
+    void aBoundedReadTakesNoMoreThanAskedAndLeavesTheRestOnTheSocket() throws IOException {
+        SessionInput input = new SessionInput(SIZE, pool);
+        send("HTTP/1.1 200 OK\r\n\r\n0123456789");
+        assertThat(input.read(session, 0, 19)).isEqualTo(19);
+        assertThat(input.filled()).as("it took all it was allowed: the socket may hold more").isTrue();
+        assertThat(take(input, 19)).isEqualTo("HTTP/1.1 200 OK\r\n\r\n");
+
+        assertThat(input.read(session, 0, SIZE)).isEqualTo(10);
+        assertThat(input.filled()).as("fewer bytes than the room").isFalse();
+        assertThat(take(input, 10)).isEqualTo("0123456789");
+    }
+
+    @Test
     void bytesNotHandedOnStayAndTheNextReadGoesBehindThem() throws IOException {
         SessionInput input = new SessionInput(SIZE, pool);
         send("GET / HT");
