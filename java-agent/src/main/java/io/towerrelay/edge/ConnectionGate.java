@@ -2,10 +2,10 @@ package io.towerrelay.edge;
 
 import io.towerrelay.admin.RelayMetrics;
 import io.towerrelay.config.LimitsConfig;
+import io.towerrelay.reactor.SessionLifecycleListener;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.reactor.IOSessionListener;
 import org.apache.hc.core5.util.Timeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * (HttpCore5 reports plain connections at accept, TLS ones after the handshake, which comes after the header), so
  * the limit's log line names the client, and connections refused for their header are never counted.
  */
-public final class ConnectionGate implements IOSessionListener {
+public final class ConnectionGate implements SessionLifecycleListener {
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionGate.class);
 
     private final RelayMetrics metrics;
@@ -29,7 +29,7 @@ public final class ConnectionGate implements IOSessionListener {
     private volatile LimitsConfig limits;
     /** The reactor gives every accepted connection this idle timeout; a reload to another one sets it per connection. */
     private final Timeout startIdleTimeout;
-    private final IOSessionListener next;
+    private final SessionLifecycleListener next;
     private final HeadDeadline headDeadline;
     private final ProxyProtocol proxyProtocol;
     /**
@@ -41,7 +41,7 @@ public final class ConnectionGate implements IOSessionListener {
 
     /** @param proxyProtocol the listener's PROXY protocol handling, or null when it is off */
     public ConnectionGate(RelayMetrics metrics, LimitsConfig limits, HeadDeadline headDeadline, ProxyProtocol proxyProtocol,
-            IOSessionListener next) {
+            SessionLifecycleListener next) {
         this.headDeadline = headDeadline;
         this.proxyProtocol = proxyProtocol;
         this.metrics = metrics;
@@ -90,20 +90,6 @@ public final class ConnectionGate implements IOSessionListener {
     public void startTls(IOSession session) {
         if (next != null) {
             next.startTls(session);
-        }
-    }
-
-    @Override
-    public void inputReady(IOSession session) {
-        if (next != null) {
-            next.inputReady(session);
-        }
-    }
-
-    @Override
-    public void outputReady(IOSession session) {
-        if (next != null) {
-            next.outputReady(session);
         }
     }
 

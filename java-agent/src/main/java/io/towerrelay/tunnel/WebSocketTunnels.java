@@ -1,5 +1,6 @@
 package io.towerrelay.tunnel;
 
+import io.towerrelay.reactor.SessionLifecycleListener;
 import io.towerrelay.reactor.SharedReactor;
 import io.towerrelay.upstream.Nodes;
 import java.util.Set;
@@ -11,15 +12,14 @@ import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.io.ModalCloseable;
 import org.apache.hc.core5.reactor.IOSession;
-import org.apache.hc.core5.reactor.IOSessionListener;
 
 /**
  * WebSocket tunnelling for the relay. Wiring, done by the proxy core:
  * <ol>
- *   <li>{@code AsyncServerBootstrap.setIOSessionListener(tunnels.sessionListener())} so that a handshake can
- *       find its client connection, and on a TLS listener {@code setIOSessionDecorator(tunnels.sessionDecorator())}
- *       so that the tunnel reaches the TCP session under TLS (its idle timeout, and the HTTP handler it replaces;
- *       a TLS connection it cannot find is answered 500);</li>
+ *   <li>{@link #sessionListener()} among the {@link SharedReactor}'s listeners for accepted sessions, so that a
+ *       handshake can find its client connection, and on a TLS listener {@link #sessionDecorator()} among its
+ *       decorators for accepted sessions, so that the tunnel reaches the TCP session under TLS (its idle timeout,
+ *       and the HTTP handler it replaces; a TLS connection it cannot find is answered 500);</li>
  *   <li>for a request where {@link #isWebSocketUpgrade} holds, hand the exchange to
  *       {@link #newHandshakeHandler()} with the request already transformed for the upstream;</li>
  *   <li>{@link #start(SharedReactor)} before serving, {@link #close(CloseMode)} after the server stopped.</li>
@@ -55,7 +55,7 @@ public final class WebSocketTunnels implements ModalCloseable {
     }
 
     /** The server's session listener: lets a handshake handler find the session of its client connection. */
-    public IOSessionListener sessionListener() {
+    public SessionLifecycleListener sessionListener() {
         return registry;
     }
 
