@@ -51,7 +51,7 @@ public final class MarkdownReport {
             String passes = warmUpPasses(r, "http", targets);
             if (!passes.isEmpty()) {
                 b.append(" Warm-up before the rounds, not recorded: passes of the four tests (5 s each) until no rate rose by more than 10 %: ")
-                        .append(passes).append(".");
+                        .append(passes).append("; then one round of the tests, not recorded either.");
             }
             b.append("\n\n");
             header(b, "test", "metric", targets, relayVsNginx);
@@ -91,7 +91,7 @@ public final class MarkdownReport {
             String h2Passes = warmUpPasses(r, "h2", h2);
             if (!h2Passes.isEmpty()) {
                 b.append(" Warm-up before the rounds, not recorded, by the HTTP phase's rule: passes of the two tests and the two HTTPS ones below (5 s each): ")
-                        .append(h2Passes).append(".");
+                        .append(h2Passes).append("; then one round of the tests, not recorded either.");
             }
             b.append("\n\n");
             b.append("| test | metric |");
