@@ -179,23 +179,27 @@ public final class Bench {
     /**
      * What the relay's building blocks cost, by the HTTP phase's tests, alternating: the backend (plain JDK NIO, one
      * read and one write per request) and HttpCore5's own server, each answering alone, and the least proxy on
-     * HttpCore5's reactor ({@code floor.ReactorProxy}) in front of the backend. A proxy on HttpCore5's HTTP/1.1
-     * server does that server's work for every request and an upstream exchange besides; the reactor proxy shows
-     * what a proxy on HttpCore5's reactor, sessions and line parser costs without HttpCore5's HTTP/1.1 handlers. The
-     * report sets these next to the relay's and NGINX's CPU per request from the HTTP phase.
+     * HttpCore5's reactor ({@code floor.ReactorProxy}) and its handlers on the JDK's selector alone
+     * ({@code floor.SelectorProxy}), both in front of the backend. A proxy on HttpCore5's HTTP/1.1 server does that
+     * server's work for every request and an upstream exchange besides; the reactor proxy shows what a proxy on
+     * HttpCore5's reactor, sessions and line parser costs without HttpCore5's HTTP/1.1 handlers, and the selector
+     * proxy what the same work costs without HttpCore5's reactor. The report sets these next to the relay's and
+     * NGINX's CPU per request from the HTTP phase.
      */
     private void floorPhase() throws IOException, InterruptedException {
         ProxySetup serverSetup = HttpCore5ProgramSetup.server(benchJar(), options.relayJar());
         ProxySetup proxySetup = HttpCore5ProgramSetup.reactorProxy(benchJar(), options.relayJar());
+        ProxySetup selectorSetup = HttpCore5ProgramSetup.selectorProxy(benchJar(), options.relayJar());
         if (!serverSetup.available()) {
             throw new IOException("the floor phase needs the relay jar (for HttpCore5): " + options.relayJar());
         }
-        log("floor: the backend and HttpCore5's own server, each answering alone, and the reactor proxy in front of the "
-                + "backend; wrk -t2 -c64, " + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
+        log("floor: the backend and HttpCore5's own server, each answering alone, and the reactor proxy and the selector "
+                + "proxy in front of the backend; wrk -t2 -c64, " + options.httpWindow().toSeconds() + " s per run, " + options.rounds() + " rounds");
         try (RunningProxy server = RunningProxy.start(serverSetup, Files.createDirectories(work.resolve("httpcore5")), backendPort);
-             RunningProxy proxy = RunningProxy.start(proxySetup, Files.createDirectories(work.resolve("reactor-proxy")), backendPort)) {
+             RunningProxy proxy = RunningProxy.start(proxySetup, Files.createDirectories(work.resolve("reactor-proxy")), backendPort);
+             RunningProxy selectorProxy = RunningProxy.start(selectorSetup, Files.createDirectories(work.resolve("selector-proxy")), backendPort)) {
             RunningProxy direct = RunningProxy.direct(backendPort);
-            List<RunningProxy> measured = List.of(direct, server, proxy);
+            List<RunningProxy> measured = List.of(direct, server, proxy, selectorProxy);
             if (!options.isSmoke()) {
                 for (RunningProxy target : measured) {
                     log(String.format("  warm-up %-9s %d passes of the four tests", alone(target), httpWarmUp(target)));
@@ -234,7 +238,7 @@ public final class Bench {
         }
     }
 
-    /** The floor phase's name for what it measures: the backend's own, HttpCore5's server, or the reactor proxy. */
+    /** The floor phase's name for what it measures: the backend's own, HttpCore5's server, or one of the floor proxies. */
     private static String alone(RunningProxy target) {
         return target.isDirect() ? "backend" : target.name();
     }

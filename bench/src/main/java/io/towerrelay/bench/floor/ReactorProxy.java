@@ -73,7 +73,7 @@ public final class ReactorProxy {
                 for (int i = 0; i < stats.length; i++) {
                     found[i] = (ConnectionInitiator) stats[i]; // each worker is one
                 }
-                initiators = found;
+                use(found);
             }
             int start = (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
             int best = start;
@@ -87,6 +87,11 @@ public final class ReactorProxy {
                 }
             }
             return best;
+        }
+
+        /** The workers' connection initiators, worker i's at index i (HttpCore5's, or {@link SelectorProxy}'s). */
+        void use(ConnectionInitiator[] found) {
+            initiators = found;
         }
 
         /** The calling I/O thread. */

@@ -8,8 +8,9 @@ import java.util.List;
 /**
  * One of the floor phase's programs built on HttpCore5 alone, run from this harness's jar with the relay's jar for
  * HttpCore5 (the version the relay runs on) and the relay's JVM options: HttpCore5's own server answering by itself
- * ({@code backend.HttpCore5Server}), or the least proxy on HttpCore5's reactor in front of the backend
- * ({@code floor.ReactorProxy}).
+ * ({@code backend.HttpCore5Server}), the least proxy on HttpCore5's reactor in front of the backend
+ * ({@code floor.ReactorProxy}), or its handlers on the JDK's selector alone ({@code floor.SelectorProxy}: its
+ * sessions still implement HttpCore5's interface).
  */
 public final class HttpCore5ProgramSetup implements ProxySetup {
 
@@ -30,6 +31,11 @@ public final class HttpCore5ProgramSetup implements ProxySetup {
     /** HttpCore5's own HTTP/1.1 server, answering the backend's answers itself: not a proxy. */
     public static HttpCore5ProgramSetup server(Path benchJar, Path relayJar) {
         return new HttpCore5ProgramSetup("httpcore5", "io.towerrelay.bench.backend.HttpCore5Server", false, benchJar, relayJar);
+    }
+
+    /** The reactor proxy's handlers on the JDK's selector alone, in front of the backend. */
+    public static HttpCore5ProgramSetup selectorProxy(Path benchJar, Path relayJar) {
+        return new HttpCore5ProgramSetup("selector-proxy", "io.towerrelay.bench.floor.SelectorProxy", true, benchJar, relayJar);
     }
 
     /** The least proxy on HttpCore5's reactor, in front of the backend. */

@@ -224,7 +224,8 @@ public final class MarkdownReport {
      * to the relay's and NGINX's CPU per request.
      */
     private static void floor(StringBuilder b, Results r, List<String> targets) {
-        b.append("### The building blocks alone: the backend, HttpCore5's own server, the least proxy on HttpCore5's reactor\n\n")
+        b.append("### The building blocks alone: the backend, HttpCore5's own server, the least proxy on HttpCore5's reactor "
+                + "and on the JDK's selector\n\n")
                 .append("`wrk -t2 -c64` against each directly, the same tests and answers, alternating; CPU µs/req is its "
                         + "own. The backend is plain JDK NIO (one read and one write per request). HttpCore5's server is its "
                         + "`AsyncServerBootstrap` as it comes (HttpCore5 of the relay's jar, one I/O thread per core, the "
@@ -233,14 +234,17 @@ public final class MarkdownReport {
                         + "(`bench/.../floor/ReactorProxy`) is the least proxy on HttpCore5's reactor, sessions and line "
                         + "parser, in front of the backend: heads parsed and rewritten, upstream connections pooled per I/O "
                         + "thread, each chunk written in the event that read it, without HttpCore5's HTTP/1.1 handlers and "
-                        + "without what a product adds (request bodies, retries, limits, logs). The relay's and NGINX's CPU per "
+                        + "without what a product adds (request bodies, retries, limits, logs). The selector proxy "
+                        + "(`bench/.../floor/SelectorProxy`) runs the reactor proxy's handlers, unchanged, on the JDK's selector "
+                        + "alone (one per I/O thread, each accepting on its own `SO_REUSEPORT` socket): what HttpCore5's reactor "
+                        + "and sessions cost is the difference between the two. The relay's and NGINX's CPU per "
                         + "request are the HTTP phase's. Each CPU cell is the total and, in brackets, its user part: user time is the "
                         + "process's own code (JIT-compiled Java, GC), system time the kernel's work for its syscalls.\n\n");
         List<String> proxies = List.of("relay", "nginx").stream().filter(targets::contains).toList();
         b.append("| test | backend req/s | backend CPU µs/req | HttpCore5 server req/s | HttpCore5 server CPU µs/req "
-                + "| reactor proxy req/s | reactor proxy CPU µs/req |");
+                + "| reactor proxy req/s | reactor proxy CPU µs/req | selector proxy req/s | selector proxy CPU µs/req |");
         proxies.forEach(p -> b.append(' ').append(p).append(" CPU µs/req |"));
-        b.append("\n|---|---:|---:|---:|---:|---:|---:|");
+        b.append("\n|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         proxies.forEach(p -> b.append("---:|"));
         b.append('\n');
         double failed = 0;
@@ -265,7 +269,7 @@ public final class MarkdownReport {
     }
 
     /** What the floor phase measures, by its results name. */
-    public static final List<String> FLOOR_MEASURED = List.of("backend", "httpcore5", "reactor-proxy");
+    public static final List<String> FLOOR_MEASURED = List.of("backend", "httpcore5", "reactor-proxy", "selector-proxy");
 
     /** HTTP/1.1 over TLS on the HTTP/2 phase's listeners: keep-alive, and a full TLS handshake per request. */
     private static void https(StringBuilder b, Results r, List<String> targets, BenchOptions o) {
