@@ -160,12 +160,7 @@ public final class Bench {
             log(String.format("  warm-up %-8s %d passes of the four tests", target.name(), passes));
         }
         if (!options.isSmoke()) {
-            log("  round 0 (not recorded: after the warm-ups, " + UNRECORDED_ROUND_WHY + ")");
-            for (HttpTest test : HTTP_TESTS) {
-                for (RunningProxy target : rotation(0)) {
-                    Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
-                }
-            }
+            unrecordedHttpRound(rotation(0));
         }
         for (int round = 0; round < options.rounds(); round++) {
             for (HttpTest test : HTTP_TESTS) {
@@ -204,12 +199,7 @@ public final class Bench {
                 for (RunningProxy target : measured) {
                     log(String.format("  warm-up %-9s %d passes of the four tests", alone(target), httpWarmUp(target)));
                 }
-                log("  round 0 (not recorded: after the warm-ups, " + UNRECORDED_ROUND_WHY + ")");
-                for (HttpTest test : HTTP_TESTS) {
-                    for (RunningProxy target : measured) {
-                        Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
-                    }
-                }
+                unrecordedHttpRound(measured);
             }
             for (int round = 0; round < options.rounds(); round++) {
                 for (HttpTest test : HTTP_TESTS) {
@@ -234,6 +224,16 @@ public final class Bench {
                                 s.errors() > 0 ? "  ERRORS: " + s.errors() : ""));
                     }
                 }
+            }
+        }
+    }
+
+    /** The HTTP tests against {@code targets}, in that order, once, not recorded ({@link #UNRECORDED_ROUND_WHY}). */
+    private void unrecordedHttpRound(List<RunningProxy> targets) throws IOException, InterruptedException {
+        log("  round 0 (not recorded: after the warm-ups, " + UNRECORDED_ROUND_WHY + ")");
+        for (HttpTest test : HTTP_TESTS) {
+            for (RunningProxy target : targets) {
+                Wrk.run(url(target, test.path()), 64, 2, options.httpWindow(), test.keepAlive());
             }
         }
     }

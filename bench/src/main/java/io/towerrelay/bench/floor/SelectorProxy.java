@@ -90,7 +90,7 @@ public final class SelectorProxy {
                     return;
                 }
                 SelectorSession session = open(channel, handlers.create(), SelectionKey.OP_READ);
-                session.handler().connected(session);
+                session.getHandler().connected(session);
             }
         }
 
@@ -130,7 +130,7 @@ public final class SelectorProxy {
                     for (int i = 0; i < closed.size(); i++) {
                         SelectorSession session = closed.get(i);
                         try {
-                            session.handler().disconnected(session);
+                            session.getHandler().disconnected(session);
                         } catch (RuntimeException e) {
                             e.printStackTrace(); // one connection's cleanup failed: the loop goes on
                         }

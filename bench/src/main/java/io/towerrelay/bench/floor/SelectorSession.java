@@ -70,7 +70,7 @@ final class SelectorSession implements IOSession, SelectorProxy.Ready {
         if (connecting != null) {
             FutureCallback<IOSession> callback = connecting;
             connecting = null;
-            close(CloseMode.IMMEDIATE);
+            release(); // no session was made: its handler is not told, as with HttpCore5's failed connects
             callback.failed(cause);
             return;
         }
@@ -90,8 +90,15 @@ final class SelectorSession implements IOSession, SelectorProxy.Ready {
 
     @Override
     public void close(CloseMode closeMode) {
+        if (release()) {
+            loop.closed(this);
+        }
+    }
+
+    /** Closes the socket; false when it was closed already. */
+    private boolean release() {
         if (status == Status.CLOSED) {
-            return;
+            return false;
         }
         status = Status.CLOSED;
         key.cancel();
@@ -100,7 +107,7 @@ final class SelectorSession implements IOSession, SelectorProxy.Ready {
         } catch (IOException e) {
             // closing is all there is left to do
         }
-        loop.closed(this);
+        return true;
     }
 
     @Override
@@ -156,10 +163,6 @@ final class SelectorSession implements IOSession, SelectorProxy.Ready {
 
     @Override
     public IOEventHandler getHandler() {
-        return handler;
-    }
-
-    IOEventHandler handler() {
         return handler;
     }
 
