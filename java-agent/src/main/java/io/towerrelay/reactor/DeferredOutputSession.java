@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
+import java.util.concurrent.locks.Lock;
 import org.apache.hc.core5.http.nio.command.RequestExecutionCommand;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.Command;
@@ -49,13 +50,22 @@ final class DeferredOutputSession extends ForwardingProtocolSession implements R
     /** A graceful close asked for while written bytes still wait for the socket: done once they are out. */
     private boolean closeWhenWritten;
 
-    DeferredOutputSession(ProtocolIOSession session, OutputRounds rounds) {
+    /**
+     * The socket's key on this thread's selector, or null when unknown. HttpCore5's session wakes its selector on
+     * every change of interest, even from the selector's own thread, where the change is taken up by the next select
+     * anyway: an eventfd write, and a read to drain it, twice per short-lived connection (the first read interest,
+     * the last one cleared). On this thread the key is changed directly instead.
+     */
+    private final SelectionKey key;
+
+    DeferredOutputSession(ProtocolIOSession session, OutputRounds rounds, SelectionKey key) {
         super(session);
         this.rounds = rounds;
         this.owner = Thread.currentThread();
+        this.key = key;
         SocketChannel socket = ForwardingSession.socketOf(session);
         this.writes = socket == null ? null : new GatheredWrites(socket, rounds,
-                () -> session.setEvent(SelectionKey.OP_WRITE), () -> session.close(CloseMode.IMMEDIATE));
+                () -> interest(SelectionKey.OP_WRITE, true), () -> session.close(CloseMode.IMMEDIATE));
     }
 
     /** HttpCore5's channel this session stands in front of. */
@@ -133,7 +143,7 @@ final class DeferredOutputSession extends ForwardingProtocolSession implements R
         for (Command c = commands.pollLast(); c != null; c = commands.pollLast()) {
             session.enqueue(c, Command.Priority.IMMEDIATE);
         }
-        session.setEvent(SelectionKey.OP_WRITE);
+        interest(SelectionKey.OP_WRITE, true);
     }
 
     private void cancelCommands() {
@@ -174,7 +184,7 @@ final class DeferredOutputSession extends ForwardingProtocolSession implements R
             // What the handler wrote is not all out yet: close once it is. A second close (the socket timeout's,
             // when the peer reads nothing) is not put off again.
             closeWhenWritten = true;
-            session.setEvent(SelectionKey.OP_WRITE);
+            interest(SelectionKey.OP_WRITE, true);
             return;
         }
         session.close(closeMode);
@@ -198,12 +208,10 @@ final class DeferredOutputSession extends ForwardingProtocolSession implements R
                 op &= ~SelectionKey.OP_WRITE;
             }
             if ((session.getEventMask() & op) == op) {
-                // Already set (HttpCore5 sets read interest again after every input event): on the selector's
-                // own thread, the wake-up that comes with it would only cost an eventfd write, read and round.
-                return;
+                return; // already set (HttpCore5 sets read interest again after every input event)
             }
         }
-        session.setEvent(op);
+        interest(op, true);
     }
 
     @Override
@@ -215,9 +223,34 @@ final class DeferredOutputSession extends ForwardingProtocolSession implements R
             }
         }
         if (Thread.currentThread() == owner && (session.getEventMask() & op) == 0) {
-            return; // not set (write interest mostly never was): HttpCore5 would wake its selector all the same
+            return; // not set (write interest mostly never was)
         }
-        session.clearEvent(op);
+        interest(op, false);
+    }
+
+    /**
+     * Sets or clears {@code ops}: on this session's own thread on its key, taken up by the selector's next round
+     * (under the session's lock, as HttpCore5 changes it); through HttpCore5's session, which wakes the selector,
+     * from any other thread or when the key is not known.
+     */
+    private void interest(int ops, boolean set) {
+        if (key == null || Thread.currentThread() != owner) {
+            if (set) {
+                session.setEvent(ops);
+            } else {
+                session.clearEvent(ops);
+            }
+            return;
+        }
+        Lock lock = session.getLock();
+        lock.lock();
+        try {
+            if (key.isValid()) {
+                key.interestOps(set ? key.interestOps() | ops : key.interestOps() & ~ops);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

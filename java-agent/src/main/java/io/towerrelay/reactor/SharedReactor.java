@@ -1,6 +1,11 @@
 package io.towerrelay.reactor;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.SocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.util.Arrays;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
@@ -35,9 +40,9 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Built from HttpCore5's parts because its bootstraps start a reactor per server and per requester:
  * {@link DefaultListeningIOReactor}'s full constructor takes our own worker thread factory (called once per
- * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (the worker with the fewest sessions
- * gets an accepted connection; the worker array it is given is kept, since each worker is a
- * {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
+ * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} ({@link WorkerChoice}: the
+ * first worker with time to spare gets an accepted connection; the worker array it is given is kept, since each worker
+ * is a {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
  * {@link OutgoingSession} makes its own, anything else (the listener's attachment) goes to the server's factory.
  *
  * <p>Listener and decorator events are split by side: HttpCore5 names accepted sessions {@code a-NNN} and
@@ -62,6 +67,12 @@ public final class SharedReactor {
     private final DefaultListeningIOReactor reactor;
     private final int workerCount;
     private volatile ConnectionInitiator[] workers;
+    /** Each worker's thread id, by worker index (written before the reactor starts, read by the listener thread). */
+    private final long[] workerThreadIds;
+    private final ThreadMXBean threadTimes = ManagementFactory.getThreadMXBean();
+    private volatile IOWorkerSelector workerChoice;
+    /** Each worker's selector, by worker index; null where it could not be read (see {@link #selectorOf}). */
+    private volatile Selector[] selectors;
 
     /**
      * @param config        the reactor's settings; its socket timeout applies to accepted sessions (outgoing ones set
@@ -82,7 +93,7 @@ public final class SharedReactor {
                 if (rounds == null || !outgoing.plainHttp1()) {
                     return outgoing.createHandler(session);
                 }
-                DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
+                DeferredOutputSession deferred = new DeferredOutputSession(session, rounds, ownKey(session));
                 IOEventHandler handler = rounds.wrap(outgoing.createHandler(deferred), deferred);
                 deferred.handler(handler);
                 return handler;
@@ -92,7 +103,7 @@ public final class SharedReactor {
             if (rounds == null || attachment != URIScheme.HTTP) {
                 return serverHandlers.createHandler(session, attachment);
             }
-            DeferredOutputSession deferred = new DeferredOutputSession(session, rounds);
+            DeferredOutputSession deferred = new DeferredOutputSession(session, rounds, ownKey(session));
             IOEventHandler handler = rounds.wrap(serverHandlers.createHandler(deferred, attachment), deferred);
             deferred.handler(handler);
             return handler;
@@ -112,9 +123,13 @@ public final class SharedReactor {
         IOSessionListener listener = acceptedListener == null && outgoingListener == null ? null
                 : new SidedListener(acceptedListener, outgoingListener);
         AtomicInteger threadIndex = new AtomicInteger();
+        this.workerThreadIds = new long[workerCount];
         ThreadFactory threads = runnable -> {
-            Thread t = new Worker(runnable, threadIndex.getAndIncrement());
+            Worker t = new Worker(runnable, threadIndex.getAndIncrement());
             t.setDaemon(true);
+            if (t.index < workerThreadIds.length) {
+                workerThreadIds[t.index] = t.getId();
+            }
             return t;
         };
         ThreadFactory listenerThreads = runnable -> {
@@ -122,25 +137,12 @@ public final class SharedReactor {
             t.setDaemon(true);
             return t;
         };
-        AtomicInteger next = new AtomicInteger();
+        this.workerChoice = new WorkerChoice(this::workerCpuTime, System::nanoTime);
         IOWorkerSelector selector = stats -> {
             if (workers == null) {
                 keep(stats);
             }
-            // The worker with the fewest sessions (its clients and their upstream connections), ties in turn: each
-            // thread then needs about its share of the upstream pool, even when clients come and go per request.
-            int start = (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
-            int best = start;
-            int fewest = Integer.MAX_VALUE;
-            for (int i = 0; i < stats.length; i++) {
-                int w = (start + i) % stats.length;
-                int load = stats[w].totalChannelCount() + stats[w].pendingChannelCount();
-                if (load < fewest) {
-                    fewest = load;
-                    best = w;
-                }
-            }
-            return best;
+            return workerChoice.select(stats);
         };
         this.reactor = new DefaultListeningIOReactor(handlers, config, threads, listenerThreads, decorator,
                 exceptionCallback, listener, null, ShutdownCommand.GRACEFUL_NORMAL_CALLBACK, selector);
@@ -151,10 +153,58 @@ public final class SharedReactor {
             return;
         }
         ConnectionInitiator[] initiators = new ConnectionInitiator[stats.length];
+        Selector[] found = new Selector[stats.length];
         for (int i = 0; i < stats.length; i++) {
             initiators[i] = (ConnectionInitiator) stats[i];
+            found[i] = selectorOf(stats[i]);
         }
+        selectors = found;
         workers = initiators;
+    }
+
+    /** The CPU time of worker {@code index}'s thread in nanoseconds, or -1 when it cannot be read. */
+    private long workerCpuTime(long index) {
+        try {
+            return threadTimes.getThreadCpuTime(workerThreadIds[(int) index]);
+        } catch (UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The selector of one of HttpCore5's workers, read from its field (HttpCore5 has no accessor for it), or null
+     * if that fails: sessions then change their interest through HttpCore5 only, as before.
+     */
+    private static Selector selectorOf(Object worker) {
+        for (Class<?> c = worker.getClass(); c != null; c = c.getSuperclass()) {
+            try {
+                java.lang.reflect.Field field = c.getDeclaredField("selector");
+                if (!Selector.class.isAssignableFrom(field.getType())) {
+                    return null;
+                }
+                field.setAccessible(true);
+                return (Selector) field.get(worker);
+            } catch (NoSuchFieldException e) {
+                // declared higher up
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The selection key of {@code session}'s socket on the calling worker's selector ({@link DeferredOutputSession}
+     * changes its interest there, without waking the selector), or null when it is not known.
+     */
+    private SelectionKey ownKey(IOSession session) {
+        Selector[] known = selectors;
+        int index = currentWorker();
+        SocketChannel socket = ForwardingSession.socketOf(session);
+        if (known == null || index < 0 || index >= known.length || known[index] == null || socket == null) {
+            return null;
+        }
+        return socket.keyFor(known[index]);
     }
 
     /** True for a session the listener accepted (a client connection), false for one this relay opened. */
@@ -198,6 +248,11 @@ public final class SharedReactor {
 
     public int workerCount() {
         return workerCount;
+    }
+
+    /** Another rule for which worker takes an accepted connection (tests that need connections spread). */
+    void chooseWorkersWith(IOWorkerSelector choice) {
+        this.workerChoice = choice;
     }
 
     public void start() {
