@@ -1,7 +1,5 @@
 package io.towerrelay.reactor;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.net.SocketAddress;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -40,9 +38,9 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Built from HttpCore5's parts because its bootstraps start a reactor per server and per requester:
  * {@link DefaultListeningIOReactor}'s full constructor takes our own worker thread factory (called once per
- * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} ({@link WorkerChoice}: the
- * first worker with time to spare gets an accepted connection; the worker array it is given is kept, since each worker
- * is a {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
+ * worker, in worker order, so thread i runs worker i) and our own {@link IOWorkerSelector} (the worker with the fewest sessions
+ * gets an accepted connection; the worker array it is given is kept, since each worker is a
+ * {@link ConnectionInitiator}). New sessions get their handler from the {@code attachment}: an
  * {@link OutgoingSession} makes its own, anything else (the listener's attachment) goes to the server's factory.
  *
  * <p>Listener and decorator events are split by side: HttpCore5 names accepted sessions {@code a-NNN} and
@@ -67,10 +65,6 @@ public final class SharedReactor {
     private final DefaultListeningIOReactor reactor;
     private final int workerCount;
     private volatile ConnectionInitiator[] workers;
-    /** Each worker's thread id, by worker index (written before the reactor starts, read by the listener thread). */
-    private final long[] workerThreadIds;
-    private final ThreadMXBean threadTimes = ManagementFactory.getThreadMXBean();
-    private volatile IOWorkerSelector workerChoice;
     /** Each worker's selector, by worker index; null where it could not be read (see {@link #selectorOf}). */
     private volatile Selector[] selectors;
 
@@ -123,13 +117,9 @@ public final class SharedReactor {
         IOSessionListener listener = acceptedListener == null && outgoingListener == null ? null
                 : new SidedListener(acceptedListener, outgoingListener);
         AtomicInteger threadIndex = new AtomicInteger();
-        this.workerThreadIds = new long[workerCount];
         ThreadFactory threads = runnable -> {
-            Worker t = new Worker(runnable, threadIndex.getAndIncrement());
+            Thread t = new Worker(runnable, threadIndex.getAndIncrement());
             t.setDaemon(true);
-            if (t.index < workerThreadIds.length) {
-                workerThreadIds[t.index] = t.getId();
-            }
             return t;
         };
         ThreadFactory listenerThreads = runnable -> {
@@ -137,12 +127,25 @@ public final class SharedReactor {
             t.setDaemon(true);
             return t;
         };
-        this.workerChoice = new WorkerChoice(this::workerCpuTime, System::nanoTime);
+        AtomicInteger next = new AtomicInteger();
         IOWorkerSelector selector = stats -> {
             if (workers == null) {
                 keep(stats);
             }
-            return workerChoice.select(stats);
+            // The worker with the fewest sessions (its clients and their upstream connections), ties in turn: each
+            // thread then needs about its share of the upstream pool, even when clients come and go per request.
+            int start = (next.getAndIncrement() & Integer.MAX_VALUE) % stats.length;
+            int best = start;
+            int fewest = Integer.MAX_VALUE;
+            for (int i = 0; i < stats.length; i++) {
+                int w = (start + i) % stats.length;
+                int load = stats[w].totalChannelCount() + stats[w].pendingChannelCount();
+                if (load < fewest) {
+                    fewest = load;
+                    best = w;
+                }
+            }
+            return best;
         };
         this.reactor = new DefaultListeningIOReactor(handlers, config, threads, listenerThreads, decorator,
                 exceptionCallback, listener, null, ShutdownCommand.GRACEFUL_NORMAL_CALLBACK, selector);
@@ -160,15 +163,6 @@ public final class SharedReactor {
         }
         selectors = found;
         workers = initiators;
-    }
-
-    /** The CPU time of worker {@code index}'s thread in nanoseconds, or -1 when it cannot be read. */
-    private long workerCpuTime(long index) {
-        try {
-            return threadTimes.getThreadCpuTime(workerThreadIds[(int) index]);
-        } catch (UnsupportedOperationException e) {
-            return -1;
-        }
     }
 
     /**
@@ -248,11 +242,6 @@ public final class SharedReactor {
 
     public int workerCount() {
         return workerCount;
-    }
-
-    /** Another rule for which worker takes an accepted connection (tests that need connections spread). */
-    void chooseWorkersWith(IOWorkerSelector choice) {
-        this.workerChoice = choice;
     }
 
     public void start() {

@@ -103,9 +103,6 @@ class SharedReactorTest {
                     },
                     null);
             holder[0] = reactor;
-            int[] turn = {0};
-            // In turn, so that "the same thread" is asked of four threads (the relay's own rule fills one first).
-            reactor.chooseWorkersWith(workers -> turn[0]++ % workers.length);
             reactor.start();
             InetSocketAddress bound = (InetSocketAddress) reactor
                     .listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null).get().getAddress();
