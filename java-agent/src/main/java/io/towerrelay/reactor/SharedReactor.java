@@ -187,6 +187,12 @@ public final class SharedReactor {
         return null;
     }
 
+    /** How many workers' selectors were found (all of them, unless HttpCore5 changed the field read for them). */
+    int selectorsFound() {
+        Selector[] known = selectors;
+        return known == null ? 0 : (int) Arrays.stream(known).filter(java.util.Objects::nonNull).count();
+    }
+
     /**
      * The selection key of {@code session}'s socket on the calling worker's selector ({@link DeferredOutputSession}
      * changes its interest there, without waking the selector), or null when it is not known.

@@ -120,6 +120,9 @@ class SharedReactorTest {
                 assertThat(acceptedSeen.keySet()).containsExactlyInAnyOrderElementsOf(clientThread.keySet());
                 assertThat(outgoingSeen).as("the outgoing listener hears the upstream sessions only").hasSize(CLIENTS);
                 assertThat(outgoingSeen.keySet()).doesNotContainAnyElementsOf(clientThread.keySet());
+                assertThat(reactor.selectorsFound())
+                        .as("every worker's selector, so that its sessions change their interest without waking it")
+                        .isEqualTo(4);
             } finally {
                 for (Socket c : clients) {
                     c.close();
