@@ -28,6 +28,7 @@ def include_role(collections_path, tmp_path, role, variables, gather=False):
     ("relay", {"relay_health_check_fall": "twice"}, "relay_health_check_fall"),
     ("relay", {"relay_proxy_protocol": "maybe"}, "relay_proxy_protocol"),
     ("relay", {"relay_http2": "sometimes"}, "relay_http2"),
+    ("relay", {"relay_io_threads": "many"}, "relay_io_threads"),
     ("nginx", {"nginx_http2": "sometimes"}, "nginx_http2"),
     ("apache", {"apache_http2": "sometimes"}, "apache_http2"),
     ("nginx", {"nginx_http_port": "eighty"}, "nginx_http_port"),
@@ -55,6 +56,7 @@ UPSTREAM = {"relay_upstream_url": "http://tower.internal:8052"}
      "or relay_upstream_nodes for several, not both"),
     ({"relay_upstream_nodes": [{"url": "http://a:8052"}, {"url": "http://a:8052", "drain": True}]},
      "relay_upstream_nodes names a URL twice"),
+    (dict(UPSTREAM, relay_io_threads=2000), "relay_io_threads must be 0 (one per core) or 1-1024, got 2000"),
 ])
 def test_relay_needs_tower_named_once(collections_path, tmp_path, variables, expected):
     done = include_role(collections_path, tmp_path, "relay", variables, gather=True)

@@ -265,7 +265,7 @@ def check_config(relay_jar, conf):
 
 def test_relay_config_passes_check_config(tmp_path, relay_jar):
     relay_render(tmp_path, "relay.yml.j2", relay_websocket_allowed_origins=["https://tower.example.com"],
-                 relay_forwarded_trusted_proxies=["10.0.0.0/8"])
+                 relay_forwarded_trusted_proxies=["10.0.0.0/8"], relay_io_threads=2)
     done = check_config(relay_jar, tmp_path / "relay.yml")
     skip_unless_check_config(done)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -278,6 +278,11 @@ def test_relay_check_config_rejects_a_bad_value_with_file_and_line(tmp_path, rel
     skip_unless_check_config(done)
     assert done.returncode == 2
     assert "relay.yml" in done.stderr and "idle-timeout" in done.stderr
+
+
+def test_relay_config_starts_one_io_thread_per_core_unless_told(tmp_path):
+    assert yaml.safe_load(relay_render(tmp_path, "relay.yml.j2"))["io-threads"] == "auto"
+    assert yaml.safe_load(relay_render(tmp_path, "relay.yml.j2", relay_io_threads=1))["io-threads"] == 1
 
 
 def test_relay_config_names_one_node_by_default(tmp_path):

@@ -20,8 +20,8 @@ import org.apache.hc.core5.util.Timeout;
  *
  * <p>Restart-only, because they are built into the listener, the reactor or the upstream connections at start:
  * {@code listen.address}, {@code listen.tls} on or off, {@code listen.proxy-protocol}, {@code listen.http2},
- * {@code admin.address}, {@code upstream.tls-verify}, {@code upstream.ca-file}, {@code upstream.pool-size}, and the
- * nodes' scheme (http or https). The listener's certificate and key files are taken over (and re-read on every
+ * {@code admin.address}, {@code upstream.tls-verify}, {@code upstream.ca-file}, {@code upstream.pool-size},
+ * {@code io-threads}, and the nodes' scheme (http or https). The listener's certificate and key files are taken over (and re-read on every
  * reload).
  */
 public record ConfigChanges(RelayConfig effective, List<String> applied, List<String> needRestart) {
@@ -100,13 +100,19 @@ public record ConfigChanges(RelayConfig effective, List<String> applied, List<St
 
         change(applied, "access-log", running.accessLog(), next.accessLog(), AccessLogFormat::configName);
         change(applied, "shutdown-grace", running.shutdownGrace(), next.shutdownGrace(), Durations::format);
+        restartOnly(restart, "io-threads", running.ioThreads(), next.ioThreads(), ConfigChanges::threads);
 
         RelayConfig effective = next
+                .withIoThreads(running.ioThreads())
                 .withListen(listen)
                 .withAdmin(running.admin().address())
                 .withUpstream(new UpstreamConfig(nodes, up.tlsVerify(), up.caFile(), nextUp.connectTimeout(),
                         nextUp.responseTimeout(), up.poolSize(), nextUp.healthCheck()));
         return new ConfigChanges(effective, applied, restart);
+    }
+
+    private static String threads(int ioThreads) {
+        return ioThreads == RelayConfig.AUTO_IO_THREADS ? "auto" : String.valueOf(ioThreads);
     }
 
     /** True when the reload changes nothing the relay would take over. */

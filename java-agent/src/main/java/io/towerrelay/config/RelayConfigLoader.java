@@ -143,10 +143,11 @@ public final class RelayConfigLoader {
 
         AccessLogFormat accessLog = root.value("access-log", AccessLogFormat::parse, AccessLogFormat.COMBINED);
         var grace = root.value("shutdown-grace", Durations::parse, RelayConfig.DEFAULT_SHUTDOWN_GRACE);
+        int ioThreads = root.value("io-threads", RelayConfigLoader::ioThreads, RelayConfig.AUTO_IO_THREADS);
         root.rejectUnknownKeys();
 
         return new RelayConfig(new ListenConfig(listenAddress, tls, proxyProtocol, http2), new AdminConfig(adminAddress), upstream,
-                websocket, forwarded, limits, accessLog, grace);
+                websocket, forwarded, limits, accessLog, grace, ioThreads);
     }
 
     /**
@@ -245,6 +246,11 @@ public final class RelayConfigLoader {
             case "false": case "no": case "off": return false;
             default: throw new IllegalArgumentException("\"" + s + "\" is not true or false");
         }
+    }
+
+    /** {@code auto} (one per core) or a count of threads. */
+    private static int ioThreads(String s) {
+        return s.trim().equals("auto") ? RelayConfig.AUTO_IO_THREADS : integer(s, 1, RelayConfig.MAX_IO_THREADS);
     }
 
     private static int integer(String s, int min, int max) {

@@ -131,7 +131,7 @@ public final class RelayServer implements AutoCloseable {
                     config.upstream().url());
         }
         Nodes nodes = Nodes.of(config.upstream());
-        int ioThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int ioThreads = config.ioThreadCount();
         UpstreamClient upstream = UpstreamClient.create(config.upstream(), upstreamTls, ioThreads);
         metrics.upstreamPool(upstream::poolStats);
         metrics.upstreamNodes(() -> nodes.all().stream().map(RelayServer::status).toList());
@@ -249,6 +249,9 @@ public final class RelayServer implements AutoCloseable {
                 config.upstream().nodes().stream().map(n -> n.url() + (n.drain() ? " (draining)" : ""))
                         .collect(java.util.stream.Collectors.joining(", ")),
                 admin == null ? ", admin listener off" : ", admin on http://" + Addresses.format(admin.address()));
+        LOG.info("{} serving both sides of every connection (io-threads: {})",
+                ioThreads == 1 ? "1 I/O thread" : ioThreads + " I/O threads",
+                config.ioThreads() == RelayConfig.AUTO_IO_THREADS ? "auto, one per core" : ioThreads);
         if (nodes.all().size() > 1) {
             health.start(); // one node is used whatever its state: checking it in the background would only add load
         }

@@ -83,22 +83,24 @@ class ConfigChangesTest {
         RelayConfig next = load(BASE.replace("127.0.0.1:8080", "127.0.0.1:8081")
                 .replace("address: 127.0.0.1:9180", "address: \"off\"")
                 .replace("pool-size: 64", "pool-size: 8\n  tls-verify: false")
-                .replace("max-connections: 1000", "max-connections: 10"));
+                .replace("max-connections: 1000", "max-connections: 10") + "io-threads: 2\n");
         ConfigChanges changes = ConfigChanges.between(running, next);
         assertThat(changes.needRestart()).containsExactly(
                 "listen.address changed (127.0.0.1:8080->127.0.0.1:8081)",
                 "admin.address changed (127.0.0.1:9180->off)",
                 "upstream.tls-verify changed (true->false)",
-                "upstream.pool-size changed (64->8)");
+                "upstream.pool-size changed (64->8)",
+                "io-threads changed (auto->2)");
         assertThat(changes.describe()).isEqualTo("limits.max-connections 1000->10");
         RelayConfig effective = changes.effective();
         assertThat(effective.listen().address()).isEqualTo(new InetSocketAddress("127.0.0.1", 8080));
         assertThat(effective.admin().address()).isEqualTo(new InetSocketAddress("127.0.0.1", 9180));
         assertThat(effective.upstream().tlsVerify()).isTrue();
         assertThat(effective.upstream().poolSize()).isEqualTo(64);
+        assertThat(effective.ioThreads()).isEqualTo(RelayConfig.AUTO_IO_THREADS);
         assertThat(effective.limits().maxConnections()).isEqualTo(10);
         // A second reload of the same file warns again: the restart has not happened yet.
-        assertThat(ConfigChanges.between(effective, next).needRestart()).hasSize(4);
+        assertThat(ConfigChanges.between(effective, next).needRestart()).hasSize(5);
         assertThat(ConfigChanges.between(effective, next).applied()).isEmpty();
     }
 

@@ -46,6 +46,8 @@ class RelayConfigLoaderTest {
         assertThat(config.forwarded().trustedProxies()).isEmpty();
         assertThat(config.accessLog()).isEqualTo(AccessLogFormat.COMBINED);
         assertThat(config.shutdownGrace()).isEqualTo(Timeout.ofSeconds(30));
+        assertThat(config.ioThreads()).isEqualTo(RelayConfig.AUTO_IO_THREADS);
+        assertThat(config.ioThreadCount()).isEqualTo(Runtime.getRuntime().availableProcessors());
     }
 
     @Test
@@ -82,6 +84,7 @@ class RelayConfigLoaderTest {
                 "  client-idle-timeout: 5m",
                 "access-log: json",
                 "shutdown-grace: 5s",
+                "io-threads: 3",
                 "")));
         assertThat(config.listen().address().getPort()).isEqualTo(8443);
         assertThat(config.listen().tls().certificate()).isEqualTo(dir.resolve("cert.pem"));
@@ -96,6 +99,8 @@ class RelayConfigLoaderTest {
         assertThat(config.limits().maxConnections()).isEqualTo(100);
         assertThat(config.accessLog()).isEqualTo(AccessLogFormat.JSON);
         assertThat(config.shutdownGrace()).isEqualTo(Timeout.ofSeconds(5));
+        assertThat(config.ioThreads()).isEqualTo(3);
+        assertThat(config.ioThreadCount()).isEqualTo(3);
     }
 
     @Test
@@ -106,6 +111,8 @@ class RelayConfigLoaderTest {
         assertError("upstream:\n  url: http://x\nwebsocket:\n  idle-timeout: 0s\n", "4: websocket.idle-timeout: must be longer than 0, got \"0s\"");
         assertError("upstream:\n  url: http://x\nforwarded:\n  trusted-proxies:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", "6: forwarded.trusted-proxies[1]: \"10.0.0.0/33\": prefix length must be 0-32");
         assertError("upstream:\n  url: http://x\nlimits:\n  max-connections: many\n", "4: limits.max-connections: \"many\" is not a whole number");
+        assertError("upstream:\n  url: http://x\nio-threads: 0\n", "3: io-threads: 0 is out of range 1-1024");
+        assertError("upstream:\n  url: http://x\nio-threads: all\n", "3: io-threads: \"all\" is not a whole number");
         assertError("upstream:\n  url: http://x\naccess-log: verbose\n", "3: access-log: \"verbose\" is not one of combined, json, off");
         assertError("upstream:\n  url: http://x\nlisten:\n  tls:\n    certificate: /nonexistent/cert.pem\n    key: k\n", "5: listen.tls.certificate: no such file: /nonexistent/cert.pem");
         assertError("upstream:\n  url: http://x\nupstream:\n  url: http://y\n", "3: upstream: given twice (first on line 1)");

@@ -71,6 +71,10 @@ final class RelayProcess implements AutoCloseable {
         return stderr;
     }
 
+    long pid() {
+        return process.pid();
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }
