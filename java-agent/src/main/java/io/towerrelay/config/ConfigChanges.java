@@ -21,8 +21,8 @@ import org.apache.hc.core5.util.Timeout;
  * <p>Restart-only, because they are built into the listener, the reactor or the upstream connections at start:
  * {@code listen.address}, {@code listen.tls} on or off, {@code listen.proxy-protocol}, {@code listen.http2},
  * {@code admin.address}, {@code upstream.tls-verify}, {@code upstream.ca-file}, {@code upstream.pool-size},
- * {@code io-threads}, and the nodes' scheme (http or https). The listener's certificate and key files are taken over (and re-read on every
- * reload).
+ * {@code io-threads}, and the nodes' scheme (http or https). The listener's certificate and key files are taken over
+ * (and re-read on every reload).
  */
 public record ConfigChanges(RelayConfig effective, List<String> applied, List<String> needRestart) {
 

@@ -52,9 +52,9 @@ final class DeferredOutputSession extends ForwardingProtocolSession implements R
 
     /**
      * The socket's key on this thread's selector, or null when unknown. HttpCore5's session wakes its selector on
-     * every change of interest, even from the selector's own thread, where the change is taken up by the next select
-     * anyway: an eventfd write, and a read to drain it, twice per short-lived connection (the first read interest,
-     * the last one cleared). On this thread the key is changed directly instead.
+     * every change of interest, even from the selector's own thread, where the next select takes the change up
+     * anyway: an eventfd write and a read to drain it (a short-lived connection's read interest, cleared before it
+     * closes, was one). On this thread the key is changed directly instead.
      */
     private final SelectionKey key;
 
