@@ -166,18 +166,24 @@ public final class SharedReactor {
     }
 
     /**
-     * The selector of one of HttpCore5's workers, read from its field (HttpCore5 has no accessor for it), or null
-     * if that fails: sessions then change their interest through HttpCore5 only, as before.
+     * The selector of one of HttpCore5's workers (HttpCore5 has no accessor for it), or null if it cannot be read:
+     * sessions then change their interest through HttpCore5 only, as before.
      */
     private static Selector selectorOf(Object worker) {
-        for (Class<?> c = worker.getClass(); c != null; c = c.getSuperclass()) {
+        return hiddenField(worker, "selector") instanceof Selector selector ? selector : null;
+    }
+
+    /**
+     * The value of the field {@code name} that {@code owner}'s class or a superclass declares, for the two parts of
+     * HttpCore5's reactor it keeps to itself (its workers, their selectors); null if there is none or it cannot be
+     * read.
+     */
+    private static Object hiddenField(Object owner, String name) {
+        for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
             try {
-                java.lang.reflect.Field field = c.getDeclaredField("selector");
-                if (!Selector.class.isAssignableFrom(field.getType())) {
-                    return null;
-                }
+                java.lang.reflect.Field field = c.getDeclaredField(name);
                 field.setAccessible(true);
-                return (Selector) field.get(worker);
+                return field.get(owner);
             } catch (NoSuchFieldException e) {
                 // declared higher up
             } catch (ReflectiveOperationException | RuntimeException e) {
@@ -263,17 +269,15 @@ public final class SharedReactor {
      * so it is read from the reactor's field; if that fails, such connections wait for the first client.
      */
     private void keepWorkersNow() {
-        try {
-            java.lang.reflect.Field field = DefaultListeningIOReactor.class.getDeclaredField("workers");
-            field.setAccessible(true);
-            Object[] found = (Object[]) field.get(reactor);
+        if (hiddenField(reactor, "workers") instanceof Object[] found) {
             IOWorkerStats[] stats = new IOWorkerStats[found.length];
             for (int i = 0; i < found.length; i++) {
-                stats[i] = (IOWorkerStats) found[i];
+                if (!(found[i] instanceof IOWorkerStats worker)) {
+                    return; // left to the first accepted connection
+                }
+                stats[i] = worker;
             }
             keep(stats);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // Left to the first accepted connection.
         }
     }
 
